@@ -1,0 +1,163 @@
+"""The engine: settings in, checks out. Plain code, usable without pytest."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from checks import __version__
+from checks.catalogue import Check, Connector, Requirement, get_connector
+from checks.evaluate.tls import Trust
+from checks.probes.http import HttpClient, proxy_for, verifying_context
+from checks.run import Facts, LiveBackend, RunContext, Target
+from checks.scenario import Scenario, ScenarioBackend
+from checks.scenario import load as load_scenario
+from checks.secret import Redactor, Secret, secret_from_env
+from checks.settings import PemBundle, Settings, certifi_roots, parse_target
+from checks.verdict import Outcome, Verdict
+
+HARNESS = Requirement("harness", "connector-checks ran to the end", "harness",
+                      "Nothing: this item only appears when the harness itself broke.",
+                      "Report the error with the JSON report attached.", "connector-checks")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One connector to check, with everything decided before any probe runs."""
+
+    connector: Connector
+    target: Target
+    org: str | None
+    scenario: Scenario | None
+    secrets: Mapping[str, Secret | None]
+    trust: Trust
+
+    @property
+    def mode(self) -> str:
+        return "offline" if self.scenario else "live"
+
+
+@dataclass
+class Result:
+    job: Job
+    checks: list[Check]
+    started_at: datetime
+    duration_s: float
+    proxy: str
+    probes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
+    """Decide every job; ValueError with a one-line message for anything wrong."""
+    jobs = []
+    for name in settings.connectors:
+        connector = get_connector(name)
+        scenario = load_scenario(name, settings.scenario) if settings.offline else None
+        target = _target(connector, settings, scenario)
+        org = settings.org
+        if scenario is not None and scenario.org and org not in (None, scenario.org):
+            raise ValueError(f"scenario {scenario.name} was recorded with --org {scenario.org}, "
+                             f"not {org}")
+        if scenario is not None:
+            org = org or scenario.org
+        secrets = _secrets(connector, environ, scenario)
+        jobs.append(Job(connector, target, org, scenario, secrets, _trust(settings, scenario)))
+    return jobs
+
+
+def _target(connector: Connector, settings: Settings, scenario: Scenario | None) -> Target:
+    if scenario is not None:
+        recorded = parse_target(scenario.target)
+        if settings.target is not None and settings.target != recorded:
+            raise ValueError(f"scenario {scenario.name} was recorded for {recorded.url}, not "
+                             f"{settings.target.url}: drop --target or pick another scenario")
+        return recorded
+    if settings.target is not None:
+        return settings.target
+    if connector.default_target:
+        return parse_target(connector.default_target)
+    raise ValueError(f"--connector {connector.name} needs --target: the server's web URL, "
+                     f"e.g. --target https://github.example.com")
+
+
+def _secrets(connector: Connector, environ: Mapping[str, str],
+             scenario: Scenario | None) -> dict[str, Secret | None]:
+    stand_ins = scenario.stand_in_secrets() if scenario else {}
+    found: dict[str, Secret | None] = {}
+    for name in connector.secrets.names():
+        found[name] = secret_from_env(name, environ) or stand_ins.get(name)
+    return found
+
+
+def _trust(settings: Settings, scenario: Scenario | None) -> Trust:
+    public: PemBundle | None = settings.public_roots or (
+        scenario.trust("public_roots") if scenario else None)
+    public = public or certifi_roots()
+    private = settings.ca_bundle or (scenario.trust("ca_bundle") if scenario else None)
+    return Trust(public.certificates, public.label,
+                 private.certificates if private else (), private.label if private else "")
+
+
+def redactor(jobs: list[Job]) -> Redactor:
+    return Redactor(s for job in jobs for s in job.secrets.values() if s is not None)
+
+
+async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime) -> list[Check]:
+    context = RunContext(
+        connector=job.connector, target=job.target, facts=facts, trust=job.trust, now=now,
+        secrets=dict(job.secrets), org=job.org, resolvers=settings.resolvers,
+        public_resolvers=settings.public_resolvers,
+        routes={(c.host, c.port): c.route for c in settings.connect_to})
+    try:
+        return await job.connector.run(context)
+    except Exception as error:  # the harness broke: say so as one item, never crash the run
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        verdict = Verdict(Outcome.ERROR, "harness.error",
+                          f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})")
+        return [Check(HARNESS, job.connector.name, verdict)]
+
+
+def _client(settings: Settings, jobs: list[Job]) -> httpx.AsyncClient:
+    roots = jobs[0].trust
+    context: ssl.SSLContext = verifying_context(
+        PemBundle("", roots.public_roots + roots.private_cas).pem)
+    return httpx.AsyncClient(
+        verify=context, trust_env=True, follow_redirects=False,
+        timeout=httpx.Timeout(settings.timeout),
+        headers={"User-Agent": f"connector-checks/{__version__}"})
+
+
+async def run_jobs(settings: Settings, jobs: list[Job]) -> list[Result]:
+    """Run every job concurrently; live jobs share one set of facts."""
+    live = [job for job in jobs if job.scenario is None]
+    client = _client(settings, live) if live else None
+    shared = (Facts(LiveBackend(HttpClient(client, {(c.host, c.port): c.route
+                                                    for c in settings.connect_to}),
+                                settings.timeout)) if client else None)
+
+    async def one(job: Job) -> Result:
+        started, clock = datetime.now(UTC), time.monotonic()
+        if job.scenario is not None:
+            facts = Facts(ScenarioBackend(job.scenario))
+            now = job.scenario.recorded_at
+            proxy = "none (offline)"
+        else:
+            assert shared is not None
+            facts, now, proxy = shared, started, proxy_for(job.target.url)
+        checks = await _run_job(job, facts, settings, now)
+        probes = list(facts.log)
+        return Result(job, checks, started, time.monotonic() - clock, proxy, probes)
+
+    try:
+        return list(await asyncio.gather(*map(one, jobs)))
+    finally:
+        if client is not None:
+            await client.aclose()

@@ -1,0 +1,1 @@
+"""Evaluators: pure functions from observations to verdicts. No I/O, no pytest."""

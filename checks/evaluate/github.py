@@ -1,0 +1,187 @@
+"""GitHub API evaluators: the API answers, the token works, has the scopes, owns the org."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from checks import reasons
+from checks.evaluate.http import failure, message_of, summary, unexpected
+from checks.observations import HttpExchange
+from checks.verdict import Verdict, passed
+
+# A scope grants the scopes below it; GitHub reports only the top one in X-OAuth-Scopes.
+# https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps
+SCOPE_CHILDREN: Mapping[str, tuple[str, ...]] = {
+    "repo": ("repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"),
+    "admin:repo_hook": ("write:repo_hook",),
+    "write:repo_hook": ("read:repo_hook",),
+    "admin:org": ("write:org",),
+    "write:org": ("read:org",),
+    "admin:public_key": ("write:public_key",),
+    "write:public_key": ("read:public_key",),
+    "user": ("read:user", "user:email", "user:follow"),
+    "project": ("read:project",),
+    "write:packages": ("read:packages",),
+    "admin:gpg_key": ("write:gpg_key",),
+    "write:gpg_key": ("read:gpg_key",),
+    "admin:ssh_signing_key": ("write:ssh_signing_key",),
+    "write:ssh_signing_key": ("read:ssh_signing_key",),
+    "codespace": ("codespace:secrets",),
+    "admin:enterprise": ("manage_runners:enterprise", "manage_billing:enterprise",
+                         "read:enterprise"),
+    "audit_log": ("read:audit_log",),
+    "write:discussion": ("read:discussion",),
+    "copilot": ("manage_billing:copilot",),
+}
+
+# https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/
+TOKEN_TYPES = (
+    ("github_pat_", "fine-grained personal access token"),
+    ("ghp_", "classic personal access token"),
+    ("gho_", "OAuth access token"),
+    ("ghu_", "GitHub App user-to-server token"),
+    ("ghs_", "GitHub App installation token"),
+    ("ghr_", "GitHub App refresh token"),
+)
+
+
+def token_type(masked: str) -> str:
+    for prefix, name in TOKEN_TYPES:
+        if masked.startswith(prefix):
+            return name
+    return "token of unrecognised format (older tokens have no prefix)"
+
+
+def granted_scopes(header: str) -> dict[str, str]:
+    """Every scope the header grants, each mapped to the listed scope that grants it."""
+    granted: dict[str, str] = {}
+
+    def grant(scope: str, by: str) -> None:
+        if scope not in granted:
+            granted[scope] = by
+            for child in SCOPE_CHILDREN.get(scope, ()):
+                grant(child, by)
+
+    for scope in (part.strip() for part in header.split(",")):
+        if scope:
+            grant(scope, scope)
+    return granted
+
+
+def meta(exchange: HttpExchange) -> Verdict:
+    """GET /meta answers the API's JSON; GHES names its version."""
+    early = failure(exchange)
+    if early is not None:
+        return early
+    data = exchange.json()
+    if not isinstance(data, dict):
+        return unexpected(exchange, "the API's JSON")
+    evidence = summary(exchange)
+    if exchange.status != 200:
+        # Private mode answers /meta only to signed-in users: still the API, still JSON.
+        return passed(f"{exchange.url} is the GitHub API ({exchange.status}: "
+                      f"{message_of(exchange) or 'JSON'})", **evidence)
+    version = data.get("installed_version")
+    header = exchange.header("x-github-enterprise-version")
+    evidence.update(installed_version=version, x_github_enterprise_version=header)
+    named = version or header
+    return passed(f"{exchange.url} answers as GitHub Enterprise Server {named}" if named else
+                  f"{exchange.url} answers the GitHub API (no Enterprise version reported)",
+                  **evidence)
+
+
+def user(exchange: HttpExchange, token: str) -> Verdict:
+    """GET /user with the token: who it belongs to, or why it is refused."""
+    evidence = {"token": token, "token_type": token_type(token), **summary(exchange)}
+    early = failure(exchange)
+    if early is not None:
+        return early.with_evidence(token=token)
+    message = message_of(exchange)
+    if exchange.status == 401:
+        return reasons.AUTH_INVALID_CREDENTIALS(
+            f"the server rejects the token {token}: 401 {message or 'Unauthorized'}", **evidence)
+    if exchange.status == 403:
+        return reasons.AUTH_FORBIDDEN(
+            f"the server refuses the token {token}: 403 {message or 'Forbidden'}", **evidence)
+    data = exchange.json()
+    if exchange.status != 200 or not isinstance(data, dict) or "login" not in data:
+        return unexpected(exchange, "a user object")
+    evidence.update(login=data["login"], site_admin=data.get("site_admin"))
+    return passed(f"the token {token} ({token_type(token)}) belongs to {data['login']}",
+                  **evidence)
+
+
+def scope(exchange: HttpExchange, wanted: str) -> Verdict:
+    header = exchange.header("x-oauth-scopes")
+    evidence = {"x_oauth_scopes": header, "required": wanted}
+    if header is None:
+        return reasons.SCOPES_UNVERIFIABLE(
+            f"the token reports no scopes (no X-OAuth-Scopes header), so {wanted} cannot be "
+            f"granted or verified: this looks like a fine-grained token, and a classic token "
+            f"is needed", **evidence)
+    granted = granted_scopes(header)
+    if wanted in granted:
+        by = granted[wanted]
+        return passed(f"{wanted} is granted" + (f" (by {by})" if by != wanted else ""),
+                      **evidence)
+    return reasons.SCOPES_MISSING(
+        f"the token lacks {wanted}; it has: {header or '(no scopes)'}",
+        f"Edit the token and select {wanted} (Settings > Developer settings > Personal access "
+        f"tokens > Tokens (classic)).", **evidence)
+
+
+def org_membership(exchange: HttpExchange, org: str) -> Verdict:
+    """GET /user/memberships/orgs/ORG: owner means role admin and state active."""
+    evidence = summary(exchange)
+    early = failure(exchange)
+    if early is not None:
+        return early
+    if exchange.status == 404:
+        return reasons.ORG_NOT_MEMBER(
+            f"the account is not a member of {org} (404: {message_of(exchange) or 'Not Found'}); "
+            f"the organization may also not exist under that name", **evidence)
+    if exchange.status == 403:
+        return reasons.ORG_FORBIDDEN(
+            f"the server refuses to show the membership in {org}: "
+            f"{message_of(exchange) or '403 Forbidden'}", **evidence)
+    data = exchange.json()
+    if exchange.status != 200 or not isinstance(data, dict):
+        return unexpected(exchange, "a membership object")
+    role, state = data.get("role"), data.get("state")
+    evidence.update(role=role, state=state)
+    if state == "pending":
+        return reasons.ORG_PENDING(
+            f"the account's invitation to {org} (as {role}) is pending: accept it", **evidence)
+    if role == "admin" and state == "active":
+        return passed(f"the account is an owner of {org}", **evidence)
+    return reasons.ORG_NOT_OWNER(
+        f"the account is an active {role} of {org}, not an owner: webhooks will not be "
+        f"available; repositories, pull requests and tickets will", **evidence)
+
+
+def oauth_client(exchange: HttpExchange) -> Verdict:
+    """POST /login/oauth/access_token with a made-up code: the error says if id and secret work.
+
+    GitHub answers 200 with an ``error`` field. ``bad_verification_code`` is only reached after
+    the client credentials were accepted.
+    https://docs.github.com/en/apps/oauth-apps/maintaining-oauth-apps/troubleshooting-oauth-app-access-token-request-errors
+    """
+    evidence = summary(exchange)
+    early = failure(exchange)
+    if early is not None:
+        return early
+    data = exchange.json()
+    if not isinstance(data, dict):
+        return unexpected(exchange, "the OAuth endpoint's JSON")
+    error = data.get("error")
+    evidence.update(error=error, error_description=data.get("error_description"))
+    if error == "bad_verification_code":
+        return passed("the OAuth client id and secret are accepted (the made-up code is "
+                      "rejected, as it should be)", **evidence)
+    if error == "incorrect_client_credentials":
+        return reasons.OAUTH_INVALID_CLIENT(
+            f"the server rejects the OAuth client id or secret: "
+            f"{data.get('error_description') or error}", **evidence)
+    return reasons.OAUTH_UNEXPECTED(
+        f"the OAuth token endpoint answered {exchange.status} with error {error!r}: "
+        f"{data.get('error_description') or data}", **evidence)

@@ -1,0 +1,113 @@
+"""What every API evaluator says first: the request failed, redirected, errored or was limited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from checks import reasons
+from checks.observations import HttpExchange
+from checks.verdict import Verdict
+
+
+def summary(exchange: HttpExchange) -> dict[str, Any]:
+    """The evidence every HTTP verdict shows: request, status, a few telling headers."""
+    shown = {name: value for name, value in exchange.headers.items()
+             if name in _SHOWN_HEADERS or name.startswith("x-ratelimit")}
+    data: dict[str, Any] = {"request": f"{exchange.method} {exchange.url}",
+                            "elapsed_s": exchange.elapsed_s}
+    if exchange.error:
+        data["error"] = f"{exchange.error}: {exchange.detail}"
+    else:
+        data.update(status=exchange.status, headers=shown)
+    return data
+
+
+_SHOWN_HEADERS = {"content-type", "location", "retry-after", "date", "server", "x-oauth-scopes",
+                  "x-accepted-oauth-scopes", "x-github-enterprise-version",
+                  "x-accepted-github-permissions", "x-github-sso",
+                  "github-authentication-token-expiration", "x-github-request-id"}
+
+
+def failure(exchange: HttpExchange) -> Verdict | None:
+    """A verdict when the exchange failed before the endpoint's own meaning applies."""
+    evidence = summary(exchange)
+    url = exchange.url
+    if exchange.error == "timeout":
+        return reasons.HTTP_TIMEOUT(f"{exchange.method} {url} got no answer: {exchange.detail}",
+                                    **evidence)
+    if exchange.error:
+        return reasons.HTTP_CONNECTION_FAILED(
+            f"{exchange.method} {url} failed ({exchange.error}): {exchange.detail}", **evidence)
+    status = exchange.status or 0
+    if 300 <= status < 400:
+        where = exchange.header("location") or "(no Location header)"
+        return reasons.HTTP_REDIRECTED(f"{url} answers {status} and redirects to {where}",
+                                       **evidence)
+    limited = rate_limit(exchange)
+    if limited is not None:
+        return limited
+    if status >= 500:
+        return reasons.HTTP_SERVER_ERROR(f"{url} answered {status}: {_first_bytes(exchange)}",
+                                         **evidence)
+    return None
+
+
+def rate_limit(exchange: HttpExchange) -> Verdict | None:
+    """GitHub's primary (x-ratelimit-remaining: 0) and secondary (Retry-After) limits, 403 or 429.
+
+    https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api#rate-limit-errors
+    """
+    if exchange.status not in (403, 429):
+        return None
+    remaining = exchange.header("x-ratelimit-remaining")
+    retry_after = exchange.header("retry-after")
+    message = message_of(exchange)
+    secondary = "secondary rate limit" in message.lower()
+    if not (remaining == "0" or retry_after or secondary or exchange.status == 429):
+        return None
+    when = ""
+    reset = exchange.header("x-ratelimit-reset")
+    if retry_after and retry_after.isdigit():
+        when = f"retry after {retry_after} s"
+    elif remaining == "0" and reset and reset.isdigit():
+        at = datetime.fromtimestamp(int(reset), UTC)
+        when = f"the limit resets at {at:%Y-%m-%d %H:%M:%S} UTC"
+        now = _server_time(exchange)
+        if now is not None:
+            when += f" (in {max(0, int((at - now).total_seconds()) // 60)} min)"
+    kind = "secondary" if secondary or (retry_after and remaining != "0") else "primary"
+    return reasons.HTTP_RATE_LIMITED(
+        f"{exchange.url} answered {exchange.status}: {kind} rate limit exceeded; "
+        f"{when or 'wait a few minutes before retrying'}"
+        + (f" (GitHub says: {message})" if message else ""), **summary(exchange))
+
+
+def message_of(exchange: HttpExchange) -> str:
+    data = exchange.json()
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    return ""
+
+
+def _server_time(exchange: HttpExchange) -> datetime | None:
+    date = exchange.header("date")
+    if not date:
+        return None
+    try:
+        return parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return None
+
+
+def _first_bytes(exchange: HttpExchange, limit: int = 200) -> str:
+    text = " ".join(exchange.body[:limit].split())
+    return repr(text + ("…" if len(exchange.body) > limit else ""))
+
+
+def unexpected(exchange: HttpExchange, wanted: str) -> Verdict:
+    return reasons.HTTP_UNEXPECTED_RESPONSE(
+        f"{exchange.url} answered {exchange.status} with {exchange.content_type or 'no content type'}"
+        f", not {wanted}: first bytes {_first_bytes(exchange)}",
+        first_bytes=exchange.body[:200], **summary(exchange))

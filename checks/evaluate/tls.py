@@ -1,0 +1,264 @@
+"""TLS evaluators: the handshake, the chain's trust, and the certificate's names."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import ExtensionOID, ObjectIdentifier, SignatureAlgorithmOID
+
+from checks import reasons
+from checks.observations import TlsHandshake
+from checks.verdict import Verdict, passed
+
+OLD_PROTOCOLS = {"SSLv2", "SSLv3", "TLSv1", "TLSv1.1"}
+EXPIRY_WARNING = timedelta(days=30)
+WEAK_HASHES = (hashes.SHA1, hashes.MD5)
+MIN_RSA_BITS = 2048
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Which CAs count as public, and which private CAs this network is known to use."""
+
+    public_roots: tuple[x509.Certificate, ...]
+    public_label: str  # "certifi (Mozilla)" or the --public-roots path
+    private_cas: tuple[x509.Certificate, ...] = ()
+    private_label: str = ""
+
+
+def handshake(observed: TlsHandshake) -> Verdict:
+    where = f"{observed.host}:{observed.port}"
+    evidence = {"connected_to": f"{observed.address}:{observed.connect_port}",
+                "detail": observed.detail, "elapsed_s": observed.elapsed_s}
+    if observed.error == "timeout":
+        return reasons.TLS_HANDSHAKE_TIMEOUT(
+            f"{where} accepted the TCP connection but no TLS handshake completed: "
+            f"{observed.detail}", **evidence)
+    if observed.error == "not_tls":
+        return reasons.TLS_NOT_TLS(f"{where} does not speak TLS: {observed.detail}; something "
+                                   f"else (often plain HTTP) answers on this port", **evidence)
+    if observed.error == "protocol":
+        return reasons.TLS_PROTOCOL_TOO_OLD(
+            f"{where} offers no TLS version this client accepts: {observed.detail}", **evidence)
+    if observed.error:
+        return reasons.TLS_HANDSHAKE_FAILED(f"TLS with {where} failed: {observed.detail}",
+                                            **evidence)
+    evidence.update(version=observed.version, cipher=observed.cipher)
+    if observed.version in OLD_PROTOCOLS:
+        return reasons.TLS_PROTOCOL_TOO_OLD(
+            f"{where} negotiated {observed.version}; TLS 1.2 or newer is required", **evidence)
+    return passed(f"{where} completed a {observed.version} handshake ({observed.cipher})",
+                  **evidence)
+
+
+def public_ca(observed: TlsHandshake, trust: Trust, now: datetime) -> Verdict:
+    chain = [x509.load_pem_x509_certificate(pem.encode()) for pem in observed.chain_pem]
+    evidence: dict[str, Any] = {"chain": [describe(cert) for cert in chain],
+                                "public_roots": trust.public_label}
+    if not chain:
+        return reasons.TLS_HANDSHAKE_FAILED("the server presented no certificate", **evidence)
+    path, anchor, anchor_kind = _build_path(chain, trust)
+    evidence["path"] = [_name(cert.subject) for cert in path]
+    if anchor is not None:
+        evidence["anchor"] = f"{_name(anchor.subject)} ({anchor_kind})"
+    problems = _problems(chain, path, anchor, anchor_kind, trust, now)
+    evidence["problems"] = [f"{reason.code}: {text}" for reason, text in problems]
+    if problems:
+        reason, text = problems[0]
+        more = len(problems) - 1
+        return reason(text + (f" (and {more} more problem{'s' * (more > 1)}: see evidence)"
+                              if more else ""), **evidence)
+    leaf = chain[0]
+    left = leaf.not_valid_after_utc - now
+    if left < EXPIRY_WARNING:
+        return reasons.TLS_EXPIRING_SOON(
+            f"the certificate for {_name(leaf.subject)} expires on "
+            f"{leaf.not_valid_after_utc:%Y-%m-%d} ({left.days} days left)", **evidence)
+    assert anchor is not None  # no problems means the path reached a public root
+    return passed(f"the chain validates to the public root {_name(anchor.subject)}; the "
+                  f"certificate is valid until {leaf.not_valid_after_utc:%Y-%m-%d}", **evidence)
+
+
+def hostname(observed: TlsHandshake) -> Verdict:
+    leaf = x509.load_pem_x509_certificate(observed.chain_pem[0].encode())
+    dns_names, ips = subject_alt_names(leaf)
+    evidence = {"name": observed.host, "subject_alt_names": dns_names + ips,
+                "subject": _name(leaf.subject)}
+    if _matches(observed.host, dns_names, ips):
+        return passed(f"the certificate names {observed.host}", **evidence)
+    listed = ", ".join(dns_names + ips) or "none"
+    return reasons.TLS_HOSTNAME_MISMATCH(
+        f"the certificate does not name {observed.host}; its subjectAltNames are: {listed}"
+        + ("" if dns_names or ips else " (a common name alone is not accepted)"), **evidence)
+
+
+# -- chain analysis ------------------------------------------------------------------------
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    except UnsupportedAlgorithm:
+        return True  # a signature we cannot check (MD5...): named as weak below
+    return True
+
+
+def _build_path(
+    chain: Sequence[x509.Certificate], trust: Trust
+) -> tuple[list[x509.Certificate], x509.Certificate | None, str]:
+    """Follow the presented chain from the leaf to a known root, as far as it goes."""
+    path = [chain[0]]
+    while True:
+        current = path[-1]
+        for root in trust.public_roots:
+            if _issued_by(current, root):
+                return path, root, "public root"
+        for ca in trust.private_cas:
+            if _issued_by(current, ca):
+                return path, ca, f"private CA from {trust.private_label}"
+        if _issued_by(current, current):
+            return path, current, "self-signed, sent by the server"
+        following = [c for c in chain[1:] if c not in path and _issued_by(current, c)]
+        if not following:
+            return path, None, ""
+        path.append(following[0])
+
+
+def _problems(
+    chain: Sequence[x509.Certificate], path: list[x509.Certificate],
+    anchor: x509.Certificate | None, anchor_kind: str, trust: Trust, now: datetime,
+) -> list[tuple[reasons.Reason, str]]:
+    found: list[tuple[reasons.Reason, str]] = []
+    leaf, top = chain[0], path[-1]
+    if anchor is top and anchor_kind.startswith("self-signed"):
+        if top is leaf:
+            found.append((reasons.TLS_SELF_SIGNED,
+                          f"the server presents a self-signed certificate for {_name(leaf.subject)}"))
+        else:
+            found.append((reasons.TLS_UNTRUSTED_ROOT,
+                          f"the chain ends at {_name(top.subject)}, a self-signed root that is "
+                          f"not among the public roots ({trust.public_label})"))
+    elif anchor is None:
+        found.append((reasons.TLS_INCOMPLETE_CHAIN,
+                      f"the server sends {_name(top.subject)}, issued by {_name(top.issuer)}, "
+                      f"but not that issuer's certificate, and it is not a known root: the "
+                      f"intermediate certificate is missing from the server's chain"))
+    elif anchor_kind.startswith("private"):
+        found.append((reasons.TLS_UNTRUSTED_ROOT,
+                      f"the chain leads to {_name(anchor.subject)}, a private CA ({anchor_kind}) "
+                      f"that is not a public root: the vendor will not trust it"))
+    for cert in path:
+        if now > cert.not_valid_after_utc:
+            found.append((reasons.TLS_EXPIRED,
+                          f"{_name(cert.subject)} expired on {cert.not_valid_after_utc:%Y-%m-%d}"))
+        elif now < cert.not_valid_before_utc:
+            found.append((reasons.TLS_NOT_YET_VALID,
+                          f"{_name(cert.subject)} is valid only from "
+                          f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"))
+    for cert in path:
+        if cert is anchor and anchor is not leaf:
+            continue  # a root's self-signature is not relied on
+        algorithm = _hash(cert)
+        if isinstance(algorithm, WEAK_HASHES):
+            found.append((reasons.TLS_WEAK_SIGNATURE,
+                          f"{_name(cert.subject)} is signed with {algorithm.name.upper()}"))
+        key = cert.public_key()
+        if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
+            found.append((reasons.TLS_WEAK_KEY,
+                          f"{_name(cert.subject)} has a {key.key_size}-bit RSA key"))
+    return sorted(found, key=lambda item: _PRECEDENCE.index(item[0]))
+
+
+# Root causes first: a renewal does not fix a self-signed or private certificate.
+_PRECEDENCE = [reasons.TLS_SELF_SIGNED, reasons.TLS_UNTRUSTED_ROOT, reasons.TLS_INCOMPLETE_CHAIN,
+               reasons.TLS_EXPIRED, reasons.TLS_NOT_YET_VALID, reasons.TLS_WEAK_SIGNATURE,
+               reasons.TLS_WEAK_KEY]
+
+
+def _hash(cert: x509.Certificate) -> hashes.HashAlgorithm | None:
+    try:
+        return cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return None
+
+
+# -- names -----------------------------------------------------------------------------------
+
+def subject_alt_names(cert: x509.Certificate) -> tuple[list[str], list[str]]:
+    try:
+        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+    except x509.ExtensionNotFound:
+        return [], []
+    assert isinstance(san, x509.SubjectAlternativeName)
+    return (san.get_values_for_type(x509.DNSName),
+            [str(ip) for ip in san.get_values_for_type(x509.IPAddress)])
+
+
+def _matches(host: str, dns_names: list[str], ips: list[str]) -> bool:
+    """RFC 6125: no common-name fallback; a wildcard is a whole leftmost label matching one label."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return any(ipaddress.ip_address(other) == ip for other in ips)
+    wanted = host.lower().rstrip(".").split(".")
+    for name in dns_names:
+        labels = name.lower().rstrip(".").split(".")
+        if len(labels) != len(wanted):
+            continue
+        if labels == wanted:
+            return True
+        if labels[0] == "*" and len(labels) > 2 and labels[1:] == wanted[1:]:
+            return True
+    return False
+
+
+def _name(name: x509.Name) -> str:
+    return name.rfc4514_string() or "(empty name)"
+
+
+def _key(cert: x509.Certificate) -> str:
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name}"
+    if isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        return type(key).__name__.removesuffix("PublicKey")
+    if isinstance(key, dsa.DSAPublicKey):
+        return f"DSA {key.key_size}"
+    return type(key).__name__
+
+
+_SIGNATURE_NAMES: dict[ObjectIdentifier, str] = {
+    getattr(SignatureAlgorithmOID, name): name.lower().replace("_", "-")
+    for name in dir(SignatureAlgorithmOID) if name.isupper()
+}
+
+
+def describe(cert: x509.Certificate) -> dict[str, Any]:
+    """One certificate as the evidence shows it."""
+    dns_names, ips = subject_alt_names(cert)
+    oid = cert.signature_algorithm_oid
+    return {
+        "subject": _name(cert.subject),
+        "issuer": _name(cert.issuer),
+        "subject_alt_names": dns_names + ips,
+        "not_before": f"{cert.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ}",
+        "not_after": f"{cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}",
+        "key": _key(cert),
+        "signature_algorithm": _SIGNATURE_NAMES.get(oid, oid.dotted_string),
+        "sha256": cert.fingerprint(hashes.SHA256()).hex(":").upper(),
+    }

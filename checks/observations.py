@@ -1,0 +1,99 @@
+"""Observations: plain, serializable records of what the probes saw.
+
+Live probes produce them; offline scenarios load them; evaluators read them. Every field is
+JSON-shaped so an observation can be written to a report and replayed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from checks.addresses import host_port
+
+
+@dataclass(frozen=True)
+class RecordSet:
+    """The answer to one DNS question (one name, one record type)."""
+
+    rdtype: str  # "A" | "AAAA"
+    addresses: tuple[str, ...] = ()
+    error: str | None = None  # nxdomain | no_answer | servfail | timeout | no_resolver | error
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class DnsLookup:
+    name: str
+    servers: str  # "system" or "127.0.0.1:5353, ..."
+    a: RecordSet
+    aaaa: RecordSet
+    elapsed_s: float = 0.0
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return self.a.addresses + self.aaaa.addresses
+
+
+@dataclass(frozen=True)
+class TcpConnect:
+    address: str
+    port: int
+    error: str | None = None  # refused | timeout | unreachable | error
+    detail: str = ""
+    elapsed_s: float = 0.0
+
+    @property
+    def endpoint(self) -> str:
+        return host_port(self.address, self.port)
+
+
+@dataclass(frozen=True)
+class TlsHandshake:
+    host: str  # the name sent as SNI and checked against the certificate
+    port: int
+    address: str  # where the connection went
+    connect_port: int
+    error: str | None = None  # timeout | not_tls | protocol | failed | refused | ...
+    detail: str = ""
+    version: str | None = None  # "TLSv1.3"
+    cipher: str | None = None
+    chain_pem: tuple[str, ...] = ()  # as presented by the server, leaf first
+    elapsed_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class HttpExchange:
+    method: str
+    url: str
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # response, names lower-cased
+    body: str = ""  # first 64 KiB of the response body
+    error: str | None = None  # timeout | connect | tls | protocol | error
+    detail: str = ""
+    elapsed_s: float = 0.0
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """The body as JSON when the server said it is JSON, else None."""
+        if "json" not in self.content_type:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+def as_data(observation: object) -> dict[str, Any]:
+    """An observation as JSON-shaped data (for reports)."""
+    data = asdict(observation)  # type: ignore[call-overload]
+    assert isinstance(data, dict)
+    return data

@@ -1,0 +1,128 @@
+"""HTTP requests with httpx: proxies from HTTPS_PROXY/NO_PROXY, per-step timeouts, no redirects."""
+
+from __future__ import annotations
+
+import ssl
+import time
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from checks.addresses import host_port
+from checks.observations import HttpExchange
+from checks.secret import Secret, mask
+
+BODY_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True, eq=False)
+class HttpRequest:
+    method: str
+    url: str
+    token: Secret | None = None  # sent as "Authorization: token ..."
+    headers: tuple[tuple[str, str], ...] = ()
+    form: tuple[tuple[str, Secret | str], ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, int, tuple[tuple[str, str], ...], int]:
+        """Requests with the same key ask the same question: probe it once."""
+        return (self.method, self.url, id(self.token), self.headers, id(self.form) if self.form else 0)
+
+
+class _TokenAuth(httpx.Auth):
+    """Adds the token at send time, so it lives in no request object we build or log."""
+
+    def __init__(self, token: Secret) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+        request.headers["Authorization"] = f"token {self._token.reveal()}"
+        yield request
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a host's connections really go (curl's --connect-to)."""
+
+    address: str
+    port: int
+
+
+@dataclass
+class HttpClient:
+    client: httpx.AsyncClient
+    routes: Mapping[tuple[str, int], Route] = field(default_factory=dict)
+
+    async def send(self, request: HttpRequest) -> HttpExchange:
+        started = time.monotonic()
+        url, headers, extensions = self._routed(request)
+        auth = _TokenAuth(request.token) if request.token else None
+        data = {name: value.reveal() if isinstance(value, Secret) else value
+                for name, value in request.form} or None
+
+        def seen(**found: object) -> HttpExchange:
+            return HttpExchange(request.method, request.url,
+                                elapsed_s=round(time.monotonic() - started, 3), **found)  # type: ignore[arg-type]
+
+        try:
+            built = self.client.build_request(request.method, url, headers=headers, data=data,
+                                              extensions=extensions)
+            response = await self.client.send(built, auth=auth, stream=True)
+            try:
+                body = b""
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) >= BODY_LIMIT:
+                        break
+            finally:
+                await response.aclose()
+        except httpx.TimeoutException as error:
+            return seen(error="timeout", detail=f"{type(error).__name__}: no answer in time")
+        except httpx.ProxyError as error:
+            return seen(error="proxy", detail=str(error))
+        except httpx.ConnectError as error:
+            kind = "tls" if isinstance(error.__context__, ssl.SSLError) else "connect"
+            return seen(error=kind, detail=str(error))
+        except httpx.HTTPError as error:
+            return seen(error="protocol", detail=f"{type(error).__name__}: {error}")
+        except Exception as error:  # a replay with no recorded answer lands here too
+            return seen(error="error", detail=f"{type(error).__name__}: {error}")
+        charset = response.charset_encoding or "utf-8"
+        return seen(status=response.status_code,
+                    headers={k.lower(): v for k, v in response.headers.items()},
+                    body=body[:BODY_LIMIT].decode(charset, errors="replace"))
+
+    def _routed(self, request: HttpRequest) -> tuple[str, list[tuple[str, str]], dict[str, str]]:
+        headers = list(request.headers)
+        parts = urlsplit(request.url)
+        host, port = parts.hostname or "", parts.port or 443
+        route = self.routes.get((host, port))
+        if route is None:
+            return request.url, headers, {}
+        # Connect to the route, but keep the name for SNI, certificate checks and Host.
+        headers.append(("Host", parts.netloc))
+        routed = urlunsplit(parts._replace(netloc=host_port(route.address, route.port)))
+        return routed, headers, {"sni_hostname": host}
+
+
+def verifying_context(ca_pem: str) -> ssl.SSLContext:
+    """A client context that trusts exactly ``ca_pem`` (never SSL_CERT_FILE or SSL_CERT_DIR)."""
+    context = ssl.create_default_context(cadata=ca_pem) if ca_pem else ssl.SSLContext(
+        ssl.PROTOCOL_TLS_CLIENT)
+    return context
+
+
+def proxy_for(url: str) -> str:
+    """The proxy httpx will use for ``url`` under HTTPS_PROXY/NO_PROXY, credentials masked."""
+    host = urlsplit(url).hostname or ""
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(urlsplit(url).scheme) or proxies.get("all")
+    if not proxy:
+        return "none"
+    if urllib.request.proxy_bypass_environment(host, proxies):
+        return f"none ({host} is in NO_PROXY)"
+    password = urlsplit(proxy).password
+    return proxy.replace(f":{password}@", f":{mask(password)}@") if password else proxy

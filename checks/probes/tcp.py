@@ -1,0 +1,34 @@
+"""TCP connects: does anything accept a connection on the endpoint?"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import time
+
+from checks.observations import TcpConnect
+
+_UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
+
+
+async def connect(address: str, port: int, timeout: float) -> TcpConnect:
+    started = time.monotonic()
+
+    def seen(error: str | None, detail: str = "") -> TcpConnect:
+        return TcpConnect(address, port, error, detail, round(time.monotonic() - started, 3))
+
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
+    except TimeoutError:
+        return seen("timeout", f"no answer to the connection attempt within {timeout:g} s")
+    except ConnectionRefusedError:
+        return seen("refused", "connection refused (TCP reset)")
+    except OSError as error:
+        kind = "unreachable" if error.errno in _UNREACHABLE else "error"
+        return seen(kind, error.strerror or str(error))
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:
+        pass  # the peer may reset first; the connect itself succeeded
+    return seen(None, "connected")

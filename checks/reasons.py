@@ -1,0 +1,227 @@
+"""Reason codes: stable identifiers for every verdict that is not a plain pass.
+
+Each reason has a fixed outcome, a one-line meaning and a default fix. ``docs/reasons.md``
+is generated from this module (``python -m checks.reasons > docs/reasons.md``) and a test
+keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from checks.verdict import Outcome, Verdict
+
+_REGISTRY: dict[str, Reason] = {}
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    outcome: Outcome
+    meaning: str
+    remediation: str
+
+    def __call__(self, message: str, remediation: str | None = None, **evidence: Any) -> Verdict:
+        """A verdict for this reason; ``remediation`` replaces the default fix."""
+        return Verdict(self.outcome, self.code, message, remediation or self.remediation, evidence)
+
+
+def _reason(code: str, outcome: Outcome, meaning: str, remediation: str) -> Reason:
+    assert code not in _REGISTRY, code
+    reason = Reason(code, outcome, meaning, remediation)
+    _REGISTRY[code] = reason
+    return reason
+
+
+F, W, S = Outcome.FAILED, Outcome.WARNING, Outcome.SKIPPED
+
+# -- run structure -------------------------------------------------------------------------
+PREREQUISITE_FAILED = _reason(
+    "prerequisite.failed", S, "Not checked: a check it depends on failed; that check names the cause.",
+    "Fix the failing check named in the message first, then run again.")
+NOT_APPLICABLE = _reason(
+    "not_applicable", S, "Not checked: the requirement does not apply to this configuration.",
+    "Nothing to do.")
+
+# -- DNS -----------------------------------------------------------------------------------
+DNS_NXDOMAIN = _reason(
+    "dns.nxdomain", F, "The name does not exist (NXDOMAIN).",
+    "Create a public DNS record (A and/or AAAA) for the server's name, pointing at the address "
+    "exposed to the vendor.")
+DNS_NO_ANSWER = _reason(
+    "dns.no_answer", F, "The name exists but has no A or AAAA record.",
+    "Add an A and/or AAAA record for the name; a name with only other records cannot be reached.")
+DNS_SERVFAIL = _reason(
+    "dns.servfail", F, "The DNS servers failed to answer (SERVFAIL or refused).",
+    "Check the zone's authoritative servers and DNSSEC signatures; `dig NAME` shows the same error.")
+DNS_TIMEOUT = _reason(
+    "dns.timeout", F, "No DNS server answered within the timeout.",
+    "Check that the resolvers are reachable (UDP and TCP port 53) and answer for this name.")
+DNS_PRIVATE_ADDRESS = _reason(
+    "dns.private_address", F, "The name resolves to an address that is not publicly routable.",
+    "Publish an address the vendor can reach from the internet: a public IP of the server, or of "
+    "a reverse proxy in front of it.")
+DNS_NOT_IN_PUBLIC_DNS = _reason(
+    "dns.not_in_public_dns", F, "The public resolvers do not know the name that resolves internally.",
+    "Publish the name in public DNS. If the public name differs from the internal one, put a "
+    "reverse proxy in place that answers on the public name.")
+DNS_SPLIT_HORIZON = _reason(
+    "dns.split_horizon", W, "Internal and public DNS give different addresses for the name.",
+    "Make sure the public address reaches the same server, for instance through a reverse proxy "
+    "(the vendor only ever sees the public answer).")
+
+# -- TCP -----------------------------------------------------------------------------------
+TCP_REFUSED = _reason(
+    "tcp.refused", F,
+    "The connection was refused: nothing listens on the port, or a firewall rejects (REJECT "
+    "looks the same as a closed port).",
+    "Make the server listen on the port and allow the vendor's IP addresses through any "
+    "firewall that rejects connections.")
+TCP_TIMEOUT = _reason(
+    "tcp.timeout", F, "The connection attempt got no answer: the port is filtered (firewall DROP).",
+    "Allowlist the vendor's IP addresses on port 443 in the firewall in front of the server.")
+TCP_UNREACHABLE = _reason(
+    "tcp.unreachable", F, "There is no route to the address from this network.",
+    "Check routing from this network to the address; for IPv6, that the network has IPv6.")
+
+# -- TLS -----------------------------------------------------------------------------------
+TLS_HANDSHAKE_TIMEOUT = _reason(
+    "tls.handshake_timeout", F, "The port accepts connections but the TLS handshake stalls.",
+    "Check that the port is served by the TLS endpoint (load balancer, reverse proxy) and that no "
+    "middlebox holds the handshake.")
+TLS_NOT_TLS = _reason(
+    "tls.not_tls", F, "Something answers on the port, but not with TLS (for instance plain HTTP).",
+    "Serve HTTPS on this port: terminate TLS on the server or on the proxy in front of it.")
+TLS_PROTOCOL_TOO_OLD = _reason(
+    "tls.protocol_too_old", F, "The server only offers a TLS version below 1.2.",
+    "Enable TLS 1.2 and TLS 1.3 on the server or its proxy; older versions are refused by clients.")
+TLS_HANDSHAKE_FAILED = _reason(
+    "tls.handshake_failed", F, "The TLS handshake failed for another reason (see the alert).",
+    "Read the alert in the evidence; check the server's TLS configuration and certificate.")
+TLS_EXPIRED = _reason(
+    "tls.expired", F, "A certificate in the presented chain has expired.",
+    "Renew the certificate and install the new one, with its intermediates.")
+TLS_NOT_YET_VALID = _reason(
+    "tls.not_yet_valid", F, "A certificate in the presented chain is not valid yet.",
+    "Check the server's clock and the certificate's start date; install a currently valid one.")
+TLS_SELF_SIGNED = _reason(
+    "tls.self_signed", F, "The server presents a self-signed certificate.",
+    "Install a certificate signed by a public CA (for instance Let's Encrypt) for this name.")
+TLS_UNTRUSTED_ROOT = _reason(
+    "tls.untrusted_root", F,
+    "The chain leads to a root that is not a public CA (a private or corporate CA).",
+    "Install a certificate from a public CA: the vendor trusts only public roots. A private CA "
+    "works inside this network only.")
+TLS_INCOMPLETE_CHAIN = _reason(
+    "tls.incomplete_chain", F, "The server does not send the intermediate certificate(s).",
+    "Configure the server with the full chain (the certificate followed by its intermediates, "
+    "often called fullchain.pem).")
+TLS_WEAK_SIGNATURE = _reason(
+    "tls.weak_signature", F, "A certificate in the chain is signed with SHA-1 or MD5.",
+    "Reissue the certificate with a SHA-256 (or stronger) signature.")
+TLS_WEAK_KEY = _reason(
+    "tls.weak_key", F, "A certificate in the chain has an RSA key below 2048 bits.",
+    "Reissue the certificate with an RSA key of 2048 bits or more, or an ECDSA key.")
+TLS_EXPIRING_SOON = _reason(
+    "tls.expiring_soon", W, "The certificate expires in under 30 days.",
+    "Renew the certificate before it expires.")
+TLS_HOSTNAME_MISMATCH = _reason(
+    "tls.hostname_mismatch", F, "No subjectAltName of the certificate matches the DNS name.",
+    "Install a certificate whose subjectAltName lists this DNS name (the common name is not "
+    "used by clients).")
+
+# -- HTTP ----------------------------------------------------------------------------------
+HTTP_UNEXPECTED_RESPONSE = _reason(
+    "http.unexpected_response", F,
+    "The URL answered, but not with the API's JSON (a captive portal, a proxy page, a wrong URL).",
+    "Check the URL: it must be the server's web URL; check proxies between here and the server.")
+HTTP_REDIRECTED = _reason(
+    "http.redirected", F, "The API URL answers with a redirect.",
+    "Use the URL the redirect points to as the target, or remove the redirect for API paths.")
+HTTP_SERVER_ERROR = _reason(
+    "http.server_error", F, "The server answered with a 5xx error.",
+    "Check the server's health and logs; the appliance may be in maintenance mode.")
+HTTP_TIMEOUT = _reason(
+    "http.timeout", F, "The HTTP request got no answer within the timeout.",
+    "Check the server's load and any proxy in between; raise --check-timeout for a slow link.")
+HTTP_CONNECTION_FAILED = _reason(
+    "http.connection_failed", F, "The HTTP client could not connect or complete TLS.",
+    "See the network and TLS checks of this run, and the proxy named in the report.")
+HTTP_RATE_LIMITED = _reason(
+    "http.rate_limited", F, "The API refused the request because a rate limit is exhausted.",
+    "Wait until the limit resets (see the message), or use a credential that is not shared.")
+
+# -- credentials ---------------------------------------------------------------------------
+AUTH_MISSING = _reason(
+    "auth.missing", F, "No credential was given.",
+    "Set the environment variable named in the message (never pass a token on the command line).")
+AUTH_INVALID_CREDENTIALS = _reason(
+    "auth.invalid_credentials", F, "The server does not accept the credential (401).",
+    "Create a new token and set it again; check that it was copied whole and belongs to this "
+    "server.")
+AUTH_FORBIDDEN = _reason(
+    "auth.forbidden", F, "The server refused the credential (403).",
+    "Read GitHub's message in the evidence: the account may be suspended, or an IP allow list "
+    "may block this network.")
+SCOPES_MISSING = _reason(
+    "scopes.missing", F, "The token lacks a scope the connector needs.",
+    "Edit the token (Settings > Developer settings > Personal access tokens) and select the "
+    "missing scope, or create a new one with all the listed scopes.")
+SCOPES_UNVERIFIABLE = _reason(
+    "scopes.unverifiable", F,
+    "The token reports no scopes (X-OAuth-Scopes is absent): it is not a classic token.",
+    "Create a classic personal access token with the listed scopes; fine-grained tokens cannot "
+    "be given these scopes.")
+ORG_NOT_OWNER = _reason(
+    "org.not_owner", W,
+    "The account is a member but not an owner of the organization: webhooks will not be "
+    "available, everything else will.",
+    "Make the service account an owner of the organization to enable webhooks.")
+ORG_NOT_MEMBER = _reason(
+    "org.not_member", F, "The account is not a member of the organization (or it does not exist).",
+    "Add the service account to the organization as an owner, and check the organization's name.")
+ORG_PENDING = _reason(
+    "org.pending", F, "The account was invited to the organization but has not accepted.",
+    "Accept the invitation as the service account (the organization's page shows it).")
+ORG_FORBIDDEN = _reason(
+    "org.forbidden", F, "The server refused to show the account's membership (403).",
+    "Read the message in the evidence; the token needs read:org (admin:org includes it).")
+OAUTH_INVALID_CLIENT = _reason(
+    "oauth.invalid_client", F, "The OAuth client id or client secret is wrong.",
+    "Copy the Client ID and a new Client secret from the OAuth app's page "
+    "(Settings > Developer settings > OAuth Apps) into the environment variables.")
+OAUTH_INCOMPLETE = _reason(
+    "oauth.incomplete", F, "Only one of the OAuth client id and client secret is set.",
+    "Set both variables named in the message, or neither to skip the OAuth check.")
+OAUTH_UNEXPECTED = _reason(
+    "oauth.unexpected", F, "The OAuth token endpoint answered with an error this check cannot place.",
+    "Read the error in the evidence; check that OAuth apps are enabled on the server.")
+
+del F, W, S
+
+REASONS: Mapping[str, Reason] = MappingProxyType(_REGISTRY)
+
+
+def reference_page() -> str:
+    """The Markdown reference of every reason code (the content of ``docs/reasons.md``)."""
+    lines = [
+        "# Reason codes",
+        "",
+        "Every verdict that is not a plain pass carries one of these stable codes, in the",
+        "terminal, the JSON report (`checks[].reason`) and JUnit (`reason` property).",
+        "Generated from `checks/reasons.py`; do not edit by hand.",
+        "",
+        "| code | outcome | meaning | default fix |",
+        "|---|---|---|---|",
+    ]
+    for code in sorted(REASONS):
+        reason = REASONS[code]
+        lines.append(f"| `{code}` | {reason.outcome} | {reason.meaning} | {reason.remediation} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(reference_page(), end="")

@@ -1,0 +1,170 @@
+"""Offline scenarios: recorded observations and HTTP exchanges, replayed instead of probing.
+
+A scenario is one JSON file (format in ``docs/scenarios.md``). DNS, TCP and TLS come back as
+the observations they were; HTTP exchanges become respx routes behind the same httpx client
+the live run uses, so every evaluator and report sees exactly what it would see live.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import httpx
+import respx
+
+from checks.addresses import host_port
+from checks.observations import DnsLookup, RecordSet, TcpConnect, TlsHandshake
+from checks.probes.dns import Nameserver
+from checks.probes.http import HttpClient
+from checks.secret import Secret
+from checks.settings import PemBundle
+
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    source: str
+    data: dict[str, Any]
+
+    @property
+    def connector(self) -> str:
+        return str(self.data["connector"])
+
+    @property
+    def target(self) -> str:
+        return str(self.data["target"])
+
+    @property
+    def org(self) -> str | None:
+        org = self.data.get("org")
+        return str(org) if org else None
+
+    @property
+    def recorded_at(self) -> datetime:
+        return datetime.fromisoformat(str(self.data["recorded_at"]).replace("Z", "+00:00"))
+
+    @property
+    def description(self) -> str:
+        return str(self.data.get("description", ""))
+
+    @property
+    def expect(self) -> list[dict[str, str]]:
+        return list(self.data.get("expect", []))
+
+    def trust(self, key: str) -> PemBundle | None:
+        pems = self.data.get("trust", {}).get(key)
+        if not pems:
+            return None
+        from cryptography import x509
+
+        certs = tuple(x509.load_pem_x509_certificate(pem.encode()) for pem in pems)
+        return PemBundle(f"scenario {self.name}: {key.replace('_', ' ')}", certs)
+
+    def stand_in_secrets(self) -> dict[str, Secret]:
+        """Credentials the recording had, replaced by stand-ins with the same prefix."""
+        return {name: Secret(f"{prefix}{'0' * 32}{name[-4:].lower()}", f"{name} (scenario)")
+                for name, prefix in self.data.get("credentials", {}).items()}
+
+
+def bundled_dir(connector: str) -> Path:
+    return Path(str(resources.files("checks.fixtures").joinpath(connector)))
+
+
+def bundled_names(connector: str) -> list[str]:
+    folder = bundled_dir(connector)
+    return sorted(path.stem for path in folder.glob("*.json")) if folder.is_dir() else []
+
+
+def load(connector: str, name_or_path: str) -> Scenario:
+    """A bundled scenario by name, or a scenario file by path; ValueError says what is wrong."""
+    is_path = name_or_path.endswith(".json") or "/" in name_or_path
+    path = Path(name_or_path) if is_path else bundled_dir(connector) / f"{name_or_path}.json"
+    if not path.is_file():
+        names = ", ".join(bundled_names(connector)) or "none"
+        raise ValueError(f"no scenario {name_or_path!r} for connector {connector}: "
+                         f"give a bundled name ({names}) or a path to a scenario .json file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"scenario {path} cannot be read as JSON: {error}") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ValueError(f"scenario {path} is not a schema {SCHEMA} scenario file")
+    missing = [key for key in ("connector", "target", "recorded_at") if key not in data]
+    if missing:
+        raise ValueError(f"scenario {path} lacks {', '.join(missing)}")
+    if data["connector"] != connector:
+        raise ValueError(f"scenario {path} was recorded for connector {data['connector']}, "
+                         f"not {connector}")
+    return Scenario(path.stem, str(path), data)
+
+
+def _records(rdtype: str, entry: Any) -> RecordSet:
+    if isinstance(entry, list):
+        return RecordSet(rdtype, tuple(entry))
+    if isinstance(entry, dict):
+        return RecordSet(rdtype, error=entry.get("error"), detail=entry.get("detail", ""))
+    return RecordSet(rdtype, error="no_answer", detail=f"no {rdtype} record")
+
+
+class ScenarioBackend:
+    """Answers every probe from the scenario; opens no socket."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        data = scenario.data
+        self._router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
+        for exchange in data.get("http", []):
+            self._route(exchange)
+        self.http = HttpClient(httpx.AsyncClient(
+            transport=httpx.MockTransport(self._router.async_handler), follow_redirects=False))
+
+    def _route(self, exchange: dict[str, Any]) -> None:
+        request, response = exchange["request"], exchange["response"]
+        url = request.get("url") or f"{self.scenario.target}{request['path']}"
+        route = self._router.route(method=request.get("method", "GET"), url=url)
+        if "error" in response:
+            errors = {"timeout": httpx.ReadTimeout, "connect": httpx.ConnectError}
+            route.mock(side_effect=errors[response["error"]](response.get("detail", "")))
+            return
+        content: dict[str, Any] = ({"json": response["json"]} if "json" in response
+                                   else {"text": response.get("text", "")})
+        route.mock(return_value=httpx.Response(response["status"],
+                                               headers=response.get("headers", {}), **content))
+
+    def _unrecorded(self, what: str) -> str:
+        return f"{what} is not recorded in scenario {self.scenario.name}"
+
+    async def dns(self, name: str, servers: tuple[Nameserver, ...], public: bool) -> DnsLookup:
+        table = self.scenario.data.get("public_dns" if public else "dns", {})
+        label = "scenario public resolvers" if public else "scenario resolvers"
+        if name not in table:
+            missing = RecordSet("A", error="error", detail=self._unrecorded(f"DNS for {name}"))
+            return DnsLookup(name, label, missing, RecordSet("AAAA", error="error"))
+        entry = table[name]
+        return DnsLookup(name, label, _records("A", entry.get("A")),
+                         _records("AAAA", entry.get("AAAA")), entry.get("elapsed_s", 0.0))
+
+    async def tcp(self, address: str, port: int) -> TcpConnect:
+        key = host_port(address, port)
+        entry = self.scenario.data.get("tcp", {}).get(key)
+        if entry is None:
+            return TcpConnect(address, port, "error", self._unrecorded(f"TCP to {key}"))
+        return TcpConnect(address, port, entry.get("error"), entry.get("detail", "connected"),
+                          entry.get("elapsed_s", 0.0))
+
+    async def tls(self, host: str, port: int, address: str, connect_port: int) -> TlsHandshake:
+        entry = self.scenario.data.get("tls", {}).get(f"{host}:{port}")
+        if entry is None:
+            return TlsHandshake(host, port, address, connect_port, "failed",
+                                self._unrecorded(f"TLS with {host}:{port}"))
+        return TlsHandshake(host, port, address, connect_port, entry.get("error"),
+                            entry.get("detail", "handshake completed"), entry.get("version"),
+                            entry.get("cipher"), tuple(entry.get("chain", ())),
+                            entry.get("elapsed_s", 0.0))

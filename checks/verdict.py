@@ -1,0 +1,34 @@
+"""Verdicts: what an evaluator concludes from an observation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"  # gates CI
+    WARNING = "warning"  # shown, does not gate
+    SKIPPED = "skipped"  # not applicable, or blocked by a prerequisite
+    ERROR = "error"  # the harness itself broke
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    reason: str | None
+    message: str
+    remediation: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    vendor_code: str | None = None
+
+    def with_evidence(self, **more: Any) -> Verdict:
+        return Verdict(self.outcome, self.reason, self.message, self.remediation,
+                       {**self.evidence, **more}, self.vendor_code)
+
+
+def passed(message: str, **evidence: Any) -> Verdict:
+    return Verdict(Outcome.PASSED, None, message, "", evidence)

@@ -1,0 +1,140 @@
+"""Certificate chains for tests and scenarios, made with cryptography: roots, intermediates,
+leaves, and every broken variant the TLS checks must name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "connector-checks tests"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+@dataclass(frozen=True)
+class Issued:
+    cert: x509.Certificate
+    key: PrivateKey = field(repr=False)
+
+    @property
+    def pem(self) -> str:
+        return self.cert.public_bytes(serialization.Encoding.PEM).decode()
+
+    @property
+    def key_pem(self) -> str:
+        return self.key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()).decode()
+
+
+def new_key(rsa_bits: int | None = None) -> PrivateKey:
+    if rsa_bits:
+        return rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def issue(
+    common_name: str,
+    issuer: Issued | None = None,
+    *,
+    ca: bool = False,
+    sans: tuple[str, ...] = (),
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    rsa_bits: int | None = None,
+    digest: hashes.HashAlgorithm | None = None,
+    now: datetime = NOW,
+) -> Issued:
+    """A certificate signed by ``issuer``, or self-signed when there is none."""
+    key = new_key(rsa_bits)
+    subject = _name(common_name)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before or now - timedelta(days=30))
+        .not_valid_after(not_after or now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    if issuer is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
+            critical=False)
+    if ca:
+        builder = builder.add_extension(
+            x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                          content_commitment=False, key_encipherment=False,
+                          data_encipherment=False, key_agreement=False, encipher_only=False,
+                          decipher_only=False), critical=True)
+    else:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName([_general_name(s)
+                                                                     for s in sans]),
+                                        critical=False)
+    signer = issuer.key if issuer else key
+    cert = builder.sign(signer, digest or hashes.SHA256())
+    return Issued(cert, key)
+
+
+def _general_name(text: str) -> x509.GeneralName:
+    import ipaddress
+
+    try:
+        return x509.IPAddress(ipaddress.ip_address(text))
+    except ValueError:
+        return x509.DNSName(text)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """What a server presents (leaf first) and the key it serves with."""
+
+    leaf: Issued
+    presented: tuple[Issued, ...]
+
+    @property
+    def pems(self) -> tuple[str, ...]:
+        return tuple(issued.pem for issued in self.presented)
+
+
+@dataclass(frozen=True)
+class Pki:
+    """A fictional internet: one public root with an intermediate, and a private CA."""
+
+    public_root: Issued
+    public_intermediate: Issued
+    private_root: Issued
+
+    @classmethod
+    def create(cls, now: datetime = NOW) -> Pki:
+        long = {"not_before": now - timedelta(days=3650), "not_after": now + timedelta(days=3650)}
+        root = issue("Example Public Root CA", ca=True, now=now, **long)
+        intermediate = issue("Example Public TLS CA 1", root, ca=True, now=now, **long)
+        private = issue("Acme Corp Internal Root CA", ca=True, now=now, **long)
+        return cls(root, intermediate, private)
+
+    def public_chain(self, *names: str, **options: object) -> Chain:
+        leaf = issue(names[0], self.public_intermediate, sans=names, **options)  # type: ignore[arg-type]
+        return Chain(leaf, (leaf, self.public_intermediate))
+
+    def private_chain(self, *names: str) -> Chain:
+        leaf = issue(names[0], self.private_root, sans=names)
+        return Chain(leaf, (leaf,))
+
+    def self_signed(self, *names: str) -> Chain:
+        leaf = issue(names[0], sans=names)
+        return Chain(leaf, (leaf,))

@@ -1,0 +1,198 @@
+"""Writes the bundled offline scenarios under fixtures/ (run: python -m tools.build_scenarios).
+
+The scenarios describe a fictional internet: github.example.com at example.com's public
+addresses, certificates from "Example Public Root CA", which each scenario declares as its
+public root (trust.public_roots). Response headers and bodies follow the recorded GitHub
+exchanges in tests/recordings/. No private key and no real token is written.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.pki import Chain, Pki, issue
+
+RECORDED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+HOST, ORG, VERSION = "github.example.com", "acme", "3.14.2"
+TARGET = f"https://{HOST}"
+IPV4, IPV6 = "93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"
+SCOPES = "admin:org, admin:org_hook, admin:repo_hook, repo, user"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def github_headers(**extra: str) -> dict[str, str]:
+    headers = {
+        "Server": "GitHub.com",
+        "Date": f"{RECORDED:%a, %d %b %Y %H:%M:%S GMT}",
+        "Content-Type": "application/json; charset=utf-8",
+        "X-GitHub-Media-Type": "github.v3; format=json",
+        "X-GitHub-Enterprise-Version": VERSION,
+        "X-GitHub-Request-Id": "C0DE:1F2E:3A4B5C:6D7E8F:6724A1B0",
+    }
+    headers.update({name.replace("_", "-"): value for name, value in extra.items()})
+    return headers
+
+
+def exchange(method: str, path: str, status: int, body: Any, **headers: str) -> dict[str, Any]:
+    return {"request": {"method": method, "path": path},
+            "response": {"status": status, "headers": github_headers(**headers), "json": body}}
+
+
+META = {"verifiable_password_authentication": True, "installed_version": VERSION,
+        "hooks": [], "git": [], "pages": [], "importer": [], "actions": [], "dependabot": []}
+USER = {"login": "flow-service", "id": 42, "type": "User", "site_admin": False,
+        "name": "Flow service account"}
+
+
+def membership(role: str, state: str) -> dict[str, Any]:
+    return {"url": f"{TARGET}/api/v3/orgs/{ORG}/memberships/flow-service", "state": state,
+            "role": role, "organization_url": f"{TARGET}/api/v3/orgs/{ORG}",
+            "organization": {"login": ORG, "id": 7}, "user": {"login": "flow-service", "id": 42}}
+
+
+def api(scopes: str | None = SCOPES, role: str = "admin", state: str = "active",
+        user_status: int = 200) -> list[dict[str, Any]]:
+    scope_headers = {} if scopes is None else {"X_OAuth_Scopes": scopes,
+                                               "X_Accepted_OAuth_Scopes": ""}
+    if user_status == 401:
+        user = exchange("GET", "/api/v3/user", 401,
+                        {"message": "Bad credentials", "documentation_url":
+                         "https://docs.github.com/enterprise-server@3.14/rest"})
+    else:
+        user = exchange("GET", "/api/v3/user", 200, USER, **scope_headers)
+    return [
+        exchange("GET", "/api/v3/meta", 200, META),
+        user,
+        exchange("GET", f"/api/v3/user/memberships/orgs/{ORG}", 200, membership(role, state),
+                 **scope_headers),
+        exchange("POST", "/login/oauth/access_token", 200, {
+            "error": "bad_verification_code",
+            "error_description": "The code passed is incorrect or expired.",
+            "error_uri": "https://docs.github.com/enterprise-server@3.14/apps/managing-oauth-apps/"
+                         "troubleshooting-oauth-app-access-token-request-errors/"
+                         "#bad-verification-code"}),
+    ]
+
+
+def scenario(name: str, description: str, pki: Pki, chain: Chain, *,
+             expect: list[tuple[str, str, str]], http: list[dict[str, Any]] | None = None,
+             dns: dict[str, Any] | None = None, tcp: dict[str, Any] | None = None,
+             credentials: dict[str, str] | None = None, ca_bundle: bool = False,
+             **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "schema": 1,
+        "connector": "ghes",
+        "description": description,
+        "recorded_at": f"{RECORDED:%Y-%m-%dT%H:%M:%SZ}",
+        "target": TARGET,
+        "org": ORG,
+        "credentials": credentials if credentials is not None else {
+            "CONNECTOR_GHES_TOKEN": "ghp_", "CONNECTOR_GHES_OAUTH_CLIENT_ID": "Iv1.",
+            "CONNECTOR_GHES_OAUTH_CLIENT_SECRET": ""},
+        "trust": {"public_roots": [pki.public_root.pem]}
+        | ({"ca_bundle": [pki.private_root.pem]} if ca_bundle else {}),
+        "dns": dns or {HOST: {"A": [IPV4], "AAAA": [IPV6], "elapsed_s": 0.012}},
+        "tcp": tcp or {f"{IPV4}:443": {"elapsed_s": 0.021}, f"[{IPV6}]:443": {"elapsed_s": 0.024}},
+        "tls": {f"{HOST}:443": {"version": "TLSv1.3", "cipher": "TLS_AES_128_GCM_SHA256",
+                                "chain": list(chain.pems), "elapsed_s": 0.043}},
+        "http": http if http is not None else api(),
+        "expect": [{"check": check, "outcome": outcome, "reason": reason}
+                   for check, outcome, reason in expect],
+    }
+    data.update(extra)
+    return data
+
+
+def blocked(cause: str, checks: list[str]) -> list[tuple[str, str, str]]:
+    return [(check, "skipped", "prerequisite.failed") for check in checks]
+
+
+API_CHECKS = ["api.reachable[https://github.example.com/api/v3]", "auth.token[ghes]",
+              *(f"scopes.granted[{s}]" for s in
+                ("repo", "admin:org", "read:org", "admin:repo_hook", "admin:org_hook", "user",
+                 "read:user")),
+              "org.owner[acme]", "oauth.client[ghes]"]
+
+
+def build() -> dict[str, dict[str, Any]]:
+    pki = Pki.create(now=RECORDED)
+    good = pki.public_chain(HOST, now=RECORDED)
+    expired = pki.public_chain(HOST, now=RECORDED, not_before=RECORDED - timedelta(days=400),
+                               not_after=RECORDED - timedelta(days=3))
+    private = Chain(issue(HOST, pki.private_root, sans=(HOST,), now=RECORDED), ())
+    private = Chain(private.leaf, (private.leaf,))
+    fine_grained_http = api(scopes=None)
+    fine_grained_http[1]["response"]["headers"].update({
+        "x-accepted-github-permissions": "allows_permissionless_access=true",
+        "github-authentication-token-expiration": "2027-01-30 10:06:09 UTC"})
+    return {
+        "healthy": scenario(
+            "healthy", "Everything the GHES guide asks for is in place.", pki, good, expect=[]),
+        "private-ca": scenario(
+            "private-ca", "The certificate comes from the company's internal CA (known to this "
+            "network through its CA bundle); the vendor will not trust it.", pki, private,
+            ca_bundle=True,
+            expect=[("tls.public_ca[github.example.com:443]", "failed", "tls.untrusted_root")]),
+        "firewall-blocked": scenario(
+            "firewall-blocked", "A firewall drops connections to port 443: the vendor's IPs are "
+            "not allowlisted.", pki, good,
+            tcp={f"{IPV4}:443": {"error": "timeout", "detail":
+                                 "no answer to the connection attempt within 5 s",
+                                 "elapsed_s": 5.0},
+                 f"[{IPV6}]:443": {"error": "timeout", "detail":
+                                   "no answer to the connection attempt within 5 s",
+                                   "elapsed_s": 5.0}},
+            expect=[(f"tcp.reachable[{IPV4}:443]", "failed", "tcp.timeout"),
+                    (f"tcp.reachable[[{IPV6}]:443]", "failed", "tcp.timeout"),
+                    *blocked("tcp", ["tls.handshake[github.example.com:443]",
+                                     "tls.public_ca[github.example.com:443]",
+                                     "tls.hostname[github.example.com:443]", *API_CHECKS])]),
+        "missing-scopes": scenario(
+            "missing-scopes", "The token was created with repo and read:org only.", pki, good,
+            http=api(scopes="read:org, repo"),
+            expect=[(f"scopes.granted[{s}]", "failed", "scopes.missing") for s in
+                    ("admin:org", "admin:repo_hook", "admin:org_hook", "user", "read:user")]),
+        "not-owner": scenario(
+            "not-owner", "The service account is a member, not an owner, of the organization.",
+            pki, good, http=api(role="member"),
+            expect=[("org.owner[acme]", "warning", "org.not_owner")]),
+        "fine-grained-token": scenario(
+            "fine-grained-token", "A fine-grained token was given; it carries no OAuth scopes.",
+            pki, good, http=fine_grained_http,
+            credentials={"CONNECTOR_GHES_TOKEN": "github_pat_"},
+            expect=[*((f"scopes.granted[{s}]", "failed", "scopes.unverifiable") for s in
+                      ("repo", "admin:org", "read:org", "admin:repo_hook", "admin:org_hook",
+                       "user", "read:user")),
+                    ("oauth.client[ghes]", "skipped", "not_applicable")]),
+        "bad-credentials": scenario(
+            "bad-credentials", "The token was revoked or mistyped: the server answers 401.",
+            pki, good, http=api(user_status=401),
+            expect=[("auth.token[ghes]", "failed", "auth.invalid_credentials"),
+                    *blocked("auth", [c for c in API_CHECKS if c.startswith(("scopes", "org"))])]),
+        "expired-certificate": scenario(
+            "expired-certificate", "The server's certificate expired three days ago.",
+            pki, expired,
+            expect=[("tls.public_ca[github.example.com:443]", "failed", "tls.expired"),
+                    *blocked("tls", API_CHECKS)]),
+        "private-dns": scenario(
+            "private-dns", "The name resolves to an internal address only; public DNS does "
+            "not know it.", pki, good,
+            dns={HOST: {"A": ["10.20.0.15"], "AAAA": {"error": "no_answer"}}},
+            tcp={"10.20.0.15:443": {"elapsed_s": 0.002}},
+            expect=[("dns.public[github.example.com]", "failed", "dns.private_address")]),
+    }
+
+
+def main() -> None:
+    for name, data in build().items():
+        path = FIXTURES / "ghes" / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {path.relative_to(FIXTURES.parent)}")
+
+
+if __name__ == "__main__":
+    main()
