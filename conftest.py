@@ -1,0 +1,3 @@
+"""Repository conftest: the test suite drives the plugin from outside with pytester."""
+
+pytest_plugins = ["pytester"]

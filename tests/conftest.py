@@ -1,0 +1,111 @@
+"""Fixtures: a fictional PKI, loopback sites, and a runner that drives the plugin from outside."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import netguard  # noqa: F401  (installs the guard for the whole test process)
+from tests.pki import Chain, Pki
+from tests.servers import Account, GithubWorld, dns_server, https_server, server_context
+
+HOST = "github.example.com"
+PUBLIC_V4, PUBLIC_V6 = "93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"
+ALL_SCOPES = "admin:org, admin:org_hook, admin:repo_hook, repo, user"
+
+
+@pytest.fixture(scope="session")
+def pki() -> Pki:
+    return Pki.create()
+
+
+def fake_token(prefix: str = "ghp_") -> str:
+    """A token made at test time, so no file holds anything shaped like a real one."""
+    return prefix + secrets.token_hex(18)
+
+
+@dataclass
+class Run:
+    result: pytest.RunResult
+    report: dict[str, Any]
+
+    @property
+    def checks(self) -> dict[str, dict[str, Any]]:
+        return {check["id"]: check for check in self.report["checks"]}
+
+    def verdict(self, check_id: str) -> tuple[str, str | None]:
+        check = self.checks[check_id]
+        return check["outcome"], check["reason"]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.result.outlines + self.result.errlines)
+
+
+@dataclass
+class Runner:
+    pytester: pytest.Pytester
+
+    def __call__(self, *args: str, connector: str = "ghes") -> Run:
+        result = self.pytester.runpytest("-p", "no:cacheprovider",
+                                         "-W", "ignore::pytest.PytestAssertRewriteWarning",
+                                         "--connector", connector, *args)
+        path = self.pytester.path / "reports" / f"{connector}.json"
+        assert path.is_file(), "\n".join(result.outlines + result.errlines)
+        return Run(result, json.loads(path.read_text()))
+
+
+@pytest.fixture
+def run_connector(pytester: pytest.Pytester) -> Runner:
+    return Runner(pytester)
+
+
+@dataclass
+class Site:
+    """A GitHub Enterprise Server on loopback: DNS, TLS, API; each part can be replaced."""
+
+    pki: Pki
+    directory: Path
+    stack: ExitStack
+    monkeypatch: pytest.MonkeyPatch
+    token: str = field(default_factory=fake_token)
+    world: GithubWorld = field(default_factory=GithubWorld)
+
+    def __post_init__(self) -> None:
+        self.world.accounts[self.token] = Account("flow-service", ALL_SCOPES,
+                                                  {"acme": ("admin", "active")})
+        self.monkeypatch.setenv("CONNECTOR_GHES_TOKEN", self.token)
+        self.roots = self.directory / "public-roots.pem"
+        self.roots.write_text(self.pki.public_root.pem)
+
+    def dns(self, zone: dict[str, Any] | None = None, address: str = "127.0.0.1") -> str:
+        zone = zone if zone is not None else {HOST: {"A": [PUBLIC_V4], "AAAA": [PUBLIC_V6]}}
+        return self.stack.enter_context(dns_server(zone, address)).spec
+
+    def https(self, chain: Chain | None = None, **options: Any) -> int:
+        chain = chain or self.pki.public_chain(HOST)
+        context = server_context(self.directory, chain, **options)
+        return self.stack.enter_context(https_server(self.world, context)).port
+
+    def args(self, port: int, dns: str | None = None, *extra: str) -> list[str]:
+        return ["--target", f"https://{HOST}", "--org", "acme",
+                "--resolver", dns or self.dns(),
+                "--connect-to", f"{HOST}:443:127.0.0.1:{port}",
+                "--public-roots", str(self.roots), "--check-timeout", "1", *extra]
+
+
+@pytest.fixture
+def site(pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    for name in ("CONNECTOR_GHES_TOKEN", "CONNECTOR_GHES_OAUTH_CLIENT_ID",
+                 "CONNECTOR_GHES_OAUTH_CLIENT_SECRET", "HTTPS_PROXY", "https_proxy",
+                 "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with ExitStack() as stack:
+        yield Site(pki, tmp_path, stack, monkeypatch)

@@ -1,0 +1,312 @@
+"""Real servers on loopback: TLS with a GitHub-Enterprise-like API, DNS, refused and filtered
+ports. Each runs in threads and stops when its fixture ends."""
+
+from __future__ import annotations
+
+import json
+import socket
+import socketserver
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from dnslib import AAAA, QTYPE, RCODE, RR, A, DNSRecord
+
+from tests.pki import Chain
+
+# -- a GitHub Enterprise Server API ------------------------------------------------------------
+# Status codes, headers and bodies follow tests/recordings/ (real GitHub exchanges) and the
+# REST documentation where no recording exists (see test_fakes_match_recordings.py).
+
+
+@dataclass
+class Account:
+    login: str
+    scopes: str | None  # X-OAuth-Scopes; None for a fine-grained token
+    memberships: dict[str, tuple[str, str]] = field(default_factory=dict)  # org -> (role, state)
+    refusal: tuple[int, dict[str, str], dict[str, Any]] | None = None  # status, headers, body
+
+
+@dataclass
+class GithubWorld:
+    version: str = "3.14.2"
+    accounts: dict[str, Account] = field(default_factory=dict)  # token -> account
+    oauth_clients: dict[str, str] = field(default_factory=dict)  # client id -> secret
+    meta: str = "json"  # json | portal | redirect | error | hang
+    released: threading.Event = field(default_factory=threading.Event)
+
+
+def _handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "GitHub.com"
+        sys_version = ""
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def reply(self, status: int, body: Any, headers: dict[str, str] | None = None,
+                  content_type: str = "application/json; charset=utf-8") -> None:
+            data = (json.dumps(body) if content_type.startswith("application/json")
+                    else str(body)).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
+            self.send_header("X-GitHub-Enterprise-Version", world.version)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def account(self) -> Account | None:
+            auth = self.headers.get("Authorization", "")
+            scheme, _, token = auth.partition(" ")
+            return world.accounts.get(token) if scheme.lower() in ("token", "bearer") else None
+
+        def do_GET(self) -> None:
+            if self.path == "/api/v3/meta":
+                return self.meta()
+            if not self.path.startswith("/api/v3/user"):
+                return self.reply(404, {"message": "Not Found",
+                                        "documentation_url": "https://docs.github.com/rest"})
+            account = self.account()
+            if account is None:
+                return self.reply(401, {"message": "Bad credentials",
+                                        "documentation_url": "https://docs.github.com/rest"})
+            if account.refusal is not None:
+                status, headers, body = account.refusal
+                return self.reply(status, body, headers)
+            scopes = {} if account.scopes is None else {"X-OAuth-Scopes": account.scopes,
+                                                        "X-Accepted-OAuth-Scopes": ""}
+            if self.path == "/api/v3/user":
+                return self.reply(200, {"login": account.login, "id": 1, "type": "User",
+                                        "site_admin": False}, scopes)
+            org = self.path.removeprefix("/api/v3/user/memberships/orgs/")
+            if org in account.memberships:
+                role, state = account.memberships[org]
+                return self.reply(200, {"state": state, "role": role,
+                                        "organization": {"login": org},
+                                        "user": {"login": account.login}}, scopes)
+            return self.reply(404, {"message": "Not Found", "documentation_url":
+                                    "https://docs.github.com/rest/orgs/members"
+                                    "#get-an-organization-membership-for-the-authenticated-user"})
+
+        def meta(self) -> None:
+            if world.meta == "portal":
+                return self.reply(200, "<html><title>Sign in to the guest Wi-Fi</title></html>",
+                                  content_type="text/html; charset=utf-8")
+            if world.meta == "redirect":
+                return self.reply(302, "", {"Location": "https://sso.example.com/login"},
+                                  content_type="text/html")
+            if world.meta == "error":
+                return self.reply(503, "<h1>Maintenance</h1>", content_type="text/html")
+            if world.meta == "hang":
+                world.released.wait()
+                return None
+            return self.reply(200, {"verifiable_password_authentication": True,
+                                    "installed_version": world.version})
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            form = dict(part.split("=", 1) for part in self.rfile.read(length).decode().split("&")
+                        if "=" in part)
+            if self.path != "/login/oauth/access_token":
+                return self.reply(404, {"message": "Not Found"})
+            if world.oauth_clients.get(form.get("client_id", "")) != form.get("client_secret"):
+                return self.reply(200, {"error": "incorrect_client_credentials",
+                                        "error_description": "The client_id and/or client_secret "
+                                                             "passed are incorrect."})
+            return self.reply(200, {"error": "bad_verification_code",
+                                    "error_description": "The code passed is incorrect or "
+                                                         "expired."})
+
+    return Handler
+
+
+class _TlsHttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
+                 context: ssl.SSLContext | None, family: int) -> None:
+        self.address_family = family
+        self.context = context
+        super().__init__(address, handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        try:
+            if self.context is not None:
+                request = self.context.wrap_socket(request, server_side=True)
+            super().finish_request(request, client_address)
+        except (OSError, ssl.SSLError):
+            pass  # probes close right after the handshake
+        finally:
+            request.close()
+
+
+@dataclass
+class Listener:
+    address: str
+    port: int
+
+
+def write_chain(directory: Path, chain: Chain) -> tuple[Path, Path]:
+    cert = directory / f"chain-{id(chain)}.pem"
+    key = directory / f"key-{id(chain)}.pem"
+    cert.write_text("".join(chain.pems))
+    key.write_text(chain.leaf.key_pem)
+    return cert, key
+
+
+def server_context(directory: Path, chain: Chain, *, max_version: ssl.TLSVersion | None = None
+                   ) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.set_ciphers("ALL:@SECLEVEL=0")  # serve weak chains too: the checks must name them
+    if max_version is not None:
+        context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+        context.maximum_version = max_version
+    cert, key = write_chain(directory, chain)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+@contextmanager
+def https_server(world: GithubWorld, context: ssl.SSLContext | None, address: str = "127.0.0.1",
+                 port: int = 0) -> Iterator[Listener]:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    server = _TlsHttpServer((address, port), _handler(world), context, family)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Listener(address, server.server_address[1])
+    finally:
+        world.released.set()
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def silent_server(address: str = "127.0.0.1", port: int = 0) -> Iterator[Listener]:
+    """Accepts TCP connections and never says a word (a stalled TLS handshake)."""
+    sock = socket.create_server((address, port))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(sock.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield Listener(address, sock.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        sock.close()
+
+
+@contextmanager
+def refused_port(address: str = "127.0.0.1", port: int = 0) -> Iterator[Listener]:
+    """Bound but not listening: the kernel answers every SYN with a reset."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.bind((address, port))
+    try:
+        yield Listener(address, sock.getsockname()[1])
+    finally:
+        sock.close()
+
+
+@contextmanager
+def filtered_port(address: str = "127.0.0.1", port: int = 0) -> Iterator[Listener]:
+    """Listening with a full backlog and never accepting: further SYNs are dropped."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.bind((address, port))
+    sock.listen(0)
+    bound = sock.getsockname()[1]
+    filler = socket.create_connection((address, bound), timeout=5)  # fills the queue of one
+    try:
+        yield Listener(address, bound)
+    finally:
+        filler.close()
+        sock.close()
+
+
+# -- DNS -----------------------------------------------------------------------------------
+
+Zone = dict[str, Any]  # name -> {"A": [...], "AAAA": [...]} | "nxdomain" | "servfail" | "silent"
+
+
+class _DnsHandler(socketserver.BaseRequestHandler):
+    server: _DnsServer
+
+    def handle(self) -> None:
+        data, sock = self.request
+        query = DNSRecord.parse(data)
+        name = str(query.q.qname).rstrip(".").lower()
+        entry = self.server.zone.get(name, "nxdomain")
+        self.server.asked.append((name, QTYPE[query.q.qtype]))
+        if entry == "silent":
+            return
+        reply = query.reply()
+        if entry == "nxdomain":
+            reply.header.rcode = RCODE.NXDOMAIN
+        elif entry == "servfail":
+            reply.header.rcode = RCODE.SERVFAIL
+        else:
+            qtype = QTYPE[query.q.qtype]
+            for address in entry.get(qtype, []):
+                rdata = A(address) if qtype == "A" else AAAA(address)
+                reply.add_answer(RR(query.q.qname, query.q.qtype, rdata=rdata, ttl=60))
+        sock.sendto(reply.pack(), self.client_address)
+
+
+class _DnsServer(socketserver.ThreadingUDPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], zone: Zone) -> None:
+        self.zone = zone
+        self.asked: list[tuple[str, str]] = []
+        super().__init__(address, _DnsHandler)
+
+
+@dataclass
+class DnsServer:
+    address: str
+    port: int
+    zone: Zone
+    asked: list[tuple[str, str]]
+
+    @property
+    def spec(self) -> str:
+        return f"{self.address}:{self.port}"
+
+
+@contextmanager
+def dns_server(zone: Zone, address: str = "127.0.0.1") -> Iterator[DnsServer]:
+    server = _DnsServer((address, 0), zone)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield DnsServer(address, server.server_address[1], zone, server.asked)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+Starter = Callable[..., Any]
