@@ -44,6 +44,9 @@ class Run:
         check = self.checks[check_id]
         return check["outcome"], check["reason"]
 
+    def checks_outcomes(self) -> list[tuple[str, str | None]]:
+        return [(check["outcome"], check["reason"]) for check in self.report["checks"]]
+
     @property
     def text(self) -> str:
         return "\n".join(self.result.outlines + self.result.errlines)

@@ -3,8 +3,10 @@ leaves, and every broken variant the TLS checks must name."""
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -97,6 +99,30 @@ def _general_name(text: str) -> x509.GeneralName:
         return x509.IPAddress(ipaddress.ip_address(text))
     except ValueError:
         return x509.DNSName(text)
+
+
+def reissue_with_sha1(issued: Issued, issuer: Issued, directory: Path) -> Issued:
+    """The same certificate signed with SHA-1. cryptography refuses to make SHA-1 signatures,
+    so the openssl command line signs it; the certificate served is real either way."""
+    template = directory / "sha1-template.pem"
+    issuer_cert, issuer_key = directory / "sha1-issuer.pem", directory / "sha1-issuer-key.pem"
+    key_file, out = directory / "sha1-key.pem", directory / "sha1-cert.pem"
+    template.write_text(issued.pem)
+    issuer_cert.write_text(issuer.pem)
+    issuer_key.write_text(issuer.key_pem)
+    key_file.write_text(issued.key_pem)
+    extensions = directory / "sha1.ext"
+    names = ",".join(f"DNS:{name}" for name in issued.cert.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName))
+    extensions.write_text(f"subjectAltName={names}\nbasicConstraints=critical,CA:FALSE\n")
+    subprocess.run(["openssl", "x509", "-in", str(template), "-signkey", str(key_file),
+                    "-x509toreq", "-out", str(directory / "sha1.csr")], check=True,
+                   capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", str(directory / "sha1.csr"), "-sha1",
+                    "-CA", str(issuer_cert), "-CAkey", str(issuer_key), "-CAcreateserial",
+                    "-days", "90", "-extfile", str(extensions), "-out", str(out)],
+                   check=True, capture_output=True)
+    return Issued(x509.load_pem_x509_certificate(out.read_bytes()), issued.key)
 
 
 @dataclass(frozen=True)

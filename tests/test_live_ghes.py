@@ -1,31 +1,284 @@
-"""Live runs of the ghes connector against real servers on loopback."""
+"""Live runs of the ghes connector against real servers on loopback: every case the
+requirements name, each giving its requirement, outcome and reason."""
 
 from __future__ import annotations
 
+import ssl
+from collections.abc import Callable
+from datetime import timedelta
+
 import pytest
 
-from tests.conftest import HOST, PUBLIC_V4, Runner, Site
-from tests.servers import Account
+from tests.conftest import HOST, PUBLIC_V4, Runner, Site, fake_token
+from tests.pki import NOW, Chain, issue, reissue_with_sha1
+from tests.servers import Account, filtered_port, https_server, refused_port, silent_server
 
 API = f"api.reachable[https://{HOST}/api/v3]"
 HERE = f"{HOST}:443"
+API_AND_AFTER = [API, "auth.token[ghes]", "scopes.granted[repo]", "org.owner[acme]"]
+
+Expected = dict[str, tuple[str, str | None]]
+Setup = Callable[[Site], list[str]]
 
 
-def test_a_healthy_server_passes_every_check(site: Site, run_connector: Runner,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    site.world.oauth_clients["Iv1.0123456789abcdef"] = "s3cr3t-" + "x" * 33
-    monkeypatch.setenv("CONNECTOR_GHES_OAUTH_CLIENT_ID", "Iv1.0123456789abcdef")
-    monkeypatch.setenv("CONNECTOR_GHES_OAUTH_CLIENT_SECRET", "s3cr3t-" + "x" * 33)
+def _healthy(site: Site) -> list[str]:
+    return site.args(site.https())
+
+
+def _zone(zone: dict[str, object]) -> Setup:
+    return lambda site: site.args(site.https(), site.dns(zone))
+
+
+def _public_zone(zone: dict[str, object]) -> Setup:
+    def setup(site: Site) -> list[str]:
+        return [*site.args(site.https()), "--public-resolver", site.dns(zone, "127.0.0.2")]
+
+    return setup
+
+
+def _chain(make: Callable[[Site], Chain], *extra: str, **server: object) -> Setup:
+    def setup(site: Site) -> list[str]:
+        chain = make(site)
+        extra_args = [str(site.directory / "private.pem") if a == "PRIVATE" else a for a in extra]
+        (site.directory / "private.pem").write_text(site.pki.private_root.pem)
+        return site.args(site.https(chain, **server), None, *extra_args)
+
+    return setup
+
+
+def _listener(start: Callable[[], object]) -> Setup:
+    def setup(site: Site) -> list[str]:
+        listener = site.stack.enter_context(start())  # type: ignore[call-overload]
+        return site.args(listener.port)
+
+    return setup
+
+
+def _plain_http(site: Site) -> list[str]:
+    return site.args(site.stack.enter_context(https_server(site.world, None)).port)
+
+
+def _world(change: Callable[[Site], None], *extra: str) -> Setup:
+    def setup(site: Site) -> list[str]:
+        change(site)
+        return site.args(site.https(), None, *extra)
+
+    return setup
+
+
+def _account(site: Site, **fields: object) -> None:
+    account = site.world.accounts[site.token]
+    for name, value in fields.items():
+        setattr(account, name, value)
+
+
+def _no_token(site: Site) -> None:
+    site.monkeypatch.delenv("CONNECTOR_GHES_TOKEN")
+
+
+def _wrong_token(site: Site) -> None:
+    site.monkeypatch.setenv("CONNECTOR_GHES_TOKEN", fake_token())
+
+
+def _oauth(secret_ok: bool, both: bool = True) -> Callable[[Site], None]:
+    def change(site: Site) -> None:
+        site.world.oauth_clients["Iv1.a1b2c3d4e5f6a7b8"] = "right-" + "y" * 34
+        site.monkeypatch.setenv("CONNECTOR_GHES_OAUTH_CLIENT_ID", "Iv1.a1b2c3d4e5f6a7b8")
+        if both:
+            site.monkeypatch.setenv("CONNECTOR_GHES_OAUTH_CLIENT_SECRET",
+                                    ("right-" if secret_ok else "wrong-") + "y" * 34)
+
+    return change
+
+
+def _meta(mode: str) -> Callable[[Site], None]:
+    def change(site: Site) -> None:
+        site.world.meta = mode
+
+    return change
+
+
+PRIMARY_LIMIT = (403, {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0",
+                       "X-RateLimit-Reset": str(int(NOW.timestamp()) + 1800)},
+                 {"message": "API rate limit exceeded for user ID 1.",
+                  "documentation_url": "https://docs.github.com/rest/overview/"
+                                       "resources-in-the-rest-api#rate-limiting"})
+SECONDARY_LIMIT = (429, {"Retry-After": "60", "X-RateLimit-Remaining": "4990"},
+                   {"message": "You have exceeded a secondary rate limit. Please wait a few "
+                               "minutes before you try again.",
+                    "documentation_url": "https://docs.github.com/rest/overview/"
+                                         "rate-limits-for-the-rest-api"})
+FORBIDDEN = (403, {}, {"message": "Resource protected by organization IP allow list.",
+                       "documentation_url": "https://docs.github.com/rest"})
+
+
+def skipped(*checks: str) -> Expected:
+    return {check: ("skipped", "prerequisite.failed") for check in checks}
+
+
+CASES: dict[str, tuple[Setup, Expected]] = {
+    # DNS
+    "nxdomain": (_zone({}), {f"dns.resolves[{HOST}]": ("failed", "dns.nxdomain"),
+                             **skipped(f"dns.public[{HOST}]")}),
+    "servfail": (_zone({HOST: "servfail"}), {f"dns.resolves[{HOST}]": ("failed", "dns.servfail")}),
+    "dns silence": (_zone({HOST: "silent"}), {f"dns.resolves[{HOST}]": ("failed", "dns.timeout")}),
+    "no address records": (_zone({HOST: {"A": [], "AAAA": []}}),
+                           {f"dns.resolves[{HOST}]": ("failed", "dns.no_answer")}),
+    "private answers": (_zone({HOST: {"A": ["10.1.2.3"], "AAAA": ["fd00::5"]}}),
+                        {f"dns.resolves[{HOST}]": ("passed", None),
+                         f"dns.public[{HOST}]": ("failed", "dns.private_address")}),
+    "split horizon": (_public_zone({HOST: {"A": ["93.184.215.99"]}}),
+                      {f"dns.public[{HOST}]": ("warning", "dns.split_horizon")}),
+    "unknown to public dns": (_public_zone({}),
+                              {f"dns.public[{HOST}]": ("failed", "dns.not_in_public_dns")}),
+    # TLS
+    "private ca known to the network": (
+        _chain(lambda s: Chain(leaf := issue(HOST, s.pki.private_root, sans=(HOST,)), (leaf,)),
+               "--ca-bundle", "PRIVATE"),
+        {f"tls.public_ca[{HERE}]": ("failed", "tls.untrusted_root"), API: ("passed", None),
+         "auth.token[ghes]": ("passed", None)}),
+    "private root sent by the server": (
+        _chain(lambda s: Chain(leaf := issue(HOST, s.pki.private_root, sans=(HOST,)),
+                               (leaf, s.pki.private_root))),
+        {f"tls.public_ca[{HERE}]": ("failed", "tls.untrusted_root"), **skipped(*API_AND_AFTER)}),
+    "expired": (_chain(lambda s: s.pki.public_chain(HOST, not_before=NOW - timedelta(days=400),
+                                                    not_after=NOW - timedelta(days=1))),
+                {f"tls.public_ca[{HERE}]": ("failed", "tls.expired"), **skipped(*API_AND_AFTER)}),
+    "not yet valid": (_chain(lambda s: s.pki.public_chain(HOST, not_before=NOW + timedelta(days=2))),
+                      {f"tls.public_ca[{HERE}]": ("failed", "tls.not_yet_valid")}),
+    "self-signed": (_chain(lambda s: s.pki.self_signed(HOST)),
+                    {f"tls.public_ca[{HERE}]": ("failed", "tls.self_signed"),
+                     **skipped(*API_AND_AFTER)}),
+    "wrong host": (_chain(lambda s: s.pki.public_chain("git.other.example")),
+                   {f"tls.hostname[{HERE}]": ("failed", "tls.hostname_mismatch"),
+                    f"tls.public_ca[{HERE}]": ("passed", None), **skipped(*API_AND_AFTER)}),
+    "missing intermediate": (
+        _chain(lambda s: Chain(leaf := s.pki.public_chain(HOST).leaf, (leaf,))),
+        {f"tls.public_ca[{HERE}]": ("failed", "tls.incomplete_chain")}),
+    "sha-1 signature": (_chain(lambda s: Chain(leaf := reissue_with_sha1(
+        s.pki.public_chain(HOST).leaf, s.pki.public_intermediate, s.directory),
+        (leaf, s.pki.public_intermediate))),
+                        {f"tls.public_ca[{HERE}]": ("failed", "tls.weak_signature")}),
+    "1024-bit rsa key": (_chain(lambda s: s.pki.public_chain(HOST, rsa_bits=1024)),
+                         {f"tls.public_ca[{HERE}]": ("failed", "tls.weak_key")}),
+    "expiring in ten days": (
+        _chain(lambda s: s.pki.public_chain(HOST, not_after=NOW + timedelta(days=10))),
+        {f"tls.public_ca[{HERE}]": ("warning", "tls.expiring_soon"), API: ("passed", None)}),
+    "tls 1.1 only": (_chain(lambda s: s.pki.public_chain(HOST), max_version=ssl.TLSVersion.TLSv1_1),
+                     {f"tls.handshake[{HERE}]": ("failed", "tls.protocol_too_old"),
+                      **skipped(f"tls.public_ca[{HERE}]", *API_AND_AFTER)}),
+    "stalled handshake": (_listener(silent_server),
+                          {f"tls.handshake[{HERE}]": ("failed", "tls.handshake_timeout")}),
+    "plain http on the port": (_plain_http, {f"tls.handshake[{HERE}]": ("failed", "tls.not_tls")}),
+    # API
+    "captive portal": (_world(_meta("portal")),
+                       {API: ("failed", "http.unexpected_response"),
+                        **skipped("auth.token[ghes]")}),
+    "redirect": (_world(_meta("redirect")), {API: ("failed", "http.redirected")}),
+    "maintenance": (_world(_meta("error")), {API: ("failed", "http.server_error")}),
+    "api hangs": (_world(_meta("hang")), {API: ("failed", "http.timeout")}),
+    "no token": (_world(_no_token), {"auth.token[ghes]": ("failed", "auth.missing"),
+                                     **skipped("scopes.granted[repo]", "org.owner[acme]")}),
+    "wrong token": (_world(_wrong_token),
+                    {"auth.token[ghes]": ("failed", "auth.invalid_credentials")}),
+    "ip allow list": (_world(lambda s: _account(s, refusal=FORBIDDEN)),
+                      {"auth.token[ghes]": ("failed", "auth.forbidden")}),
+    "primary rate limit": (_world(lambda s: _account(s, refusal=PRIMARY_LIMIT)),
+                           {"auth.token[ghes]": ("failed", "http.rate_limited")}),
+    "secondary rate limit": (_world(lambda s: _account(s, refusal=SECONDARY_LIMIT)),
+                             {"auth.token[ghes]": ("failed", "http.rate_limited")}),
+    "missing scopes": (_world(lambda s: _account(s, scopes="read:org, repo")),
+                       {"scopes.granted[repo]": ("passed", None),
+                        "scopes.granted[read:org]": ("passed", None),
+                        "scopes.granted[admin:org]": ("failed", "scopes.missing"),
+                        "scopes.granted[read:user]": ("failed", "scopes.missing")}),
+    "fine-grained token": (_world(lambda s: _account(s, scopes=None)),
+                           {"scopes.granted[repo]": ("failed", "scopes.unverifiable")}),
+    "not a member": (_world(lambda s: _account(s, memberships={})),
+                     {"org.owner[acme]": ("failed", "org.not_member")}),
+    "invitation pending": (_world(lambda s: _account(s, memberships={"acme": ("admin", "pending")})),
+                           {"org.owner[acme]": ("failed", "org.pending")}),
+    "member, not owner": (_world(lambda s: _account(s, memberships={"acme": ("member", "active")})),
+                          {"org.owner[acme]": ("warning", "org.not_owner")}),
+    "wrong oauth secret": (_world(_oauth(secret_ok=False)),
+                           {"oauth.client[ghes]": ("failed", "oauth.invalid_client")}),
+    "oauth id without secret": (_world(_oauth(secret_ok=True, both=False)),
+                                {"oauth.client[ghes]": ("failed", "oauth.incomplete")}),
+    "oauth not configured": (_healthy, {"oauth.client[ghes]": ("skipped", "not_applicable")}),
+}
+
+
+@pytest.mark.parametrize(("setup", "expected"), CASES.values(), ids=CASES.keys())
+def test_each_case_gives_its_requirement_outcome_and_reason(
+    site: Site, run_connector: Runner, setup: Setup, expected: Expected
+) -> None:
+    run = run_connector(*setup(site))
+    seen = {check: run.verdict(check) for check in expected}
+    assert seen == expected, run.text
+    failed = any(outcome == "failed" for outcome, _ in run.checks_outcomes())
+    assert run.result.ret == (1 if failed else 0)
+    assert run.report["summary"]["error"] == 0
+
+
+def test_a_healthy_server_passes_every_check(site: Site, run_connector: Runner) -> None:
+    _oauth(secret_ok=True)(site)
     run = run_connector(*site.args(site.https()))
     assert run.report["summary"] == {"passed": 17, "failed": 0, "warning": 0, "skipped": 0,
                                      "error": 0}, run.text
     assert run.result.ret == 0
-    assert run.checks[API]["evidence"]["installed_version"] == "3.14.2"
-    assert run.checks["oauth.client[ghes]"]["outcome"] == "passed"
-
-
-def test_connect_to_keeps_the_name_for_sni_and_the_certificate(site: Site,
-                                                               run_connector: Runner) -> None:
-    run = run_connector(*site.args(site.https()))
-    assert run.verdict(f"tls.hostname[{HERE}]") == ("passed", None)
+    evidence = run.checks[API]["evidence"]
+    assert (evidence["installed_version"], evidence["x_github_enterprise_version"]) == (
+        "3.14.2", "3.14.2")
     assert run.checks[f"tls.public_ca[{HERE}]"]["evidence"]["chain"][0]["subject_alt_names"] == [HOST]
+
+
+def test_every_resolved_address_is_connected_to_and_a_filtered_one_costs_one_timeout(
+    site: Site, run_connector: Runner
+) -> None:
+    port = site.stack.enter_context(https_server(
+        site.world, __import__("tests.servers", fromlist=["server_context"]).server_context(
+            site.directory, site.pki.public_chain(HOST)), "127.0.0.4")).port
+    site.stack.enter_context(refused_port("127.0.0.2", port))
+    site.stack.enter_context(filtered_port("127.0.0.3", port))
+    zone = {HOST: {"A": ["127.0.0.2", "127.0.0.3", "127.0.0.4"], "AAAA": ["::1"]}}
+    site.stack.enter_context(refused_port("::1", port))
+    args = ["--target", f"https://{HOST}:{port}", "--resolver", site.dns(zone),
+            "--public-roots", str(site.roots), "--check-timeout", "1", "--org", "acme"]
+    run = run_connector(*args)
+    assert {c: run.verdict(c) for c in [
+        f"tcp.reachable[127.0.0.2:{port}]", f"tcp.reachable[127.0.0.3:{port}]",
+        f"tcp.reachable[127.0.0.4:{port}]", f"tcp.reachable[[::1]:{port}]",
+        f"dns.public[{HOST}]", f"tls.handshake[{HOST}:{port}]"]} == {
+        f"tcp.reachable[127.0.0.2:{port}]": ("failed", "tcp.refused"),
+        f"tcp.reachable[127.0.0.3:{port}]": ("failed", "tcp.timeout"),
+        f"tcp.reachable[127.0.0.4:{port}]": ("passed", None),
+        f"tcp.reachable[[::1]:{port}]": ("failed", "tcp.refused"),
+        f"dns.public[{HOST}]": ("failed", "dns.private_address"),
+        f"tls.handshake[{HOST}:{port}]": ("passed", None)}, run.text
+    probed = [p for p in run.report["probes"] if "127.0.0.3" in p["target"]]
+    assert probed == [{"kind": "tcp", "target": f"127.0.0.3:{port}", "result": "timeout",
+                       "elapsed_s": probed[0]["elapsed_s"]}]
+
+
+def test_a_filtered_port_is_probed_once_and_everything_after_it_is_skipped(
+    site: Site, run_connector: Runner
+) -> None:
+    listener = site.stack.enter_context(filtered_port())
+    run = run_connector(*site.args(listener.port))
+    kinds = [probe["kind"] for probe in run.report["probes"]]
+    assert sorted(kinds) == ["dns", "tcp"]
+    assert run.verdict(f"tcp.reachable[127.0.0.1:{listener.port}]") == ("failed", "tcp.timeout")
+    skips = [c for c in run.report["checks"] if c["outcome"] == "skipped"]
+    assert len(skips) == 3 + len(API_AND_AFTER) + 6 + 1  # tls.*, api, auth, scopes, org, oauth
+    assert {c["evidence"]["blocked_by"] for c in skips} == {
+        f"tcp.reachable[127.0.0.1:{listener.port}]"}
+
+
+def test_a_refused_port_names_reject_firewalls(site: Site, run_connector: Runner) -> None:
+    listener = site.stack.enter_context(refused_port())
+    run = run_connector(*site.args(listener.port))
+    check = run.checks[f"tcp.reachable[127.0.0.1:{listener.port}]"]
+    assert (check["reason"], "REJECT" in check["message"]) == ("tcp.refused", True)
+
+
+_ = PUBLIC_V4, Account

@@ -96,9 +96,10 @@ def _server_time(exchange: HttpExchange) -> datetime | None:
     if not date:
         return None
     try:
-        return parsedate_to_datetime(date)
+        parsed = parsedate_to_datetime(date)
     except (TypeError, ValueError):
         return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _first_bytes(exchange: HttpExchange, limit: int = 200) -> str:

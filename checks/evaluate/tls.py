@@ -11,7 +11,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.x509.oid import ExtensionOID, ObjectIdentifier, SignatureAlgorithmOID
 
 from checks import reasons
@@ -107,10 +107,28 @@ def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
     try:
         cert.verify_directly_issued_by(issuer)
-    except (InvalidSignature, ValueError, TypeError):
+    except (ValueError, UnsupportedAlgorithm):
+        # verify_directly_issued_by refuses SHA-1 and MD5; check those signatures by hand so
+        # the chain is still followed and the weak signature named.
+        return _weak_signature_verifies(cert, issuer)
+    except (InvalidSignature, TypeError):
         return False
-    except UnsupportedAlgorithm:
-        return True  # a signature we cannot check (MD5...): named as weak below
+    return True
+
+
+def _weak_signature_verifies(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    algorithm, key = _hash(cert), issuer.public_key()
+    if not isinstance(algorithm, WEAK_HASHES):
+        return False
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(algorithm))
+        else:
+            return False
+    except (InvalidSignature, UnsupportedAlgorithm):
+        return False
     return True
 
 
