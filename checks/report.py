@@ -79,7 +79,7 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
 
 def write_json(path: Path, document: Mapping[str, Any], redact: Redactor) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(redact.data(dict(document)), indent=2, default=str)
+    text = json.dumps(redact.data(dict(document)), indent=2, default=str, ensure_ascii=False)
     path.write_text(text + "\n", encoding="utf-8")
 
 

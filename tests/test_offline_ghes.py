@@ -1,0 +1,120 @@
+"""Offline runs: bundled scenarios replay with no socket opened, and give their documented
+verdicts; the three reports are written."""
+
+from __future__ import annotations
+
+import json
+import socket
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checks.scenario import bundled_names, load
+from tests.conftest import Runner
+
+SCENARIOS = bundled_names("ghes")
+
+
+def test_the_required_scenarios_are_bundled() -> None:
+    assert {"healthy", "private-ca", "firewall-blocked", "missing-scopes", "not-owner",
+            "fine-grained-token"} <= set(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_each_bundled_scenario_gives_exactly_its_documented_verdicts(
+    name: str, run_connector: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONNECTOR_GHES_TOKEN", raising=False)
+    run = run_connector("--offline", "--scenario", name)
+    expected = {e["check"]: (e["outcome"], e["reason"]) for e in load("ghes", name).expect}
+    not_passed = {c["id"]: (c["outcome"], c["reason"]) for c in run.report["checks"]
+                  if c["outcome"] != "passed"}
+    assert not_passed == expected, run.text
+    assert run.report["mode"] == "offline" and run.report["scenario"] == name
+    assert run.result.ret == (1 if any(o == "failed" for o, _ in expected.values()) else 0)
+
+
+def test_the_healthy_scenario_passes_and_writes_three_reports(
+    run_connector: Runner, pytester: pytest.Pytester
+) -> None:
+    run = run_connector("--offline")
+    assert run.result.ret == 0
+    assert run.report["summary"] == {"passed": 18, "failed": 0, "warning": 0, "skipped": 0,
+                                     "error": 0}
+    reports = pytester.path / "reports"
+    assert sorted(p.name for p in reports.iterdir()) == ["ghes.html", "ghes.json",
+                                                         "ghes.junit.xml"]
+    suite = ET.parse(reports / "ghes.junit.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("tests") == "18" and suite.get("failures") == "0"
+    names = {case.get("name") for case in suite.iter("testcase")}
+    assert "tls.public_ca[github.example.com:443]" in names
+
+
+def test_the_html_report_is_self_contained_and_shows_message_fix_and_evidence(
+    run_connector: Runner, pytester: pytest.Pytester
+) -> None:
+    run_connector("--offline", "--scenario", "private-ca")
+    page = (pytester.path / "reports" / "ghes.html").read_text()
+    assert "<script src=" not in page and "<link " not in page
+    assert "tls.untrusted_root" in page
+    assert "Install a certificate from a public CA" in page  # the fix
+    assert "Acme Corp Internal Root CA" in page  # the evidence: the chain as presented
+
+
+def _schema_keys(report: dict[str, Any]) -> None:
+    assert set(report) >= {"schema", "tool", "connector", "target", "mode", "started_at",
+                           "duration_s", "environment", "summary", "checks"}
+    assert set(report["environment"]) == {"python", "platform", "proxy"}
+    for check in report["checks"]:
+        assert set(check) >= {"id", "requirement", "parameter", "outcome", "reason", "message",
+                              "remediation", "evidence", "duration_s"}
+        assert (check["reason"] is None) == (check["outcome"] == "passed")
+
+
+def test_the_json_report_follows_the_documented_schema(run_connector: Runner) -> None:
+    for scenario in ("healthy", "firewall-blocked"):
+        run = run_connector("--offline", "--scenario", scenario)
+        _schema_keys(run.report)
+        assert run.report["schema"] == 1 and run.report["tool"]["name"] == "connector-checks"
+        assert sum(run.report["summary"].values()) == len(run.report["checks"])
+
+
+def test_an_offline_run_opens_no_network_socket(
+    run_connector: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    families: list[int] = []
+    real_init = socket.socket.__init__
+
+    def recording_init(self: socket.socket, family: int = -1, *args: Any, **kwargs: Any) -> None:
+        families.append(family)
+        real_init(self, family, *args, **kwargs)
+
+    def no_lookup(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"an offline run looked up {args[0]!r}")
+
+    monkeypatch.setattr(socket.socket, "__init__", recording_init)
+    monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
+    for name in SCENARIOS:
+        run_connector("--offline", "--scenario", name)
+    assert not {socket.AF_INET, socket.AF_INET6} & set(families)
+
+
+def test_a_scenario_file_given_by_path_is_replayed(run_connector: Runner, tmp_path: Path) -> None:
+    data = json.loads(Path(load("ghes", "not-owner").source).read_text())
+    data["description"] = "copied"
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(data))
+    run = run_connector("--offline", "--scenario", str(path))
+    assert run.verdict("org.owner[acme]") == ("warning", "org.not_owner")
+    assert run.report["scenario"] == "mine"
+
+
+def test_warnings_are_shown_but_do_not_fail_the_run(run_connector: Runner) -> None:
+    run = run_connector("--offline", "--scenario", "not-owner", "-v")
+    assert run.result.ret == 0
+    run.result.stdout.fnmatch_lines(["*ghes::org.owner[[]acme[]] WARNING*",
+                                     "WARNING  org.owner[[]acme[]]  the account is an active "
+                                     "member of acme, not an owner*",
+                                     "*fix: Make the service account an owner*"])

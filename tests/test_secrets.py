@@ -1,0 +1,103 @@
+"""Secrets never appear in any output: terminal at any verbosity, -l tracebacks, DEBUG logs,
+HTML, JSON, JUnit. Known secrets are planted and every output is scanned for them."""
+
+from __future__ import annotations
+
+import pickle
+import secrets
+from pathlib import Path
+
+import pytest
+
+from checks.scenario import bundled_names
+from checks.secret import Redactor, Secret, mask, secret_from_env
+from tests.conftest import Runner, Site, fake_token
+
+LOUD = ("-vv", "-l", "--log-level=DEBUG", "-rA")
+
+
+def _outputs(run_text: str, reports: Path) -> dict[str, str]:
+    found = {"terminal": run_text}
+    for path in reports.iterdir():
+        found[path.name] = path.read_text(encoding="utf-8")
+    return found
+
+
+def _plant(monkeypatch: pytest.MonkeyPatch, token: str) -> list[str]:
+    client_secret = secrets.token_hex(20)
+    monkeypatch.setenv("CONNECTOR_GHES_TOKEN", token)
+    monkeypatch.setenv("CONNECTOR_GHES_OAUTH_CLIENT_ID", "Iv1.0a1b2c3d4e5f6a7b")
+    monkeypatch.setenv("CONNECTOR_GHES_OAUTH_CLIENT_SECRET", client_secret)
+    return [token, client_secret]
+
+
+@pytest.mark.parametrize("name", bundled_names("ghes"))
+@pytest.mark.parametrize("prefix", ["ghp_", "github_pat_", ""])
+def test_no_planted_secret_appears_in_any_offline_output(
+    name: str, prefix: str, run_connector: Runner, pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = fake_token(prefix) if prefix else secrets.token_hex(20)
+    planted = _plant(monkeypatch, token)
+    run = run_connector("--offline", "--scenario", name, *LOUD)
+    outputs = _outputs(run.text, pytester.path / "reports")
+    assert sorted(outputs) == ["ghes.html", "ghes.json", "ghes.junit.xml", "terminal"]
+    for where, text in outputs.items():
+        for secret in planted:
+            assert secret not in text, f"a planted secret leaked into {where}"
+    if any(c["id"] == "auth.token[ghes]" and c["outcome"] != "skipped"
+           for c in run.report["checks"]):
+        assert mask(token) in outputs["ghes.json"]  # the token was used, and shown masked
+
+
+LIVE_CASES = ["healthy", "rejected token", "rejected oauth secret"]
+
+
+@pytest.mark.parametrize("case", LIVE_CASES)
+def test_no_planted_secret_appears_in_any_live_output(
+    case: str, site: Site, run_connector: Runner, pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = fake_token()
+    planted = _plant(monkeypatch, token)
+    if case != "rejected token":
+        site.world.accounts[token] = site.world.accounts[site.token]
+    if case != "rejected oauth secret":
+        site.world.oauth_clients["Iv1.0a1b2c3d4e5f6a7b"] = planted[1]
+    run = run_connector(*site.args(site.https()), *LOUD)
+    expected = {"healthy": "passed", "rejected token": "failed",
+                "rejected oauth secret": "passed"}[case]
+    assert run.verdict("auth.token[ghes]")[0] == expected
+    for where, text in _outputs(run.text, pytester.path / "reports").items():
+        for secret in planted:
+            assert secret not in text, f"a planted secret leaked into {where}"
+
+
+def test_a_secret_shows_its_prefix_and_last_four_only() -> None:
+    token = "ghp_" + "a" * 32 + "WXYZ"
+    secret = Secret(token, "CONNECTOR_GHES_TOKEN")
+    assert mask(token) == "ghp_…WXYZ"
+    assert repr(secret) == str(secret) == "Secret(CONNECTOR_GHES_TOKEN: ghp_…WXYZ)"
+    assert mask("short") == "****"
+    with pytest.raises(TypeError):
+        pickle.dumps(secret)
+
+
+def test_redaction_works_by_value_and_by_shape() -> None:
+    value = "custom-" + secrets.token_hex(16)
+    redact = Redactor([Secret(value, "X")])
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjMifQ.c2lnbmF0dXJlLXN0YW5kLWlu"
+    text = redact(f"value {value}; shaped {fake_token()} and {jwt}; Authorization: token abc123")
+    assert value not in text and "ghp_" + "…" in text and jwt not in text
+    assert "abc123" not in text
+    key_text = "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"
+    assert "MIIB" not in redact(key_text)
+
+
+def test_secrets_come_from_the_environment_or_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_text("  file-token-" + "9" * 20 + "\n")
+    assert secret_from_env("T", {"T": "  "}) is None
+    from_file = secret_from_env("T", {"T_FILE": str(path)})
+    assert from_file is not None and from_file.reveal() == "file-token-" + "9" * 20
+    assert from_file.source == "T_FILE"
