@@ -57,7 +57,7 @@ def _cli(parse: Callable[[str], T]) -> Callable[[str], T]:
 # (option, ini name, parse, help); list options are repeatable on the command line.
 _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
     ("--connector", "connectors", _connector_name, True,
-     "connector to check (repeatable): " + "|".join(["ghes", "..."])),
+     "connector to check (repeatable): " + ", ".join(connector_names())),
     ("--target", "connector_target", parse_target, False,
      "the server's web URL, e.g. https://github.example.com"),
     ("--org", "connector_org", parse_org, False, "organization whose ownership is checked"),
@@ -86,7 +86,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for flag, ini, parse, repeatable, text in _OPTIONS:
         group.addoption(flag, dest=ini, type=_cli(parse), action="append" if repeatable else
                         "store", default=None, help=text)
-        parser.addini(ini, f"{text} ({flag})", type="linelist" if repeatable else "string")
+        if repeatable:
+            parser.addini(ini, f"{text} ({flag})", type="linelist")
+        else:
+            parser.addini(ini, f"{text} ({flag})", type="string")
     group.addoption("--offline", dest="connector_offline", action="store_true", default=None,
                     help="replay a recorded scenario instead of probing; opens no socket")
     parser.addini("connector_offline", "replay a recorded scenario (--offline)", type="bool",

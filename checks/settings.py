@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import certifi
 from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
 
 from checks.probes.dns import Nameserver
 from checks.probes.http import Route
@@ -110,7 +112,11 @@ def load_pem_bundle(path_text: str) -> PemBundle:
         raise ValueError(f"cannot read {path_text!r}: {error.strerror}; give a readable PEM "
                          f"file of CA certificates") from None
     try:
-        certificates = tuple(x509.load_pem_x509_certificates(data))
+        with warnings.catch_warnings():
+            # Mozilla's bundle holds a root with a non-positive serial number; cryptography
+            # warns about it on every load. It says nothing about the server being checked.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            certificates = tuple(x509.load_pem_x509_certificates(data))
     except ValueError:
         raise ValueError(f"{path_text!r} holds no PEM certificates (-----BEGIN CERTIFICATE-----)"
                          ) from None

@@ -66,10 +66,10 @@ def _getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def install() -> None:
-    socket.socket.connect = _connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = _connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign,assignment]
     socket.socket.sendto = _sendto  # type: ignore[method-assign,assignment]
-    socket.socket.sendmsg = _sendmsg  # type: ignore[method-assign]
+    socket.socket.sendmsg = _sendmsg  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = _getaddrinfo
 
 

@@ -53,7 +53,7 @@ def issue(
     not_before: datetime | None = None,
     not_after: datetime | None = None,
     rsa_bits: int | None = None,
-    digest: hashes.HashAlgorithm | None = None,
+    digest: hashes.SHA256 | hashes.SHA384 | hashes.SHA512 | None = None,
     now: datetime = NOW,
 ) -> Issued:
     """A certificate signed by ``issuer``, or self-signed when there is none."""
@@ -147,10 +147,12 @@ class Pki:
 
     @classmethod
     def create(cls, now: datetime = NOW) -> Pki:
-        long = {"not_before": now - timedelta(days=3650), "not_after": now + timedelta(days=3650)}
-        root = issue("Example Public Root CA", ca=True, now=now, **long)
-        intermediate = issue("Example Public TLS CA 1", root, ca=True, now=now, **long)
-        private = issue("Acme Corp Internal Root CA", ca=True, now=now, **long)
+        start, end = now - timedelta(days=3650), now + timedelta(days=3650)
+        root = issue("Example Public Root CA", ca=True, now=now, not_before=start, not_after=end)
+        intermediate = issue("Example Public TLS CA 1", root, ca=True, now=now, not_before=start,
+                             not_after=end)
+        private = issue("Acme Corp Internal Root CA", ca=True, now=now, not_before=start,
+                        not_after=end)
         return cls(root, intermediate, private)
 
     def public_chain(self, *names: str, **options: object) -> Chain:

@@ -15,7 +15,7 @@ HOST = "git.example.com"
 
 def seen(chain: Chain | tuple[str, ...], **fields: object) -> TlsHandshake:
     pems = chain.pems if isinstance(chain, Chain) else chain
-    return TlsHandshake(HOST, 443, "93.184.215.14", 443, chain_pem=pems,  # type: ignore[arg-type]
+    return TlsHandshake(HOST, 443, "93.184.215.14", 443, chain_pem=pems,
                         version=fields.pop("version", "TLSv1.3"), **fields)  # type: ignore[arg-type]
 
 
@@ -45,10 +45,10 @@ def test_a_complete_public_chain_passes_with_the_chain_as_evidence(pki: Pki) -> 
 
 
 def _cases(pki: Pki) -> dict[str, tuple[Chain, bool, str]]:
-    old = {"not_before": NOW - timedelta(days=400), "not_after": NOW - timedelta(days=1)}
+    start, end = NOW - timedelta(days=400), NOW - timedelta(days=1)
     private_leaf = issue(HOST, pki.private_root, sans=(HOST,))
     return {
-        "expired": (pki.public_chain(HOST, **old), False, "tls.expired"),
+        "expired": (pki.public_chain(HOST, not_before=start, not_after=end), False, "tls.expired"),
         "not yet valid": (pki.public_chain(HOST, not_before=NOW + timedelta(hours=2)), False,
                           "tls.not_yet_valid"),
         "self-signed": (pki.self_signed(HOST), False, "tls.self_signed"),
@@ -59,7 +59,8 @@ def _cases(pki: Pki) -> dict[str, tuple[Chain, bool, str]]:
         "leaf alone": (Chain(leaf := pki.public_chain(HOST).leaf, (leaf,)), False,
                        "tls.incomplete_chain"),
         "weak key": (pki.public_chain(HOST, rsa_bits=1024), False, "tls.weak_key"),
-        "self-signed and expired": (Chain(s := issue(HOST, sans=(HOST,), **old), (s,)), False,
+        "self-signed and expired": (Chain(s := issue(HOST, sans=(HOST,), not_before=start,
+                                                     not_after=end), (s,)), False,
                                     "tls.self_signed"),
     }
 

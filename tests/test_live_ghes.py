@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 
 import pytest
 
-from tests.conftest import HOST, PUBLIC_V4, Runner, Site, fake_token
+from tests.conftest import HOST, Runner, Site, fake_token
 from tests.pki import NOW, Chain, issue, reissue_with_sha1
-from tests.servers import Account, filtered_port, https_server, refused_port, silent_server
+from tests.servers import (
+    Listener,
+    filtered_port,
+    https_server,
+    refused_port,
+    server_context,
+    silent_server,
+)
 
 API = f"api.reachable[https://{HOST}/api/v3]"
 HERE = f"{HOST}:443"
@@ -46,9 +54,9 @@ def _chain(make: Callable[[Site], Chain], *extra: str, **server: object) -> Setu
     return setup
 
 
-def _listener(start: Callable[[], object]) -> Setup:
+def _listener(start: Callable[[], AbstractContextManager[Listener]]) -> Setup:
     def setup(site: Site) -> list[str]:
-        listener = site.stack.enter_context(start())  # type: ignore[call-overload]
+        listener = site.stack.enter_context(start())
         return site.args(listener.port)
 
     return setup
@@ -108,12 +116,13 @@ SECONDARY_LIMIT = (429, {"Retry-After": "60", "X-RateLimit-Remaining": "4990"},
                                "minutes before you try again.",
                     "documentation_url": "https://docs.github.com/rest/overview/"
                                          "rate-limits-for-the-rest-api"})
-FORBIDDEN = (403, {}, {"message": "Resource protected by organization IP allow list.",
-                       "documentation_url": "https://docs.github.com/rest"})
+FORBIDDEN: tuple[int, dict[str, str], dict[str, str]] = (
+    403, {}, {"message": "Resource protected by organization IP allow list.",
+              "documentation_url": "https://docs.github.com/rest"})
 
 
 def skipped(*checks: str) -> Expected:
-    return {check: ("skipped", "prerequisite.failed") for check in checks}
+    return dict.fromkeys(checks, ("skipped", "prerequisite.failed"))
 
 
 CASES: dict[str, tuple[Setup, Expected]] = {
@@ -235,9 +244,8 @@ def test_a_healthy_server_passes_every_check(site: Site, run_connector: Runner) 
 def test_every_resolved_address_is_connected_to_and_a_filtered_one_costs_one_timeout(
     site: Site, run_connector: Runner
 ) -> None:
-    port = site.stack.enter_context(https_server(
-        site.world, __import__("tests.servers", fromlist=["server_context"]).server_context(
-            site.directory, site.pki.public_chain(HOST)), "127.0.0.4")).port
+    context = server_context(site.directory, site.pki.public_chain(HOST))
+    port = site.stack.enter_context(https_server(site.world, context, "127.0.0.4")).port
     site.stack.enter_context(refused_port("127.0.0.2", port))
     site.stack.enter_context(filtered_port("127.0.0.3", port))
     zone = {HOST: {"A": ["127.0.0.2", "127.0.0.3", "127.0.0.4"], "AAAA": ["::1"]}}
@@ -281,4 +289,3 @@ def test_a_refused_port_names_reject_firewalls(site: Site, run_connector: Runner
     assert (check["reason"], "REJECT" in check["message"]) == ("tcp.refused", True)
 
 
-_ = PUBLIC_V4, Account

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from checks import reasons
 from checks.addresses import special_range
 from checks.observations import DnsLookup, RecordSet, TcpConnect
 from checks.verdict import Verdict, passed
 
 
-def _answers(lookup: DnsLookup) -> dict[str, object]:
+def _answers(lookup: DnsLookup) -> dict[str, Any]:
     def one(records: RecordSet) -> object:
         return list(records.addresses) if not records.error else f"{records.error}: {records.detail}"
 
@@ -64,7 +66,7 @@ def public(lookup: DnsLookup, public_lookup: DnsLookup | None) -> Verdict:
 
 
 def reachable(connect: TcpConnect, via: str = "") -> Verdict:
-    evidence = {"endpoint": connect.endpoint, "elapsed_s": connect.elapsed_s,
+    evidence: dict[str, Any] = {"endpoint": connect.endpoint, "elapsed_s": connect.elapsed_s,
                 "detail": connect.detail}
     if via:
         evidence["via"] = via

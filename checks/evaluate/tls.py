@@ -36,7 +36,7 @@ class Trust:
 
 def handshake(observed: TlsHandshake) -> Verdict:
     where = f"{observed.host}:{observed.port}"
-    evidence = {"connected_to": f"{observed.address}:{observed.connect_port}",
+    evidence: dict[str, Any] = {"connected_to": f"{observed.address}:{observed.connect_port}",
                 "detail": observed.detail, "elapsed_s": observed.elapsed_s}
     if observed.error == "timeout":
         return reasons.TLS_HANDSHAKE_TIMEOUT(
@@ -90,7 +90,7 @@ def public_ca(observed: TlsHandshake, trust: Trust, now: datetime) -> Verdict:
 def hostname(observed: TlsHandshake) -> Verdict:
     leaf = x509.load_pem_x509_certificate(observed.chain_pem[0].encode())
     dns_names, ips = subject_alt_names(leaf)
-    evidence = {"name": observed.host, "subject_alt_names": dns_names + ips,
+    evidence: dict[str, Any] = {"name": observed.host, "subject_alt_names": dns_names + ips,
                 "subject": _name(leaf.subject)}
     if _matches(observed.host, dns_names, ips):
         return passed(f"the certificate names {observed.host}", **evidence)

@@ -122,7 +122,7 @@ def proxy_for(url: str) -> str:
     proxy = proxies.get(urlsplit(url).scheme) or proxies.get("all")
     if not proxy:
         return "none"
-    if urllib.request.proxy_bypass_environment(host, proxies):
+    if urllib.request.proxy_bypass(host):
         return f"none ({host} is in NO_PROXY)"
     password = urlsplit(proxy).password
     return proxy.replace(f":{password}@", f":{mask(password)}@") if password else proxy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import time
 
@@ -27,8 +28,6 @@ async def connect(address: str, port: int, timeout: float) -> TcpConnect:
         kind = "unreachable" if error.errno in _UNREACHABLE else "error"
         return seen(kind, error.strerror or str(error))
     writer.close()
-    try:
+    with contextlib.suppress(OSError):  # the peer may reset first; the connect succeeded
         await writer.wait_closed()
-    except OSError:
-        pass  # the peer may reset first; the connect itself succeeded
     return seen(None, "connected")
