@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from checks import __version__
+from checks import __version__, reasons
 from checks.catalogue import Check, Connector, Requirement, get_connector
 from checks.evaluate.tls import Trust
 from checks.probes.http import HttpClient, proxy_for, verifying_context
@@ -22,7 +22,6 @@ from checks.scenario import Scenario, ScenarioBackend
 from checks.scenario import load as load_scenario
 from checks.secret import Redactor, Secret, secret_from_env
 from checks.settings import PemBundle, Settings, certifi_roots, parse_target
-from checks.verdict import Outcome, Verdict
 
 HARNESS = Requirement("harness", "connector-checks ran to the end", "harness",
                       "Nothing: this item only appears when the harness itself broke.",
@@ -120,8 +119,8 @@ async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime) ->
         return await job.connector.run(context)
     except Exception as error:  # the harness broke: say so as one item, never crash the run
         where = traceback.extract_tb(error.__traceback__)[-1]
-        verdict = Verdict(Outcome.ERROR, "harness.error",
-                          f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})")
+        verdict = reasons.HARNESS_ERROR(
+            f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})")
         return [Check(HARNESS, job.connector.name, verdict)]
 
 

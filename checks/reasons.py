@@ -1,8 +1,7 @@
 """Reason codes: stable identifiers for every verdict that is not a plain pass.
 
 Each reason has a fixed outcome, a one-line meaning and a default fix. ``docs/reasons.md``
-is generated from this module (``python -m checks.reasons > docs/reasons.md``) and a test
-keeps the two equal.
+is generated from this module (``python -m tools.docs``) and a test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -42,6 +41,9 @@ F, W, S = Outcome.FAILED, Outcome.WARNING, Outcome.SKIPPED
 PREREQUISITE_FAILED = _reason(
     "prerequisite.failed", S, "Not checked: a check it depends on failed; that check names the cause.",
     "Fix the failing check named in the message first, then run again.")
+HARNESS_ERROR = _reason(
+    "harness.error", Outcome.ERROR, "connector-checks itself broke; the message says where.",
+    "Report it with the JSON report attached; the other checks of the run still stand.")
 NOT_APPLICABLE = _reason(
     "not_applicable", S, "Not checked: the requirement does not apply to this configuration.",
     "Nothing to do.")
@@ -222,6 +224,3 @@ def reference_page() -> str:
         lines.append(f"| `{code}` | {reason.outcome} | {reason.meaning} | {reason.remediation} |")
     return "\n".join(lines) + "\n"
 
-
-if __name__ == "__main__":
-    print(reference_page(), end="")
