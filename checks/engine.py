@@ -124,23 +124,26 @@ async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime) ->
         return [Check(HARNESS, job.connector.name, verdict)]
 
 
-def _client(settings: Settings, jobs: list[Job]) -> httpx.AsyncClient:
+def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
     roots = jobs[0].trust
     context: ssl.SSLContext = verifying_context(
         PemBundle("", roots.public_roots + roots.private_cas).pem)
-    return httpx.AsyncClient(
-        verify=context, trust_env=True, follow_redirects=False,
-        timeout=httpx.Timeout(settings.timeout),
-        headers={"User-Agent": f"connector-checks/{__version__}"})
+
+    def make(proxy: str | None) -> httpx.AsyncClient:
+        # trust_env=False: HttpClient has decided the proxy; SSL_CERT_FILE has no say either.
+        return httpx.AsyncClient(
+            verify=context, proxy=proxy, trust_env=False, follow_redirects=False,
+            timeout=httpx.Timeout(settings.timeout),
+            headers={"User-Agent": f"connector-checks/{__version__}"})
+
+    return HttpClient(make, {(c.host, c.port): c.route for c in settings.connect_to})
 
 
 async def run_jobs(settings: Settings, jobs: list[Job]) -> list[Result]:
     """Run every job concurrently; live jobs share one set of facts."""
     live = [job for job in jobs if job.scenario is None]
-    client = _client(settings, live) if live else None
-    shared = (Facts(LiveBackend(HttpClient(client, {(c.host, c.port): c.route
-                                                    for c in settings.connect_to}),
-                                settings.timeout)) if client else None)
+    http = _live_http(settings, live) if live else None
+    shared = Facts(LiveBackend(http, settings.timeout)) if http else None
 
     async def one(job: Job) -> Result:
         started, clock = datetime.now(UTC), time.monotonic()
@@ -152,11 +155,13 @@ async def run_jobs(settings: Settings, jobs: list[Job]) -> list[Result]:
             assert shared is not None
             facts, now, proxy = shared, started, proxy_for(job.target.url)
         checks = await _run_job(job, facts, settings, now)
+        if job.scenario is not None:
+            await facts.backend.http.aclose()
         probes = list(facts.log)
         return Result(job, checks, started, time.monotonic() - clock, proxy, probes)
 
     try:
         return list(await asyncio.gather(*map(one, jobs)))
     finally:
-        if client is not None:
-            await client.aclose()
+        if http is not None:
+            await http.aclose()

@@ -9,6 +9,7 @@ backend's business; nothing downstream can tell.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from checks.secret import Secret
 from checks.verdict import Outcome, Verdict
 
 T = TypeVar("T")
+log = logging.getLogger("checks.probes")
 
 
 class Backend(Protocol):
@@ -79,8 +81,11 @@ class Facts:
         started = time.monotonic()
         result = await probe()
         error = getattr(result, "error", None)
+        elapsed = round(time.monotonic() - started, 3)
         self.log.append({"kind": kind, "target": target, "result": error or "ok",
-                         "elapsed_s": round(time.monotonic() - started, 3)})
+                         "elapsed_s": elapsed})
+        log.debug("probe %s %s: %s in %.3f s (%s)", kind, target, error or "ok", elapsed,
+                  getattr(result, "detail", ""))
         return result
 
     async def dns(self, name: str, servers: tuple[Nameserver, ...], public: bool = False

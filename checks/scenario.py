@@ -122,8 +122,9 @@ class ScenarioBackend:
         self._router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         for exchange in data.get("http", []):
             self._route(exchange)
-        self.http = HttpClient(httpx.AsyncClient(
-            transport=httpx.MockTransport(self._router.async_handler), follow_redirects=False))
+        replay = httpx.AsyncClient(transport=httpx.MockTransport(self._router.async_handler),
+                                   follow_redirects=False)
+        self.http = HttpClient(lambda proxy: replay, proxy=lambda url: None)
 
     def _route(self, exchange: dict[str, Any]) -> None:
         request, response = exchange["request"], exchange["response"]

@@ -313,3 +313,71 @@ def dns_server(zone: Zone, address: str = "127.0.0.1") -> Iterator[DnsServer]:
 
 
 Starter = Callable[..., Any]
+
+
+@dataclass
+class Proxy:
+    port: int
+    tunnels: list[str]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+class _ConnectHandler(socketserver.StreamRequestHandler):
+    """An HTTP CONNECT proxy that tunnels to loopback only, recording each tunnel."""
+
+    server: _ProxyServer
+
+    def handle(self) -> None:
+        request = self.rfile.readline().decode()
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass
+        method, target, _ = request.split(" ", 2)
+        host, _, port = target.rpartition(":")
+        self.server.tunnels.append(target)
+        host, port = self.server.hosts.get(target, (host, port))
+        if method != "CONNECT":
+            self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+            return
+        with socket.create_connection((host.strip("[]"), int(port))) as upstream:
+            self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            self.wfile.flush()
+            _pipe(self.connection, upstream)
+
+
+def _pipe(one: socket.socket, other: socket.socket) -> None:
+    import selectors
+
+    with selectors.DefaultSelector() as selector:
+        selector.register(one, selectors.EVENT_READ, other)
+        selector.register(other, selectors.EVENT_READ, one)
+        while True:
+            for key, _ in selector.select():
+                data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                if not data:
+                    return
+                key.data.sendall(data)
+
+
+class _ProxyServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, hosts: dict[str, tuple[str, str]]) -> None:
+        self.tunnels: list[str] = []
+        self.hosts = hosts  # the proxy's own name resolution: "name:port" -> (address, port)
+        super().__init__(("127.0.0.1", 0), _ConnectHandler)
+
+
+@contextmanager
+def connect_proxy(hosts: dict[str, tuple[str, str]] | None = None) -> Iterator[Proxy]:
+    server = _ProxyServer(hosts or {})
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Proxy(server.server_address[1], server.tunnels)
+    finally:
+        server.shutdown()
+        server.server_close()

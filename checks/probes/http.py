@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -53,12 +53,28 @@ class Route:
 
 @dataclass
 class HttpClient:
-    client: httpx.AsyncClient
+    """Sends requests with one httpx client per proxy (None: direct), so the proxy decision
+    (HTTPS_PROXY, NO_PROXY) is taken once, here, and the report can state it."""
+
+    make: Callable[[str | None], httpx.AsyncClient]
     routes: Mapping[tuple[str, int], Route] = field(default_factory=dict)
+    proxy: Callable[[str], str | None] = field(default=lambda url: proxy_url(url))
+    _clients: dict[str | None, httpx.AsyncClient] = field(default_factory=dict)
+
+    def _client(self, proxy: str | None) -> httpx.AsyncClient:
+        if proxy not in self._clients:
+            self._clients[proxy] = self.make(proxy)
+        return self._clients[proxy]
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
 
     async def send(self, request: HttpRequest) -> HttpExchange:
         started = time.monotonic()
-        url, headers, extensions = self._routed(request)
+        proxy = self.proxy(request.url)
+        client = self._client(proxy)
+        url, headers, extensions = self._routed(request, proxy)
         auth = _TokenAuth(request.token) if request.token else None
         data = {name: value.reveal() if isinstance(value, Secret) else value
                 for name, value in request.form} or None
@@ -68,9 +84,9 @@ class HttpClient:
                                 elapsed_s=round(time.monotonic() - started, 3), **found)  # type: ignore[arg-type]
 
         try:
-            built = self.client.build_request(request.method, url, headers=headers, data=data,
-                                              extensions=extensions)
-            response = await self.client.send(built, auth=auth, stream=True)
+            built = client.build_request(request.method, url, headers=headers, data=data,
+                                         extensions=extensions)
+            response = await client.send(built, auth=auth, stream=True)
             try:
                 body = b""
                 async for chunk in response.aiter_bytes():
@@ -95,13 +111,14 @@ class HttpClient:
                     headers={k.lower(): v for k, v in response.headers.items()},
                     body=body[:BODY_LIMIT].decode(charset, errors="replace"))
 
-    def _routed(self, request: HttpRequest) -> tuple[str, list[tuple[str, str]], dict[str, str]]:
+    def _routed(self, request: HttpRequest, proxy: str | None
+                ) -> tuple[str, list[tuple[str, str]], dict[str, str]]:
         headers = list(request.headers)
         parts = urlsplit(request.url)
         host, port = parts.hostname or "", parts.port or 443
         route = self.routes.get((host, port))
-        if route is None:
-            return request.url, headers, {}
+        if route is None or proxy:
+            return request.url, headers, {}  # through a proxy, the proxy does the connecting
         # Connect to the route, but keep the name for SNI, certificate checks and Host.
         headers.append(("Host", parts.netloc))
         routed = urlunsplit(parts._replace(netloc=host_port(route.address, route.port)))
@@ -115,14 +132,22 @@ def verifying_context(ca_pem: str) -> ssl.SSLContext:
     return context
 
 
-def proxy_for(url: str) -> str:
-    """The proxy httpx will use for ``url`` under HTTPS_PROXY/NO_PROXY, credentials masked."""
-    host = urlsplit(url).hostname or ""
+def proxy_url(url: str) -> str | None:
+    """The proxy httpx (trust_env) uses for ``url`` under HTTPS_PROXY/ALL_PROXY and NO_PROXY."""
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(urlsplit(url).scheme) or proxies.get("all")
-    if not proxy:
-        return "none"
-    if urllib.request.proxy_bypass(host):
-        return f"none ({host} is in NO_PROXY)"
+    if not proxy or urllib.request.proxy_bypass(urlsplit(url).hostname or ""):
+        return None
+    return proxy
+
+
+def proxy_for(url: str) -> str:
+    """What the report says about the proxy for ``url``, credentials masked."""
+    proxy = proxy_url(url)
+    if proxy is None:
+        proxies = urllib.request.getproxies_environment()
+        host = urlsplit(url).hostname or ""
+        configured = proxies.get(urlsplit(url).scheme) or proxies.get("all")
+        return f"none ({host} is in NO_PROXY)" if configured else "none"
     password = urlsplit(proxy).password
     return proxy.replace(f":{password}@", f":{mask(password)}@") if password else proxy
