@@ -222,32 +222,27 @@ def silent_server(address: str = "127.0.0.1", port: int = 0) -> Iterator[Listene
         sock.close()
 
 
+def _bound(address: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET)
+    sock.bind((address, port))
+    return sock
+
+
 @contextmanager
 def refused_port(address: str = "127.0.0.1", port: int = 0) -> Iterator[Listener]:
     """Bound but not listening: the kernel answers every SYN with a reset."""
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.bind((address, port))
-    try:
+    with _bound(address, port) as sock:
         yield Listener(address, sock.getsockname()[1])
-    finally:
-        sock.close()
 
 
 @contextmanager
 def filtered_port(address: str = "127.0.0.1", port: int = 0) -> Iterator[Listener]:
     """Listening with a full backlog and never accepting: further SYNs are dropped."""
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.bind((address, port))
-    sock.listen(0)
-    bound = sock.getsockname()[1]
-    filler = socket.create_connection((address, bound), timeout=5)  # fills the queue of one
-    try:
-        yield Listener(address, bound)
-    finally:
-        filler.close()
-        sock.close()
+    with _bound(address, port) as sock:
+        sock.listen(0)
+        bound = sock.getsockname()[1]
+        with socket.create_connection((address, bound), timeout=5):  # fills the queue of one
+            yield Listener(address, bound)
 
 
 # -- DNS -----------------------------------------------------------------------------------

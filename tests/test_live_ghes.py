@@ -289,3 +289,16 @@ def test_a_refused_port_names_reject_firewalls(site: Site, run_connector: Runner
     assert (check["reason"], "REJECT" in check["message"]) == ("tcp.refused", True)
 
 
+
+
+def test_ssl_cert_file_does_not_change_what_counts_as_public(
+    site: Site, run_connector: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = site.directory / "private-root.pem"
+    private.write_text(site.pki.private_root.pem)
+    monkeypatch.setenv("SSL_CERT_FILE", str(private))
+    monkeypatch.setenv("SSL_CERT_DIR", str(site.directory))
+    leaf = issue(HOST, site.pki.private_root, sans=(HOST,))
+    run = run_connector(*site.args(site.https(Chain(leaf, (leaf, site.pki.private_root)))))
+    assert run.verdict(f"tls.public_ca[{HERE}]") == ("failed", "tls.untrusted_root")
+    assert run.verdict(API) == ("skipped", "prerequisite.failed")

@@ -118,3 +118,25 @@ def test_warnings_are_shown_but_do_not_fail_the_run(run_connector: Runner) -> No
                                      "WARNING  org.owner[[]acme[]]  the account is an active "
                                      "member of acme, not an owner*",
                                      "*fix: Make the service account an owner*"])
+
+
+def test_a_run_can_be_configured_entirely_in_the_ini_file(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nconnectors = ghes\nconnector_offline = true\n"
+                     "connector_scenario = not-owner\nconnector_report_dir = out\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    report = json.loads((pytester.path / "out" / "ghes.json").read_text())
+    assert (report["scenario"], report["summary"]["warning"], result.ret) == ("not-owner", 1, 0)
+
+
+def test_the_header_says_how_to_reproduce_the_run(run_connector: Runner) -> None:
+    run = run_connector("--offline", "--scenario", "missing-scopes")
+    run.result.stdout.fnmatch_lines([
+        "connector-checks: reproduce with: pytest --connector ghes --offline --scenario "
+        "missing-scopes --check-timeout 5"])
+
+
+def test_check_ids_are_the_node_ids(run_connector: Runner) -> None:
+    run = run_connector("--offline", "--collect-only", "-q")
+    run.result.stdout.fnmatch_lines(["ghes::dns.resolves[[]github.example.com[]]",
+                                     "ghes::tls.public_ca[[]github.example.com:443[]]",
+                                     "ghes::scopes.granted[[]admin:org[]]"])
