@@ -45,10 +45,11 @@ class Secrets:
     token: str | None = None
     oauth_client_id: str | None = None
     oauth_client_secret: str | None = None
+    private_key: str | None = None
 
     def names(self) -> tuple[str, ...]:
         return tuple(name for name in (self.token, self.oauth_client_id,
-                                       self.oauth_client_secret) if name)
+                                       self.oauth_client_secret, self.private_key) if name)
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,9 @@ class Connector:
     requirements: tuple[Requirement, ...]
     secrets: Secrets
     run: Callable[[RunContext], Awaitable[list[Check]]]
-    needs_target: bool = True
     default_target: str | None = None
+    # Environment variables that are not secret but required, with what they hold.
+    required_env: tuple[tuple[str, str], ...] = ()
 
     def requirement(self, requirement_id: str) -> Requirement:
         for requirement in self.requirements:

@@ -38,6 +38,7 @@ class Job:
     scenario: Scenario | None
     secrets: Mapping[str, Secret | None]
     trust: Trust
+    env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def mode(self) -> str:
@@ -68,8 +69,22 @@ def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
         if scenario is not None:
             org = org or scenario.org
         secrets = _secrets(connector, environ, scenario)
-        jobs.append(Job(connector, target, org, scenario, secrets, _trust(settings, scenario)))
+        env = _required_env(connector, environ, scenario)
+        jobs.append(Job(connector, target, org, scenario, secrets, _trust(settings, scenario),
+                        env))
     return jobs
+
+
+def _required_env(connector: Connector, environ: Mapping[str, str],
+                  scenario: Scenario | None) -> dict[str, str]:
+    recorded = scenario.data.get("env", {}) if scenario else {}
+    found = {}
+    for name, holds in connector.required_env:
+        value = environ.get(name, "").strip() or recorded.get(name, "")
+        if not value:
+            raise ValueError(f"--connector {connector.name} needs {name}: {holds}")
+        found[name] = value
+    return found
 
 
 def _target(connector: Connector, settings: Settings, scenario: Scenario | None) -> Target:
@@ -109,10 +124,12 @@ def redactor(jobs: list[Job]) -> Redactor:
     return Redactor(s for job in jobs for s in job.secrets.values() if s is not None)
 
 
-async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime) -> list[Check]:
+async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
+                   redact: Redactor) -> list[Check]:
     context = RunContext(
         connector=job.connector, target=job.target, facts=facts, trust=job.trust, now=now,
-        secrets=dict(job.secrets), org=job.org, resolvers=settings.resolvers,
+        secrets=dict(job.secrets), org=job.org, repo=settings.repo, env=dict(job.env),
+        redactor=redact, resolvers=settings.resolvers,
         public_resolvers=settings.public_resolvers,
         routes={(c.host, c.port): c.route for c in settings.connect_to})
     try:
@@ -139,9 +156,11 @@ def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
     return HttpClient(make, {(c.host, c.port): c.route for c in settings.connect_to})
 
 
-async def run_jobs(settings: Settings, jobs: list[Job]) -> list[Result]:
+async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None = None
+                   ) -> list[Result]:
     """Run every job concurrently; live jobs share one set of facts."""
     live = [job for job in jobs if job.scenario is None]
+    redact = redact if redact is not None else redactor(jobs)
     http = _live_http(settings, live) if live else None
     shared = Facts(LiveBackend(http, settings.timeout)) if http else None
 
@@ -154,7 +173,7 @@ async def run_jobs(settings: Settings, jobs: list[Job]) -> list[Result]:
         else:
             assert shared is not None
             facts, now, proxy = shared, started, proxy_for(job.target.url)
-        checks = await _run_job(job, facts, settings, now)
+        checks = await _run_job(job, facts, settings, now, redact)
         if job.scenario is not None:
             await facts.backend.http.aclose()
         probes = list(facts.log)

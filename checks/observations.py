@@ -74,6 +74,7 @@ class HttpExchange:
     error: str | None = None  # timeout | connect | tls | protocol | error
     detail: str = ""
     elapsed_s: float = 0.0
+    received_at: str = ""  # this machine's clock when the answer arrived (ISO 8601, UTC)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

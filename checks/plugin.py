@@ -22,6 +22,7 @@ from checks.settings import (
     parse_connect_to,
     parse_nameserver,
     parse_org,
+    parse_repo,
     parse_target,
     parse_timeout,
 )
@@ -62,6 +63,8 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
     ("--target", "connector_target", parse_target, False,
      "the server's web URL, e.g. https://github.example.com"),
     ("--org", "connector_org", parse_org, False, "organization whose ownership is checked"),
+    ("--repo", "connector_repo", parse_repo, False,
+     "repository OWNER/NAME whose endpoints are checked (default: the first one visible)"),
     ("--scenario", "connector_scenario", str, False,
      "offline scenario: a bundled name (default healthy) or a scenario .json file"),
     ("--resolver", "connector_resolvers", parse_nameserver, True,
@@ -127,7 +130,8 @@ def _settings(config: pytest.Config) -> Settings | None:
         connect_to=tuple(values["connector_connect_to"]),
         public_roots=values["connector_public_roots"], ca_bundle=values["connector_ca_bundle"],
         timeout=values["connector_check_timeout"] or 5.0,
-        report_dir=values["connector_report_dir"] or Path("reports"))
+        report_dir=values["connector_report_dir"] or Path("reports"),
+        repo=values["connector_repo"])
 
 
 @pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-html read their paths
@@ -199,7 +203,8 @@ class ConnectorRun(pytest.Directory):
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         config = self.config
-        results = asyncio.run(run_jobs(config.stash[SETTINGS], config.stash[JOBS]))
+        results = asyncio.run(run_jobs(config.stash[SETTINGS], config.stash[JOBS],
+                                       config.stash[REDACT]))
         config.stash[RESULTS] = results
         for result in results:
             name = result.job.connector.name
@@ -291,9 +296,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         job = result.job
         mode = f"offline scenario {job.scenario.name}" if job.scenario else "live"
         terminalreporter.section(f"connector {job.connector.name}: {job.target.url} ({mode})")
-        for check in result.checks:
-            for line in report.summary_line(check):
-                terminalreporter.write_line(redact(line))
+        every = config.get_verbosity() > 0 or len(result.checks) <= report.LIST_ALL_UP_TO
+        for line in report.summary_lines(result.checks, every):
+            terminalreporter.write_line(redact(line))
         records = [report.check_record(c) for c in result.checks]
         terminalreporter.write_line(
             f"{report.count(records)}; reports: {', '.join(map(str, _report_files(config, job)))}")

@@ -22,15 +22,21 @@ class Reason:
     outcome: Outcome
     meaning: str
     remediation: str
+    vendor_code: str | None = None  # the vendor's own error code this reproduces, if any
+    also: Outcome | None = None  # a second outcome the reason may carry (a milder case)
 
-    def __call__(self, message: str, remediation: str | None = None, **evidence: Any) -> Verdict:
+    def __call__(self, message: str, remediation: str | None = None, *,
+                 outcome: Outcome | None = None, **evidence: Any) -> Verdict:
         """A verdict for this reason; ``remediation`` replaces the default fix."""
-        return Verdict(self.outcome, self.code, message, remediation or self.remediation, evidence)
+        assert outcome in (None, self.outcome, self.also), (self.code, outcome)
+        return Verdict(outcome or self.outcome, self.code, message,
+                       remediation or self.remediation, evidence, self.vendor_code)
 
 
-def _reason(code: str, outcome: Outcome, meaning: str, remediation: str) -> Reason:
+def _reason(code: str, outcome: Outcome, meaning: str, remediation: str,
+            vendor_code: str | None = None, also: Outcome | None = None) -> Reason:
     assert code not in _REGISTRY, code
-    reason = Reason(code, outcome, meaning, remediation)
+    reason = Reason(code, outcome, meaning, remediation, vendor_code, also)
     _REGISTRY[code] = reason
     return reason
 
@@ -216,11 +222,14 @@ def reference_page() -> str:
         "terminal, the JSON report (`checks[].reason`) and JUnit (`reason` property).",
         "Generated from `checks/reasons.py`; do not edit by hand.",
         "",
-        "| code | outcome | meaning | default fix |",
-        "|---|---|---|---|",
+        "| code | outcome | vendor code | meaning | default fix |",
+        "|---|---|---|---|---|",
     ]
     for code in sorted(REASONS):
         reason = REASONS[code]
-        lines.append(f"| `{code}` | {reason.outcome} | {reason.meaning} | {reason.remediation} |")
+        outcome = reason.outcome + (f" or {reason.also}" if reason.also else "")
+        vendor = f"`{reason.vendor_code}`" if reason.vendor_code else ""
+        lines.append(f"| `{code}` | {outcome} | {vendor} | {reason.meaning} | "
+                     f"{reason.remediation} |")
     return "\n".join(lines) + "\n"
 

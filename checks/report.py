@@ -94,12 +94,24 @@ def failure_text(check: Check) -> str:
     return "\n".join(lines)
 
 
-def summary_line(check: Check) -> list[str]:
-    """The terminal summary's line(s) for one check."""
-    verdict = check.verdict
-    lines = [f"{verdict.outcome.value.upper():8} {check.id}  {verdict.message}"]
-    if verdict.outcome in (Outcome.FAILED, Outcome.WARNING):
-        lines.append(f"{'':8} fix: {verdict.remediation}")
+LIST_ALL_UP_TO = 40  # larger runs list what did not pass, and count the passes
+
+
+def summary_lines(checks: Iterable[Check], every: bool) -> list[str]:
+    """The terminal summary: a line per check (with its fix when it failed or warned), or,
+    for a large run, a line per check that did not pass and a count of passes by requirement."""
+    lines: list[str] = []
+    passes: dict[str, int] = {}
+    for check in checks:
+        verdict = check.verdict
+        if verdict.outcome is Outcome.PASSED and not every:
+            passes[check.requirement.id] = passes.get(check.requirement.id, 0) + 1
+            continue
+        lines.append(f"{verdict.outcome.value.upper():8} {check.id}  {verdict.message}")
+        if verdict.outcome in (Outcome.FAILED, Outcome.WARNING):
+            lines.append(f"{'':8} fix: {verdict.remediation}")
+    lines += [f"PASSED   {requirement}: {n} check{'s' * (n > 1)} (-v lists them)"
+              for requirement, n in passes.items()]
     return lines
 
 

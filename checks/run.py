@@ -26,7 +26,7 @@ from checks.probes import tcp as tcp_probe
 from checks.probes import tls as tls_probe
 from checks.probes.dns import Nameserver
 from checks.probes.http import HttpClient, HttpRequest, Route
-from checks.secret import Secret
+from checks.secret import Redactor, Secret
 from checks.verdict import Outcome, Verdict
 
 T = TypeVar("T")
@@ -124,6 +124,9 @@ class RunContext:
     now: datetime  # the moment the observations describe (recorded time when offline)
     secrets: dict[str, Secret | None]
     org: str | None = None
+    repo: str | None = None
+    env: dict[str, str] = field(default_factory=dict)  # the connector's required_env values
+    redactor: Redactor = field(default_factory=Redactor)  # register secrets made in the run
     resolvers: tuple[Nameserver, ...] = ()
     public_resolvers: tuple[Nameserver, ...] = ()
     routes: dict[tuple[str, int], Route] = field(default_factory=dict)

@@ -124,7 +124,8 @@ class ScenarioBackend:
             self._route(exchange)
         replay = httpx.AsyncClient(transport=httpx.MockTransport(self._router.async_handler),
                                    follow_redirects=False)
-        self.http = HttpClient(lambda proxy: replay, proxy=lambda url: None)
+        self.http = HttpClient(lambda proxy: replay, proxy=lambda url: None,
+                               clock=lambda: scenario.recorded_at)
 
     def _route(self, exchange: dict[str, Any]) -> None:
         request, response = exchange["request"], exchange["response"]

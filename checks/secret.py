@@ -94,9 +94,19 @@ class Redactor:
     """Replaces known secret values, and anything shaped like a credential, in text."""
 
     def __init__(self, secrets: Iterable[Secret] = ()) -> None:
-        values = {secret.reveal(): secret.masked for secret in secrets if secret.reveal()}
-        # Longest first, so a secret that contains another is replaced whole.
-        self._values = sorted(values.items(), key=lambda item: -len(item[0]))
+        self._known: dict[str, str] = {}
+        self._values: list[tuple[str, str]] = []
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: Secret) -> Secret:
+        """Redact this secret too (for secrets made during the run: JWTs, minted tokens)."""
+        value = secret.reveal()
+        if value and value not in self._known:
+            self._known[value] = secret.masked
+            # Longest first, so a secret that contains another is replaced whole.
+            self._values = sorted(self._known.items(), key=lambda item: -len(item[0]))
+        return secret
 
     def __call__(self, text: str) -> str:
         for value, masked in self._values:

@@ -56,6 +56,7 @@ class Settings:
     ca_bundle: PemBundle | None
     timeout: float
     report_dir: Path
+    repo: str | None = None
 
 
 def parse_target(text: str) -> Target:
@@ -137,6 +138,12 @@ def parse_timeout(text: str) -> float:
     if not 0 < value <= 300:
         raise ValueError(f"{text!r}: give a timeout between 0 and 300 seconds")
     return value
+
+
+def parse_repo(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+", text):
+        raise ValueError(f"{text!r} is not OWNER/NAME, e.g. acme/api")
+    return text
 
 
 def parse_org(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from checks import reasons
 from checks.evaluate.http import failure, message_of, summary, unexpected
@@ -113,7 +114,7 @@ def user(exchange: HttpExchange, token: str) -> Verdict:
 
 def scope(exchange: HttpExchange, wanted: str) -> Verdict:
     header = exchange.header("x-oauth-scopes")
-    evidence = {"x_oauth_scopes": header, "required": wanted}
+    evidence: dict[str, Any] = {"x_oauth_scopes": header, "required": wanted}
     if header is None:
         return reasons.SCOPES_UNVERIFIABLE(
             f"the token reports no scopes (no X-OAuth-Scopes header), so {wanted} cannot be "

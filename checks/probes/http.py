@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -22,9 +24,10 @@ BODY_LIMIT = 64 * 1024
 class HttpRequest:
     method: str
     url: str
-    token: Secret | None = None  # sent as "Authorization: token ..."
+    token: Secret | None = None  # sent as "Authorization: <scheme> ..."
     headers: tuple[tuple[str, str], ...] = ()
     form: tuple[tuple[str, Secret | str], ...] = ()
+    scheme: str = "token"  # "Bearer" for a GitHub App's JWT
 
     @property
     def key(self) -> tuple[str, str, int, tuple[tuple[str, str], ...], int]:
@@ -35,11 +38,12 @@ class HttpRequest:
 class _TokenAuth(httpx.Auth):
     """Adds the token at send time, so it lives in no request object we build or log."""
 
-    def __init__(self, token: Secret) -> None:
+    def __init__(self, token: Secret, scheme: str) -> None:
         self._token = token
+        self._scheme = scheme
 
     def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
-        request.headers["Authorization"] = f"token {self._token.reveal()}"
+        request.headers["Authorization"] = f"{self._scheme} {self._token.reveal()}"
         yield request
 
 
@@ -59,7 +63,10 @@ class HttpClient:
     make: Callable[[str | None], httpx.AsyncClient]
     routes: Mapping[tuple[str, int], Route] = field(default_factory=dict)
     proxy: Callable[[str], str | None] = field(default=lambda url: proxy_url(url))
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    max_wait_s: float = 30.0  # longest rate-limit pause honoured before reporting the limit
     _clients: dict[str | None, httpx.AsyncClient] = field(default_factory=dict)
+    _resume_at: float = 0.0  # monotonic time before which no request is sent (rate limits)
 
     def _client(self, proxy: str | None) -> httpx.AsyncClient:
         if proxy not in self._clients:
@@ -71,17 +78,32 @@ class HttpClient:
             await client.aclose()
 
     async def send(self, request: HttpRequest) -> HttpExchange:
+        """Send once; when GitHub asks to wait (Retry-After, or no requests remaining until a
+        reset) no longer than ``max_wait_s``, pause every request and send this one again."""
+        exchange = await self._send_once(request)
+        pause = _pause_asked(exchange)
+        if pause is not None and pause <= self.max_wait_s:
+            self._resume_at = max(self._resume_at, time.monotonic() + pause)
+            exchange = await self._send_once(request)
+        return exchange
+
+    async def _send_once(self, request: HttpRequest) -> HttpExchange:
+        wait = self._resume_at - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)  # GitHub asked us to hold back
         started = time.monotonic()
         proxy = self.proxy(request.url)
         client = self._client(proxy)
         url, headers, extensions = self._routed(request, proxy)
-        auth = _TokenAuth(request.token) if request.token else None
+        auth = _TokenAuth(request.token, request.scheme) if request.token else None
         data = {name: value.reveal() if isinstance(value, Secret) else value
                 for name, value in request.form} or None
 
         def seen(**found: object) -> HttpExchange:
             return HttpExchange(request.method, request.url,
-                                elapsed_s=round(time.monotonic() - started, 3), **found)  # type: ignore[arg-type]
+                                elapsed_s=round(time.monotonic() - started, 3),
+                                received_at=self.clock().isoformat(timespec="seconds"),
+                                **found)  # type: ignore[arg-type]
 
         try:
             built = client.build_request(request.method, url, headers=headers, data=data,
@@ -123,6 +145,22 @@ class HttpClient:
         headers.append(("Host", parts.netloc))
         routed = urlunsplit(parts._replace(netloc=host_port(route.address, route.port)))
         return routed, headers, {"sni_hostname": host}
+
+
+def _pause_asked(exchange: HttpExchange) -> float | None:
+    """Seconds GitHub asks us to wait before the next request, if it asks.
+
+    https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately
+    """
+    if exchange.status not in (403, 429):
+        return None
+    retry_after = exchange.header("retry-after")
+    if retry_after and retry_after.isdigit():
+        return float(retry_after)
+    reset = exchange.header("x-ratelimit-reset")
+    if exchange.header("x-ratelimit-remaining") == "0" and reset and reset.isdigit():
+        return max(0.0, int(reset) - time.time())
+    return None
 
 
 def verifying_context(ca_pem: str) -> ssl.SSLContext:
