@@ -208,6 +208,68 @@ OAUTH_UNEXPECTED = _reason(
     "oauth.unexpected", F, "The OAuth token endpoint answered with an error this check cannot place.",
     "Read the error in the evidence; check that OAuth apps are enabled on the server.")
 
+
+# -- GitHub Apps (vendor codes from the GitHub Deployments guide, seed 002) -------------------
+APP_PRIVATE_KEY_NEEDED = _reason(
+    "app.private_key_needed", F, "The key given is not an RSA private key (an EC or Ed25519 key, "
+    "a public key or a certificate).",
+    "Generate a private key on the app's settings page (Private keys > Generate a private key) and "
+    "give the whole .pem file it downloads.", vendor_code="private_key_needed")
+APP_PRIVATE_KEY_ENCRYPTED = _reason(
+    "app.private_key_encrypted", F, "The private key is protected by a passphrase.",
+    "Give the key as GitHub generated it, unencrypted (`openssl pkey -in key.pem -out plain.pem` "
+    "removes a passphrase).", vendor_code="private_key_needed")
+APP_PRIVATE_KEY_INVALID = _reason(
+    "app.private_key_invalid", F, "The private key is not PEM text that can be read.",
+    "Give the .pem file GitHub generated, from -----BEGIN to -----END, as a file "
+    "(CONNECTOR_GITHUB_APP_PRIVATE_KEY_FILE) or as the variable's value.",
+    vendor_code="private_key_needed")
+APP_PRIVATE_KEY_WEAK = _reason(
+    "app.private_key_weak", W, "The RSA private key is shorter than 2048 bits.",
+    "Generate a new private key on the app's settings page; GitHub makes 2048-bit keys.")
+APP_CLOCK_SKEW = _reason(
+    "app.clock_skew", F,
+    "This machine's clock differs from GitHub's: JWTs made here are (or soon will be) rejected.",
+    "Synchronise the clock with NTP (`timedatectl set-ntp true`, or chrony).",
+    vendor_code="invalid_credentials", also=W)
+APP_INVALID_CREDENTIALS = _reason(
+    "app.invalid_credentials", F, "GitHub cannot decode the JWT: the private key does not "
+    "belong to this app id.",
+    "Check the app id (or client id) and give a private key generated for that app; compare the "
+    "key's fingerprint with the list on the app's settings page.",
+    vendor_code="invalid_credentials")
+APP_UNKNOWN_APP = _reason(
+    "app.unknown_app", F, "GitHub knows no app with this id (404).",
+    "Copy the App ID (or Client ID) from the top of the app's settings page.",
+    vendor_code="invalid_credentials")
+APP_NOT_INSTALLED = _reason(
+    "app.not_installed", F, "The app is not installed to any GitHub organization or account.",
+    "Install the app: its settings page > Install App > Install, beside your organization.",
+    vendor_code="invalid_permissions")
+APP_SUSPENDED = _reason(
+    "app.suspended", F, "The app's installation is suspended.",
+    "An organization owner unsuspends it: organization Settings > GitHub Apps > Configure > "
+    "Unsuspend.")
+APP_PERMISSION_MISSING = _reason(
+    "app.permission_missing", F, "The installation lacks a permission the vendor needs.",
+    "Grant it on the app's settings page (Permissions & events), then have an organization "
+    "owner accept the new permissions on the installation.", vendor_code="invalid_permissions")
+APP_EXCESS_PERMISSION = _reason(
+    "app.excess_permission", W, "The installation has a permission the vendor does not need.",
+    "Remove it from the app's permissions (least privilege): the vendor only reads.")
+APP_NO_RESOURCES = _reason(
+    "app.no_resources", F, "The installation cannot access any repository.",
+    "Select repositories for the installation: organization Settings > GitHub Apps > Configure > "
+    "Repository access.", vendor_code="no_resources")
+APP_TOKEN_REFUSED = _reason(
+    "app.token_refused", F, "GitHub refused to mint an installation access token.",
+    "Read GitHub's message in the evidence; the installation may be suspended or removed.")
+APP_ENDPOINT_FORBIDDEN = _reason(
+    "app.endpoint_forbidden", F, "An API endpoint the vendor reads answers 403 or 404 to the app.",
+    "Grant the permission GitHub names (X-Accepted-GitHub-Permissions) and accept it on the "
+    "installation; check that the repository is selected for the installation.",
+    vendor_code="invalid_permissions")
+
 del F, W, S
 
 REASONS: Mapping[str, Reason] = MappingProxyType(_REGISTRY)

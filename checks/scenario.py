@@ -68,9 +68,24 @@ class Scenario:
         return PemBundle(f"scenario {self.name}: {key.replace('_', ' ')}", certs)
 
     def stand_in_secrets(self) -> dict[str, Secret]:
-        """Credentials the recording had, replaced by stand-ins with the same prefix."""
-        return {name: Secret(f"{prefix}{'0' * 32}{name[-4:].lower()}", f"{name} (scenario)")
-                for name, prefix in self.data.get("credentials", {}).items()}
+        """Credentials the recording had, replaced by stand-ins: a token with the same prefix,
+        or a freshly made key of the same kind ("key:rsa-2048", "key:ec-p256", ...)."""
+        return {name: Secret(_stand_in(name, kind), f"{name} (scenario)")
+                for name, kind in self.data.get("credentials", {}).items()}
+
+
+def _stand_in(name: str, kind: str) -> str:
+    if not kind.startswith("key:"):
+        return f"{kind}{'0' * 32}{name[-4:].lower()}"
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    algorithm, _, size = kind.removeprefix("key:").partition("-")
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = (
+        rsa.generate_private_key(65537, int(size)) if algorithm == "rsa"
+        else ec.generate_private_key(ec.SECP256R1()))
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
 
 
 def bundled_dir(connector: str) -> Path:
@@ -130,7 +145,9 @@ class ScenarioBackend:
     def _route(self, exchange: dict[str, Any]) -> None:
         request, response = exchange["request"], exchange["response"]
         url = request.get("url") or f"{self.scenario.target}{request['path']}"
-        route = self._router.route(method=request.get("method", "GET"), url=url)
+        route = self._router.route(method=request.get("method", "GET"), url=url,
+                                   **({"headers": request["headers"]} if "headers" in request
+                                      else {}))
         if "error" in response:
             errors = {"timeout": httpx.ReadTimeout, "connect": httpx.ConnectError}
             route.mock(side_effect=errors[response["error"]](response.get("detail", "")))

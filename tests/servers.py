@@ -42,28 +42,34 @@ class GithubWorld:
     released: threading.Event = field(default_factory=threading.Event)
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """Answers like GitHub: JSON bodies, GitHub's media-type header, a Date on every answer."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "GitHub.com"
+    sys_version = ""
+    always: dict[str, str] = {}
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def reply(self, status: int, body: Any, headers: dict[str, str] | None = None,
+              content_type: str = "application/json; charset=utf-8") -> None:
+        data = (json.dumps(body) if content_type.startswith("application/json")
+                else str(body)).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
+        for name, value in {**self.always, **(headers or {})}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
 def _handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "GitHub.com"
-        sys_version = ""
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def reply(self, status: int, body: Any, headers: dict[str, str] | None = None,
-                  content_type: str = "application/json; charset=utf-8") -> None:
-            data = (json.dumps(body) if content_type.startswith("application/json")
-                    else str(body)).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
-            self.send_header("X-GitHub-Enterprise-Version", world.version)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(JsonHandler):
+        always = {"X-GitHub-Enterprise-Version": world.version}
 
         def account(self) -> Account | None:
             auth = self.headers.get("Authorization", "")
@@ -179,18 +185,28 @@ def server_context(directory: Path, chain: Chain, *, max_version: ssl.TLSVersion
 
 
 @contextmanager
-def https_server(world: GithubWorld, context: ssl.SSLContext | None, address: str = "127.0.0.1",
-                 port: int = 0) -> Iterator[Listener]:
+def serve_https(handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext | None,
+                address: str = "127.0.0.1", port: int = 0) -> Iterator[Listener]:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    server = _TlsHttpServer((address, port), _handler(world), context, family)
+    server = _TlsHttpServer((address, port), handler, context, family)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield Listener(address, server.server_address[1])
     finally:
-        world.released.set()
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def https_server(world: GithubWorld, context: ssl.SSLContext | None, address: str = "127.0.0.1",
+                 port: int = 0) -> Iterator[Listener]:
+    """A GitHub Enterprise Server API over TLS (plain HTTP when ``context`` is None)."""
+    with serve_https(_handler(world), context, address, port) as listener:
+        try:
+            yield listener
+        finally:
+            world.released.set()  # a handler told to hang lets go first
 
 
 @contextmanager

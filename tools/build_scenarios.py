@@ -187,11 +187,14 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, data in build().items():
-        path = FIXTURES / "ghes" / f"{name}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {path.relative_to(FIXTURES.parent)}")
+    from tools.github_app_scenarios import build as build_github_app
+
+    for connector, scenarios in (("ghes", build()), ("github-app", build_github_app())):
+        for name, data in scenarios.items():
+            path = FIXTURES / connector / f"{name}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+            print(f"wrote {path.relative_to(FIXTURES.parent)}")
 
 
 if __name__ == "__main__":

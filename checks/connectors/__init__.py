@@ -1,5 +1,5 @@
 """Built-in connectors; importing this package registers each of them."""
 
-from checks.connectors import ghes
+from checks.connectors import ghes, github_app
 
-__all__ = ["ghes"]
+__all__ = ["ghes", "github_app"]

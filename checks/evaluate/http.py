@@ -74,7 +74,7 @@ def rate_limit(exchange: HttpExchange) -> Verdict | None:
     elif remaining == "0" and reset and reset.isdigit():
         at = datetime.fromtimestamp(int(reset), UTC)
         when = f"the limit resets at {at:%Y-%m-%d %H:%M:%S} UTC"
-        now = _server_time(exchange)
+        now = server_time(exchange)
         if now is not None:
             when += f" (in {max(0, int((at - now).total_seconds()) // 60)} min)"
     kind = "secondary" if secondary or (retry_after and remaining != "0") else "primary"
@@ -91,7 +91,7 @@ def message_of(exchange: HttpExchange) -> str:
     return ""
 
 
-def _server_time(exchange: HttpExchange) -> datetime | None:
+def server_time(exchange: HttpExchange) -> datetime | None:
     date = exchange.header("date")
     if not date:
         return None

@@ -147,6 +147,15 @@ class HttpClient:
         return routed, headers, {"sni_hostname": host}
 
 
+def page_links(exchange: HttpExchange) -> dict[str, str]:
+    """The Link header's relations (next, last, ...), as GitHub paginates."""
+    link = exchange.header("link")
+    if not link:
+        return {}
+    links = httpx.Response(200, headers={"link": link}).links
+    return {str(rel): str(value["url"]) for rel, value in links.items() if "url" in value}
+
+
 def _pause_asked(exchange: HttpExchange) -> float | None:
     """Seconds GitHub asks us to wait before the next request, if it asks.
 

@@ -14,26 +14,51 @@ import pytest
 from checks.scenario import bundled_names, load
 from tests.conftest import Runner
 
-SCENARIOS = bundled_names("ghes")
+CONNECTORS = ("ghes", "github-app")
+SCENARIOS = [(connector, name) for connector in CONNECTORS for name in bundled_names(connector)]
+REQUIRED = {
+    "ghes": {"healthy", "private-ca", "firewall-blocked", "missing-scopes", "not-owner",
+             "fine-grained-token"},
+    "github-app": {"healthy", "ghes-healthy", "not-installed", "missing-permission", "suspended",
+                   "no-repositories", "wrong-key", "ec-key", "clock-skew", "many-installations"},
+}
+# The vendor's four codes (seed 002), and the reasons that reproduce each.
+VENDOR_CODES = {
+    "app.private_key_needed": "private_key_needed", "app.private_key_encrypted": "private_key_needed",
+    "app.private_key_invalid": "private_key_needed",
+    "app.invalid_credentials": "invalid_credentials", "app.unknown_app": "invalid_credentials",
+    "app.clock_skew": "invalid_credentials",
+    "app.not_installed": "invalid_permissions", "app.permission_missing": "invalid_permissions",
+    "app.endpoint_forbidden": "invalid_permissions",
+    "app.no_resources": "no_resources",
+}
 
 
-def test_the_required_scenarios_are_bundled() -> None:
-    assert {"healthy", "private-ca", "firewall-blocked", "missing-scopes", "not-owner",
-            "fine-grained-token"} <= set(SCENARIOS)
+@pytest.mark.parametrize("connector", CONNECTORS)
+def test_the_required_scenarios_are_bundled(connector: str) -> None:
+    assert REQUIRED[connector] <= set(bundled_names(connector))
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
+@pytest.fixture(autouse=True)
+def _no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CONNECTOR_GHES_TOKEN", "CONNECTOR_GITHUB_APP_ID",
+                 "CONNECTOR_GITHUB_APP_PRIVATE_KEY", "CONNECTOR_GITHUB_APP_PRIVATE_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(("connector", "name"), SCENARIOS, ids=[f"{c}:{n}" for c, n in SCENARIOS])
 def test_each_bundled_scenario_gives_exactly_its_documented_verdicts(
-    name: str, run_connector: Runner, monkeypatch: pytest.MonkeyPatch
+    connector: str, name: str, run_connector: Runner
 ) -> None:
-    monkeypatch.delenv("CONNECTOR_GHES_TOKEN", raising=False)
-    run = run_connector("--offline", "--scenario", name)
-    expected = {e["check"]: (e["outcome"], e["reason"]) for e in load("ghes", name).expect}
+    run = run_connector("--offline", "--scenario", name, connector=connector)
+    expected = {e["check"]: (e["outcome"], e["reason"]) for e in load(connector, name).expect}
     not_passed = {c["id"]: (c["outcome"], c["reason"]) for c in run.report["checks"]
                   if c["outcome"] != "passed"}
     assert not_passed == expected, run.text
     assert run.report["mode"] == "offline" and run.report["scenario"] == name
     assert run.result.ret == (1 if any(o == "failed" for o, _ in expected.values()) else 0)
+    for check in run.report["checks"]:
+        assert check.get("vendor_code") == VENDOR_CODES.get(check["reason"]), check["id"]
 
 
 def test_the_healthy_scenario_passes_and_writes_three_reports(
@@ -96,8 +121,8 @@ def test_an_offline_run_opens_no_network_socket(
 
     monkeypatch.setattr(socket.socket, "__init__", recording_init)
     monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
-    for name in SCENARIOS:
-        run_connector("--offline", "--scenario", name)
+    for connector, name in SCENARIOS:
+        run_connector("--offline", "--scenario", name, connector=connector)
     assert not {socket.AF_INET, socket.AF_INET6} & set(families)
 
 

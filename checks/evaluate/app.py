@@ -1,0 +1,204 @@
+"""GitHub App evaluators: key, clock, credentials, installations, permissions, repositories,
+endpoints. Each reproduces one of the vendor's four error codes where it applies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from checks import reasons
+from checks.app_key import IAT_BACKDATE, LIFETIME, MAX_EXP_AHEAD, LoadedKey
+from checks.evaluate.http import failure, message_of, server_time, summary, unexpected
+from checks.observations import HttpExchange
+from checks.verdict import Outcome, Verdict, passed
+
+# Seed 002: "the installations should have at least these permissions", each read-only;
+# its GHES link adds organization_administration.
+REQUIRED = ("actions", "deployments", "issues", "members", "metadata", "pull_requests")
+REQUIRED_GHES = (*REQUIRED, "organization_administration")
+LEVELS = {"read": 1, "write": 2, "admin": 3}
+# How GitHub's settings page names each permission (Permissions & events).
+LABELS = {
+    "actions": ("Repository permissions", "Actions"),
+    "deployments": ("Repository permissions", "Deployments"),
+    "issues": ("Repository permissions", "Issues"),
+    "metadata": ("Repository permissions", "Metadata"),
+    "pull_requests": ("Repository permissions", "Pull requests"),
+    "contents": ("Repository permissions", "Contents"),
+    "checks": ("Repository permissions", "Checks"),
+    "environments": ("Repository permissions", "Environments"),
+    "members": ("Organization permissions", "Members"),
+    "organization_administration": ("Organization permissions", "Administration"),
+}
+LEVEL_WORDS = {"read": "Read-only", "write": "Read and write", "admin": "Admin"}
+CLOCK_WARNING_S = 30
+
+
+def settings_wording(permission: str, level: str = "read") -> str:
+    """'Repository permissions > Deployments: Read-only', as GitHub's settings page says it."""
+    fallback = ("Permissions", permission.replace("_", " ").capitalize())
+    section, name = LABELS.get(permission, fallback)
+    return f"{section} > {name}: {LEVEL_WORDS.get(level, level)}"
+
+
+def private_key(loaded: LoadedKey | None, variable: str) -> Verdict:
+    if loaded is None:
+        return reasons.AUTH_MISSING(f"no private key: set {variable}_FILE to the .pem file (or "
+                                    f"{variable} to its text)")
+    evidence = loaded.evidence()
+    repaired = f" (repaired: {', '.join(loaded.cleaned)})" if loaded.cleaned else ""
+    if loaded.problem == "needed":
+        return reasons.APP_PRIVATE_KEY_NEEDED(f"{loaded.detail}{repaired}", **evidence)
+    if loaded.problem == "encrypted":
+        return reasons.APP_PRIVATE_KEY_ENCRYPTED(f"{loaded.detail}{repaired}", **evidence)
+    if loaded.problem == "invalid":
+        return reasons.APP_PRIVATE_KEY_INVALID(f"{loaded.detail}{repaired}", **evidence)
+    if loaded.problem == "weak":
+        return reasons.APP_PRIVATE_KEY_WEAK(f"{loaded.detail} (fingerprint {loaded.fingerprint})"
+                                            f"{repaired}", **evidence)
+    return passed(f"{loaded.detail}, fingerprint {loaded.fingerprint}{repaired}", **evidence)
+
+
+def clock(exchange: HttpExchange) -> Verdict:
+    """This machine's clock against the server's Date header, judged by what GitHub rejects."""
+    server = server_time(exchange)
+    if server is None or not exchange.received_at:
+        return reasons.NOT_APPLICABLE("the server sent no Date header to compare the clock with",
+                                      **summary(exchange))
+    local = datetime.fromisoformat(exchange.received_at)
+    skew = (local - server).total_seconds()  # > 0: this machine is ahead
+    evidence: dict[str, Any] = {"local_time": exchange.received_at, "server_date": exchange.header("date"),
+                "skew_s": round(skew)}
+    ahead = f"{abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} the server"
+    # iat = now - 60 s is in GitHub's future once this clock is over 60 s ahead; exp = now + 9 min
+    # is in its past once this clock is over 9 minutes behind.
+    too_far = skew > IAT_BACKDATE.total_seconds() or -skew > LIFETIME.total_seconds()
+    if too_far:
+        return reasons.APP_CLOCK_SKEW(
+            f"this machine's clock is {ahead}: GitHub rejects JWTs made here (iat must not be "
+            f"in its future, exp at most {MAX_EXP_AHEAD.seconds // 60} minutes ahead)", **evidence)
+    if abs(skew) >= CLOCK_WARNING_S:
+        return reasons.APP_CLOCK_SKEW(
+            f"this machine's clock is {ahead}: JWTs still work, with "
+            f"{IAT_BACKDATE.total_seconds() - abs(skew):.0f} s to spare", outcome=Outcome.WARNING,
+            **evidence)
+    return passed(f"this machine's clock is within {abs(skew):.0f} s of the server's", **evidence)
+
+
+def credentials(exchange: HttpExchange, app_id: str) -> Verdict:
+    """GET /app with the JWT: the app's identity, or why GitHub refuses the JWT."""
+    evidence = summary(exchange)
+    early = failure(exchange)
+    if early is not None:
+        return early
+    message = message_of(exchange)
+    if exchange.status == 404:
+        return reasons.APP_UNKNOWN_APP(f"GitHub knows no app {app_id}: 404 {message}", **evidence)
+    if exchange.status == 401:
+        if "'iat'" in message or "'exp'" in message:
+            return reasons.APP_CLOCK_SKEW(f"GitHub rejects the JWT's time claims: {message}",
+                                          **evidence)
+        return reasons.APP_INVALID_CREDENTIALS(
+            f"GitHub rejects the JWT for app {app_id}: {message or '401'}; the private key does "
+            f"not belong to this app (or the app id is wrong)", **evidence)
+    data = exchange.json()
+    if exchange.status != 200 or not isinstance(data, dict):
+        return unexpected(exchange, "the app's JSON")
+    owner = (data.get("owner") or {}).get("login")
+    evidence.update(name=data.get("name"), slug=data.get("slug"), owner=owner)
+    return passed(f"the JWT is accepted: app {data.get('name')!r} ({data.get('slug')}), owned by "
+                  f"{owner}", **evidence)
+
+
+def installed(installations: Sequence[Mapping[str, Any]],
+              pages: Sequence[HttpExchange]) -> Verdict:
+    for page in pages:
+        early = failure(page)
+        if early is not None:
+            return early
+        if page.status != 200 or not isinstance(page.json(), list):
+            return unexpected(page, "a list of installations")
+    accounts = sorted(str((i.get("account") or {}).get("login")) for i in installations)
+    evidence: dict[str, Any] = {"installations": len(installations), "pages": len(pages),
+                "accounts": accounts[:50] + ([f"… {len(accounts) - 50} more"]
+                                             if len(accounts) > 50 else [])}
+    if not installations:
+        return reasons.APP_NOT_INSTALLED(
+            "the app is not installed to any GitHub organizations", **evidence)
+    return passed(f"the app is installed on {len(installations)} account"
+                  f"{'s' * (len(installations) > 1)}", **evidence)
+
+
+def installation_active(installation: Mapping[str, Any]) -> Verdict:
+    account = (installation.get("account") or {}).get("login")
+    evidence: dict[str, Any] = {"installation_id": installation.get("id"), "account": account,
+                "suspended_at": installation.get("suspended_at"),
+                "suspended_by": (installation.get("suspended_by") or {}).get("login")}
+    if installation.get("suspended_at"):
+        return reasons.APP_SUSPENDED(
+            f"the installation on {account} was suspended at {installation['suspended_at']}"
+            + (f" by {evidence['suspended_by']}" if evidence["suspended_by"] else ""), **evidence)
+    return passed(f"the installation on {account} is active", **evidence)
+
+
+def permission(account: str, name: str, granted: Mapping[str, str]) -> Verdict:
+    level = granted.get(name)
+    evidence: dict[str, Any] = {"required": settings_wording(name), "granted": level}
+    if level is not None and LEVELS.get(level, 0) >= LEVELS["read"]:
+        return passed(f"{account} grants {settings_wording(name, level)}", **evidence)
+    return reasons.APP_PERMISSION_MISSING(
+        f"the installation on {account} lacks {settings_wording(name)}"
+        + (f" (it has {level})" if level else ""),
+        f"On the app's settings page, set {settings_wording(name)}; then accept the new "
+        f"permissions on {account}'s installation (Settings > GitHub Apps).", **evidence)
+
+
+def excess_permission(account: str, name: str, level: str) -> Verdict:
+    return reasons.APP_EXCESS_PERMISSION(
+        f"the installation on {account} has {settings_wording(name, level)}, which the vendor "
+        f"does not need", f"Set {settings_wording(name, 'read').rsplit(':', 1)[0]}: No access "
+        f"on the app's settings page.", granted=level)
+
+
+def repositories(token: HttpExchange, listing: HttpExchange | None, account: str) -> Verdict:
+    early = failure(token)
+    if early is not None:
+        return early
+    if token.status != 201:
+        return reasons.APP_TOKEN_REFUSED(
+            f"GitHub refused an installation token for {account}: {token.status} "
+            f"{message_of(token)}", **summary(token))
+    assert listing is not None
+    early = failure(listing)
+    if early is not None:
+        return early
+    data = listing.json()
+    if listing.status != 200 or not isinstance(data, dict):
+        return unexpected(listing, "the installation's repositories")
+    total = int(data.get("total_count", len(data.get("repositories", []))))
+    names = [r.get("full_name") for r in data.get("repositories", [])][:20]
+    evidence: dict[str, Any] = {"total_count": total, "repositories": names,
+                                "repository_selection": data.get("repository_selection")}
+    if total == 0:
+        return reasons.APP_NO_RESOURCES(
+            f"the installation on {account} cannot access any repository", **evidence)
+    return passed(f"the installation on {account} can access {total} repositor"
+                  f"{'ies' if total > 1 else 'y'}", **evidence)
+
+
+def endpoint(exchange: HttpExchange, name: str) -> Verdict:
+    evidence = summary(exchange)
+    early = failure(exchange)
+    if early is not None:
+        return early
+    if exchange.status in (403, 404):
+        needs = exchange.header("x-accepted-github-permissions")
+        wording = "; ".join(settings_wording(*part.split("=", 1))
+                            for part in (needs or "").split(",") if "=" in part)
+        return reasons.APP_ENDPOINT_FORBIDDEN(
+            f"{name} answers {exchange.status} ({message_of(exchange) or 'no message'})"
+            + (f"; GitHub says it needs {wording}" if wording else ""), **evidence)
+    if exchange.status != 200 or exchange.json() is None:
+        return unexpected(exchange, "the endpoint's JSON")
+    return passed(f"{name} answers 200", **evidence)
