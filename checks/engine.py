@@ -16,7 +16,7 @@ import httpx
 from checks import __version__, reasons
 from checks.catalogue import Check, Connector, Requirement, get_connector
 from checks.evaluate.tls import Trust
-from checks.probes.http import HttpClient, proxy_for, verifying_context
+from checks.probes.http import IN_FLIGHT, HttpClient, proxy_for, verifying_context
 from checks.run import Facts, LiveBackend, RunContext, Target
 from checks.scenario import Scenario, ScenarioBackend
 from checks.scenario import load as load_scenario
@@ -151,6 +151,9 @@ def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
         return httpx.AsyncClient(
             verify=context, proxy=proxy, trust_env=False, follow_redirects=False,
             timeout=httpx.Timeout(settings.timeout),
+            # Keep as many connections alive as requests may be in flight, so none is
+            # closed and handshaken again between requests.
+            limits=httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT),
             headers={"User-Agent": f"connector-checks/{__version__}"})
 
     return HttpClient(make, {(c.host, c.port): c.route for c in settings.connect_to})

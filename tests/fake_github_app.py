@@ -51,6 +51,7 @@ class AppWorld:
     rate_limit_first: bool = False  # answer the first installations request 429 Retry-After: 1
     list_permissions: bool = True  # False: installations list {} (as one recording shows)
     tokens: dict[str, Installation] = field(default_factory=dict)
+    jwts: list[str] = field(default_factory=list)  # every JWT received, for the secrets scan
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -68,6 +69,8 @@ def app_handler(world: AppWorld) -> type[BaseHTTPRequestHandler]:
 
         def jwt_ok(self) -> bool:
             scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+            with world.lock:
+                world.jwts.append(token)
             try:
                 claims = jwt.decode(token, options={"verify_signature": False})
             except jwt.PyJWTError:

@@ -4,14 +4,19 @@ HTML, JSON, JUnit. Known secrets are planted and every output is scanned for the
 from __future__ import annotations
 
 import pickle
+import re
 import secrets
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from checks.scenario import bundled_names
 from checks.secret import Redactor, Secret, mask, secret_from_env
 from tests.conftest import Runner, Site, fake_token
+from tests.pki import Pki
 
 LOUD = ("-vv", "-l", "--log-level=DEBUG", "-rA")
 
@@ -101,3 +106,57 @@ def test_secrets_come_from_the_environment_or_a_file(tmp_path: Path) -> None:
     from_file = secret_from_env("T", {"T_FILE": str(path)})
     assert from_file is not None and from_file.reveal() == "file-token-" + "9" * 20
     assert from_file.source == "T_FILE"
+
+
+JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+KEY_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+
+
+def _key_lines(pem_text: str) -> list[str]:
+    return [line for line in pem_text.splitlines() if line and not line.startswith("-----")]
+
+
+@pytest.mark.parametrize("name", bundled_names("github-app"))
+def test_no_key_jwt_or_installation_token_appears_in_any_offline_app_output(
+    name: str, run_connector: Runner, pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONNECTOR_GITHUB_APP_ID", raising=False)
+    monkeypatch.delenv("CONNECTOR_GITHUB_APP_PRIVATE_KEY_FILE", raising=False)
+    key = rsa.generate_private_key(65537, 2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()).decode()
+    if name not in ("ec-key",):
+        monkeypatch.setenv("CONNECTOR_GITHUB_APP_PRIVATE_KEY", key)
+    run = run_connector("--offline", "--scenario", name, *LOUD, connector="github-app")
+    minted = [f"ghs_stand-in.{login}" for login in
+              {c["parameter"] for c in run.report["checks"]
+               if c["requirement"] == "app.repositories"}]
+    for where, text in _outputs(run.text, pytester.path / "reports").items():
+        assert not JWT_SHAPE.search(text), f"a JWT leaked into {where}"
+        assert not KEY_BLOCK.search(text), f"a private key leaked into {where}"
+        assert not any(line in text for line in _key_lines(key)), f"key text in {where}"
+        assert not any(token in text for token in minted), f"a token leaked into {where}"
+
+
+def test_no_key_jwt_or_installation_token_appears_in_any_live_app_output(
+    pytester: pytest.Pytester, run_connector: Runner, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, pki: Pki,
+) -> None:
+    from tests.test_live_github_app import READ, AppSite, Keys
+
+    keys = Keys(rsa.generate_private_key(65537, 2048), rsa.generate_private_key(65537, 2048),
+                rsa.generate_private_key(65537, 1024), ec.generate_private_key(ec.SECP256R1()))
+    with ExitStack() as stack:
+        site = AppSite(pki, keys, tmp_path, stack, monkeypatch)
+        site.world.installations[1].permissions = {k: v for k, v in READ.items()
+                                                   if k != "deployments"}
+        run = run_connector(*site.args(*LOUD), connector="github-app")
+        key_text = (tmp_path / "app.pem").read_text()
+    assert run.report["summary"]["failed"] == 1  # globex lacks deployments: a failure is shown
+    secrets_seen = [*site.world.jwts, *site.world.tokens]
+    assert len(site.world.jwts) >= 3 and len(site.world.tokens) == 2
+    for where, text in _outputs(run.text, pytester.path / "reports").items():
+        for secret in secrets_seen:
+            assert secret not in text, f"a JWT or installation token leaked into {where}"
+        assert not any(line in text for line in _key_lines(key_text)), f"key text in {where}"

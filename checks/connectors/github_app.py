@@ -20,14 +20,13 @@ from checks.catalogue import Check, Connector, Requirement, Secrets, register
 from checks.connectors.network import network_requirements
 from checks.evaluate import app, github
 from checks.observations import HttpExchange
-from checks.probes.http import HttpRequest, page_links
+from checks.probes.http import IN_FLIGHT, HttpRequest, page_links
 from checks.run import Facts, Plan, RunContext, Target, network_checks, ok
 from checks.secret import Secret
 
 SEED = "GitHub Deployments guide (seed 002)"
 APP_ID = "CONNECTOR_GITHUB_APP_ID"
 PRIVATE_KEY = "CONNECTOR_GITHUB_APP_PRIVATE_KEY"
-IN_FLIGHT = 32  # requests at once: well under GitHub's secondary limit of 100 concurrent
 PER_PAGE = 100
 ACCEPT = (("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"))
 T = TypeVar("T")

@@ -18,6 +18,7 @@ from checks.observations import HttpExchange
 from checks.secret import Secret, mask
 
 BODY_LIMIT = 64 * 1024
+IN_FLIGHT = 32  # requests at once in a fan-out: well under GitHub's 100 concurrent
 
 
 @dataclass(frozen=True, eq=False)
