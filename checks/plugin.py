@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from checks import __version__, report
+from checks import __version__, html_reports, report
 from checks.addresses import host_port
 from checks.catalogue import Check, connector_names
 from checks.engine import Job, Result, plan_jobs, redactor, run_jobs
@@ -147,12 +147,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[JOBS] = jobs
     config.stash[REDACT] = redactor(jobs)
     config.stash[OUTCOMES] = {}
-    stem = settings.report_dir / "+".join(settings.connectors)
-    if not getattr(config.option, "xmlpath", None):
-        config.option.xmlpath = f"{stem}.junit.xml"
-    if hasattr(config.option, "htmlpath") and not config.option.htmlpath:
-        config.option.htmlpath = f"{stem}.html"
-        config.option.self_contained_html = True
+    if not hasattr(config, "workerinput"):  # reports are written by the controller only
+        html_reports.register(config, settings.connectors, settings.report_dir)
     config.addinivalue_line("markers", "connector(name): a connector-checks check item")
 
 
@@ -300,18 +296,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for line in report.summary_lines(result.checks, every):
             terminalreporter.write_line(redact(line))
         records = [report.check_record(c) for c in result.checks]
-        terminalreporter.write_line(
-            f"{report.count(records)}; reports: {', '.join(map(str, _report_files(config, job)))}")
+        files = ", ".join(map(str, _report_files(config, job.connector.name)))
+        terminalreporter.write_line(f"{report.count(records)}; reports: {files}")
 
 
-def _report_files(config: pytest.Config, job: Job) -> list[Path]:
-    settings = config.stash[SETTINGS]
-    files = [settings.report_dir / f"{job.connector.name}.json"]
-    for option in ("htmlpath", "xmlpath"):
-        path = getattr(config.option, option, None)
-        if path:
-            files.append(Path(path))
-    return files
+def _report_files(config: pytest.Config, connector: str) -> list[Path]:
+    folder = config.stash[SETTINGS].report_dir
+    return [folder / f"{connector}.{kind}" for kind in ("html", "junit.xml", "json")]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -328,22 +319,28 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             scenario=job.scenario.name if job.scenario else None,
             started_at=result.started_at, duration_s=result.duration_s, proxy=result.proxy,
             probes=result.probes)
-        path = config.stash[SETTINGS].report_dir / f"{job.connector.name}.json"
-        report.write_json(path, report.build(info, records, __version__), config.stash[REDACT])
+        html_path, junit_path, json_path = _report_files(config, job.connector.name)
+        redact = config.stash[REDACT]
+        report.write_json(json_path, report.build(info, records, __version__), redact)
+        report.write_text(junit_path, report.junit(info, records, redact))
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Last line of defence: redact secrets by value from the report files other plugins wrote."""
-    if REDACT not in config.stash:
+    """Last line of defence: redact secrets by value from every report file, including those
+    pytest-html wrote (it embeds captured output)."""
+    if RESULTS not in config.stash:
         return
     redact = config.stash[REDACT]
-    for option in ("htmlpath", "xmlpath"):
-        path = getattr(config.option, option, None)
-        if path and Path(path).is_file():
-            text = Path(path).read_text(encoding="utf-8")
+    paths = [path for name in config.stash[SETTINGS].connectors
+             for path in _report_files(config, name)]
+    paths += [Path(p) for p in (getattr(config.option, "htmlpath", None),
+                                getattr(config.option, "xmlpath", None)) if p]
+    for path in paths:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
             cleaned = redact(text)
             if cleaned != text:
-                Path(path).write_text(cleaned, encoding="utf-8")
+                path.write_text(cleaned, encoding="utf-8")
 
 

@@ -10,6 +10,7 @@ import html
 import json
 import platform
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,6 +76,48 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
         "checks": records,
         "probes": info.probes,
     }
+
+
+def junit(info: RunInfo, records: list[dict[str, Any]], redact: Redactor) -> str:
+    """JUnit XML for one connector: a testcase per check, the verdict in its properties."""
+    tally = dict.fromkeys(OUTCOMES, 0)
+    for record in records:
+        tally[record["outcome"]] += 1
+    suites = ET.Element("testsuites", name="connector-checks")
+    suite = ET.SubElement(suites, "testsuite", {
+        "name": f"connector-checks {info.connector}", "tests": str(len(records)),
+        "failures": str(tally["failed"]), "errors": str(tally["error"]),
+        "skipped": str(tally["skipped"]), "time": f"{info.duration_s:.3f}",
+        "timestamp": info.started_at.isoformat(timespec="seconds")})
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("target", info.target), ("mode", info.mode),
+                        ("scenario", info.scenario or "")):
+        ET.SubElement(properties, "property", name=name, value=value)
+    for record in records:
+        case = ET.SubElement(suite, "testcase", classname=info.connector, name=record["id"],
+                             time=f"{record['duration_s']:.3f}")
+        shown = ET.SubElement(case, "properties")
+        for name in ("requirement", "outcome", "reason", "vendor_code"):
+            if record.get(name):
+                ET.SubElement(shown, "property", name=name, value=str(record[name]))
+        text = redact(f"{record['message']}\nfix: {record['remediation']}\n"
+                      f"evidence: {json.dumps(record['evidence'], default=str)}")
+        message = redact(f"{record['reason']}: {record['message']}")
+        if record["outcome"] == "failed":
+            ET.SubElement(case, "failure", message=message, type=record["reason"]).text = text
+        elif record["outcome"] == "error":
+            ET.SubElement(case, "error", message=message, type=record["reason"]).text = text
+        elif record["outcome"] == "skipped":
+            ET.SubElement(case, "skipped", message=message)
+        elif record["outcome"] == "warning":
+            ET.SubElement(case, "system-out").text = f"WARNING {text}"
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def write_json(path: Path, document: Mapping[str, Any], redact: Redactor) -> None:
