@@ -128,17 +128,21 @@ async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
                    redact: Redactor) -> list[Check]:
     context = RunContext(
         connector=job.connector, target=job.target, facts=facts, trust=job.trust, now=now,
-        secrets=dict(job.secrets), org=job.org, repo=settings.repo, env=dict(job.env),
+        secrets=dict(job.secrets), org=job.org, repo=settings.repo,
+        require_scopes=settings.require_scopes, env=dict(job.env),
         redactor=redact, resolvers=settings.resolvers,
         public_resolvers=settings.public_resolvers,
         routes={(c.host, c.port): c.route for c in settings.connect_to})
     try:
-        return await job.connector.run(context)
+        checks = await job.connector.run(context)
     except Exception as error:  # the harness broke: say so as one item, never crash the run
         where = traceback.extract_tb(error.__traceback__)[-1]
         verdict = reasons.HARNESS_ERROR(
             f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})")
         return [Check(HARNESS, job.connector.name, verdict)]
+    # Reports follow the catalogue's order of requirements, whatever order they were decided in.
+    order = {requirement.id: n for n, requirement in enumerate(job.connector.requirements)}
+    return sorted(checks, key=lambda check: order[check.requirement.id])
 
 
 def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:

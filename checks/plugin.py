@@ -23,6 +23,7 @@ from checks.settings import (
     parse_nameserver,
     parse_org,
     parse_repo,
+    parse_scope,
     parse_target,
     parse_timeout,
 )
@@ -65,6 +66,8 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
     ("--org", "connector_org", parse_org, False, "organization whose ownership is checked"),
     ("--repo", "connector_repo", parse_repo, False,
      "repository OWNER/NAME whose endpoints are checked (default: the first one visible)"),
+    ("--require-scope", "connector_require_scopes", parse_scope, True,
+     "a scope the token must have (repeatable): replaces the connector's default list"),
     ("--scenario", "connector_scenario", str, False,
      "offline scenario: a bundled name (default healthy) or a scenario .json file"),
     ("--resolver", "connector_resolvers", parse_nameserver, True,
@@ -131,7 +134,8 @@ def _settings(config: pytest.Config) -> Settings | None:
         public_roots=values["connector_public_roots"], ca_bundle=values["connector_ca_bundle"],
         timeout=values["connector_check_timeout"] or 5.0,
         report_dir=values["connector_report_dir"] or Path("reports"),
-        repo=values["connector_repo"])
+        repo=values["connector_repo"],
+        require_scopes=tuple(values["connector_require_scopes"]))
 
 
 @pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-html read their paths

@@ -209,6 +209,40 @@ OAUTH_UNEXPECTED = _reason(
     "Read the error in the evidence; check that OAuth apps are enabled on the server.")
 
 
+# -- personal access tokens (GitHub.com and GitLab) -------------------------------------------
+GITHUB_ENTERPRISE_SERVER_UNSUPPORTED = _reason(
+    "github.enterprise_server_unsupported", F,
+    "The target is GitHub Enterprise Server, which this connector does not support.",
+    "Use a github.com or GitHub Enterprise Cloud account, or check the server with "
+    "--connector ghes.")
+GITHUB_NOT_GITHUB = _reason(
+    "github.not_github", F, "The target does not answer as GitHub's cloud API.",
+    "Leave --target out for github.com, or give the GitHub Enterprise Cloud URL.")
+AUTH_LOCKED_OUT = _reason(
+    "auth.locked_out", F, "GitHub locked the account out after too many failed logins (403).",
+    "Wait before trying again, then check the token: repeated bad credentials cause the lockout.")
+AUTH_SSO_REQUIRED = _reason(
+    "auth.sso_required", F,
+    "The token is not authorized for the organization's SAML single sign-on.",
+    "Authorize the token for SSO: open the URL in the message (or Settings > Developer settings "
+    "> Personal access tokens > Configure SSO > Authorize).")
+AUTH_TOKEN_EXPIRING = _reason(
+    "auth.token_expiring", W, "The token expires in under 14 days.",
+    "Create a new token before the date in the message and replace it in the connection.")
+SCOPES_PERMISSION_MISSING = _reason(
+    "scopes.permission_missing", F, "A fine-grained token cannot use an endpoint the connector "
+    "needs: GitHub names the permission it asks for.",
+    "Edit the token: grant the named repository permission for this repository.")
+SCOPES_EXCESS = _reason(
+    "scopes.excess", W, "The token has scopes the connector does not need.",
+    "Create a token with only the required scopes: the vendor recommends the minimum.")
+GITLAB_TOKEN_EXPIRED = _reason(
+    "gitlab.token_expired", F, "The GitLab token has expired.",
+    "Create a new token (User settings > Access tokens) and replace it in the connection.")
+GITLAB_TOKEN_REVOKED = _reason(
+    "gitlab.token_revoked", F, "The GitLab token was revoked.",
+    "Create a new token (User settings > Access tokens) and replace it in the connection.")
+
 # -- GitHub Apps (vendor codes from the GitHub Deployments guide, seed 002) -------------------
 APP_PRIVATE_KEY_NEEDED = _reason(
     "app.private_key_needed", F, "The key given is not an RSA private key (an EC or Ed25519 key, "

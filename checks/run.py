@@ -125,6 +125,7 @@ class RunContext:
     secrets: dict[str, Secret | None]
     org: str | None = None
     repo: str | None = None
+    require_scopes: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)  # the connector's required_env values
     redactor: Redactor = field(default_factory=Redactor)  # register secrets made in the run
     resolvers: tuple[Nameserver, ...] = ()
@@ -157,6 +158,16 @@ class Plan:
 
     def not_applicable(self, requirement_id: str, parameter: str, why: str) -> Check:
         return self.add(requirement_id, parameter, reasons.NOT_APPLICABLE(why))
+
+    def required_scopes(self, defaults: tuple[str, ...]) -> tuple[str, ...]:
+        """--require-scope replaces the defaults; each default left out is shown as such."""
+        chosen = self.context.require_scopes or defaults
+        for scope in defaults:
+            if scope not in chosen:
+                self.not_applicable("scopes.granted", scope,
+                                    f"left out by --require-scope (the default list is "
+                                    f"{', '.join(defaults)})")
+        return chosen
 
 
 def ok(check: Check) -> bool:

@@ -57,6 +57,7 @@ class Settings:
     timeout: float
     report_dir: Path
     repo: str | None = None
+    require_scopes: tuple[str, ...] = ()  # replaces a connector's default scopes
 
 
 def parse_target(text: str) -> Target:
@@ -143,6 +144,12 @@ def parse_timeout(text: str) -> float:
 def parse_repo(text: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+", text):
         raise ValueError(f"{text!r} is not OWNER/NAME, e.g. acme/api")
+    return text
+
+
+def parse_scope(text: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z_:]*[a-z]", text):
+        raise ValueError(f"{text!r} is not a scope name, e.g. repo, read:org or read_repository")
     return text
 
 

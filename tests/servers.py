@@ -31,6 +31,9 @@ class Account:
     scopes: str | None  # X-OAuth-Scopes; None for a fine-grained token
     memberships: dict[str, tuple[str, str]] = field(default_factory=dict)  # org -> (role, state)
     refusal: tuple[int, dict[str, str], dict[str, Any]] | None = None  # status, headers, body
+    expires: str | None = None  # github-authentication-token-expiration, as GitHub writes it
+    sso_pending: set[str] = field(default_factory=set)  # orgs whose SSO the token lacks
+    readable: dict[str, set[str]] = field(default_factory=dict)  # repo -> what it may read
 
 
 @dataclass
@@ -40,6 +43,8 @@ class GithubWorld:
     oauth_clients: dict[str, str] = field(default_factory=dict)  # client id -> secret
     meta: str = "json"  # json | portal | redirect | error | hang
     released: threading.Event = field(default_factory=threading.Event)
+    prefix: str = "/api/v3"  # "" for github.com's API host
+    enterprise: bool = True  # GHES sends X-GitHub-Enterprise-Version; github.com does not
 
 
 class JsonHandler(BaseHTTPRequestHandler):
@@ -69,7 +74,7 @@ class JsonHandler(BaseHTTPRequestHandler):
 
 def _handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
     class Handler(JsonHandler):
-        always = {"X-GitHub-Enterprise-Version": world.version}
+        always = {"X-GitHub-Enterprise-Version": world.version} if world.enterprise else {}
 
         def account(self) -> Account | None:
             auth = self.headers.get("Authorization", "")
@@ -77,9 +82,10 @@ def _handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
             return world.accounts.get(token) if scheme.lower() in ("token", "bearer") else None
 
         def do_GET(self) -> None:
-            if self.path == "/api/v3/meta":
+            path = self.path.split("?")[0].removeprefix(world.prefix)
+            if path == "/meta":
                 return self.meta()
-            if not self.path.startswith("/api/v3/user"):
+            if not path.startswith(("/user", "/orgs/", "/repos/")):
                 return self.reply(404, {"message": "Not Found",
                                         "documentation_url": "https://docs.github.com/rest"})
             account = self.account()
@@ -91,10 +97,16 @@ def _handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
                 return self.reply(status, body, headers)
             scopes = {} if account.scopes is None else {"X-OAuth-Scopes": account.scopes,
                                                         "X-Accepted-OAuth-Scopes": ""}
-            if self.path == "/api/v3/user":
+            if account.expires:
+                scopes["github-authentication-token-expiration"] = account.expires
+            if path == "/user":
                 return self.reply(200, {"login": account.login, "id": 1, "type": "User",
                                         "site_admin": False}, scopes)
-            org = self.path.removeprefix("/api/v3/user/memberships/orgs/")
+            if path.startswith("/orgs/"):
+                return self.org(account, path.removeprefix("/orgs/"), scopes)
+            if path.startswith("/repos/"):
+                return self.repo(account, path.removeprefix("/repos/").split("/"), scopes)
+            org = path.removeprefix("/user/memberships/orgs/")
             if org in account.memberships:
                 role, state = account.memberships[org]
                 return self.reply(200, {"state": state, "role": role,
@@ -103,6 +115,36 @@ def _handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
             return self.reply(404, {"message": "Not Found", "documentation_url":
                                     "https://docs.github.com/rest/orgs/members"
                                     "#get-an-organization-membership-for-the-authenticated-user"})
+
+        def org(self, account: Account, org: str, scopes: dict[str, str]) -> None:
+            if org in account.sso_pending:
+                # https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api
+                url = f"https://github.com/orgs/{org}/sso?authorization_request=A1B2C3"
+                return self.reply(403, {
+                    "message": "Resource protected by organization SAML enforcement. You must "
+                               "grant your Personal Access token access to this organization.",
+                    "documentation_url": "https://docs.github.com/articles/authenticating-to-a-"
+                                         "github-organization-with-saml-single-sign-on/"},
+                    {"X-GitHub-SSO": f"required; url={url}"})
+            if org in account.memberships:
+                return self.reply(200, {"login": org, "id": 7, "type": "Organization"}, scopes)
+            return self.reply(404, {"message": "Not Found",
+                                    "documentation_url": "https://docs.github.com/rest"})
+
+        def repo(self, account: Account, parts: list[str], scopes: dict[str, str]) -> None:
+            name = "/".join(parts[:2])
+            kind = {2: "metadata"}.get(len(parts)) or {"issues": "issues",
+                                                       "pulls": "pull_requests"}[parts[2]]
+            allowed = account.readable.get(name, set())
+            if not allowed:
+                return self.reply(404, {"message": "Not Found",
+                                        "documentation_url": "https://docs.github.com/rest"})
+            if kind not in allowed:
+                return self.reply(403, {"message": "Resource not accessible by personal access "
+                                                   "token",
+                                        "documentation_url": "https://docs.github.com/rest"},
+                                  {"X-Accepted-GitHub-Permissions": f"{kind}=read"})
+            return self.reply(200, {"full_name": name} if kind == "metadata" else [], scopes)
 
         def meta(self) -> None:
             if world.meta == "portal":
@@ -116,8 +158,9 @@ def _handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
             if world.meta == "hang":
                 world.released.wait()
                 return None
-            return self.reply(200, {"verifiable_password_authentication": True,
-                                    "installed_version": world.version})
+            return self.reply(200, {"verifiable_password_authentication": True}
+                              | ({"installed_version": world.version} if world.enterprise
+                                 else {}))
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from checks import reasons
+from checks.evaluate import tokens
 from checks.evaluate.http import failure, message_of, summary, unexpected
 from checks.observations import HttpExchange
 from checks.verdict import Verdict, passed
@@ -101,6 +103,9 @@ def user(exchange: HttpExchange, token: str) -> Verdict:
     if exchange.status == 401:
         return reasons.AUTH_INVALID_CREDENTIALS(
             f"the server rejects the token {token}: 401 {message or 'Unauthorized'}", **evidence)
+    if exchange.status == 403 and "maximum number of login attempts" in message.lower():
+        return reasons.AUTH_LOCKED_OUT(f"GitHub locked the account out: 403 {message}",
+                                       **evidence)
     if exchange.status == 403:
         return reasons.AUTH_FORBIDDEN(
             f"the server refuses the token {token}: 403 {message or 'Forbidden'}", **evidence)
@@ -186,3 +191,100 @@ def oauth_client(exchange: HttpExchange) -> Verdict:
     return reasons.OAUTH_UNEXPECTED(
         f"the OAuth token endpoint answered {exchange.status} with error {error!r}: "
         f"{data.get('error_description') or data}", **evidence)
+
+
+def cloud_only(exchange: HttpExchange, target: str) -> Verdict:
+    """GitHub.com and GitHub Enterprise Cloud only: a GHES API (X-GitHub-Enterprise-Version, or
+    installed_version in /meta) is refused by the vendor."""
+    early = failure(exchange)
+    if early is not None:
+        return early
+    data = exchange.json()
+    evidence = summary(exchange)
+    version = exchange.header("x-github-enterprise-version") or (
+        data.get("installed_version") if isinstance(data, dict) else None)
+    if version:
+        return reasons.GITHUB_ENTERPRISE_SERVER_UNSUPPORTED(
+            f"{target} is GitHub Enterprise Server {version}; the GitHub connector supports "
+            f"only cloud plans (github.com, GitHub Enterprise Cloud)",
+            "Use a github.com or GitHub Enterprise Cloud account; to check this server's own "
+            "setup, run: pytest --connector ghes --target " + target, **evidence)
+    if exchange.status != 200 or not isinstance(data, dict):
+        return reasons.GITHUB_NOT_GITHUB(
+            f"{exchange.url} answered {exchange.status} {exchange.content_type or ''}: not "
+            f"GitHub's cloud API", **evidence)
+    return passed(f"{target} is a GitHub cloud API ({exchange.url})", **evidence)
+
+
+def sso(exchange: HttpExchange, org: str) -> Verdict:
+    """GET /orgs/ORG: a 403 with X-GitHub-SSO means the token is not authorized for SAML SSO.
+
+    https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api#personal-access-tokens-and-saml-sso
+    """
+    evidence = summary(exchange)
+    early = failure(exchange)
+    if early is not None:
+        return early
+    header = exchange.header("x-github-sso")
+    if exchange.status == 403 and header:
+        url = next((part.strip()[4:] for part in header.split(";")
+                    if part.strip().startswith("url=")), None)
+        evidence["authorize_url"] = url
+        return reasons.AUTH_SSO_REQUIRED(
+            f"{org} enforces SAML SSO and the token is not authorized for it"
+            + (f": authorize it at {url}" if url else ""), **evidence)
+    if exchange.status == 404:
+        return reasons.ORG_NOT_MEMBER(f"the token cannot see the organization {org} (404)",
+                                      **evidence)
+    if exchange.status == 403:
+        return reasons.AUTH_FORBIDDEN(f"GitHub refuses the token for {org}: "
+                                      f"{message_of(exchange)}", **evidence)
+    if exchange.status != 200:
+        return unexpected(exchange, "the organization")
+    return passed(f"the token can act in {org} (SSO authorized, or not enforced)", **evidence)
+
+
+def token_expiration(exchange: HttpExchange) -> datetime | None:
+    """github-authentication-token-expiration: "2026-02-19 19:55:13 UTC" or "... +0100"."""
+    header = exchange.header("github-authentication-token-expiration")
+    if not header:
+        return None
+    text = header.strip().replace(" UTC", " +0000")
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z").astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def expiry(exchange: HttpExchange) -> Verdict:
+    now = datetime.fromisoformat(exchange.received_at) if exchange.received_at else datetime.now(UTC)
+    source = "github-authentication-token-expiration header"
+    return tokens.expiry(token_expiration(exchange), now, source).with_evidence(
+        header=exchange.header("github-authentication-token-expiration"))
+
+
+def least_privilege(exchange: HttpExchange, required: tuple[str, ...]) -> Verdict:
+    header = exchange.header("x-oauth-scopes") or ""
+    listed = [scope.strip() for scope in header.split(",") if scope.strip()]
+    needed = set(granted_scopes(", ".join(required)))
+    excess = [scope for scope in listed if scope not in needed]
+    return tokens.least_privilege(listed, required, excess, "X-OAuth-Scopes")
+
+
+def repository_access(exchange: HttpExchange, repo: str, permission: str) -> Verdict:
+    """A fine-grained token has no scopes: read access is shown by the endpoint answering."""
+    evidence = summary(exchange)
+    early = failure(exchange)
+    if early is not None:
+        return early
+    if exchange.status in (403, 404):
+        needs = exchange.header("x-accepted-github-permissions") or f"{permission}=read"
+        return reasons.SCOPES_PERMISSION_MISSING(
+            f"the token cannot read {repo}'s {permission.replace('_', ' ')} ({exchange.status} "
+            f"{message_of(exchange)}); GitHub asks for: {needs}",
+            f"Edit the fine-grained token: give it access to {repo} with the permission GitHub "
+            f"names ({needs}), read and write for the connector's actions.", **evidence)
+    if exchange.status != 200:
+        return unexpected(exchange, "the repository's JSON")
+    return passed(f"the token reads {repo}'s {permission.replace('_', ' ')}; write access is "
+                  f"not tried (it would change the repository)", **evidence)
