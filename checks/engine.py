@@ -39,6 +39,7 @@ class Job:
     secrets: Mapping[str, Secret | None]
     trust: Trust
     env: Mapping[str, str] = field(default_factory=dict)
+    repo: str | None = None
 
     @property
     def mode(self) -> str:
@@ -62,17 +63,22 @@ def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
         connector = get_connector(name)
         scenario = load_scenario(name, settings.scenario) if settings.offline else None
         target = _target(connector, settings, scenario)
-        org = settings.org
-        if scenario is not None and scenario.org and org not in (None, scenario.org):
-            raise ValueError(f"scenario {scenario.name} was recorded with --org {scenario.org}, "
-                             f"not {org}")
-        if scenario is not None:
-            org = org or scenario.org
+        org = _recorded(scenario, "org", settings.org)
+        repo = _recorded(scenario, "repo", settings.repo)
         secrets = _secrets(connector, environ, scenario)
         env = _required_env(connector, environ, scenario)
         jobs.append(Job(connector, target, org, scenario, secrets, _trust(settings, scenario),
-                        env))
+                        env, repo))
     return jobs
+
+
+def _recorded(scenario: Scenario | None, option: str, given: str | None) -> str | None:
+    """An option a scenario was recorded with; giving another one is a usage error."""
+    recorded = scenario.data.get(option) if scenario is not None else None
+    if recorded and given not in (None, recorded):
+        raise ValueError(f"scenario {scenario.name if scenario else ''} was recorded with "
+                         f"--{option} {recorded}, not {given}")
+    return given or recorded
 
 
 def _required_env(connector: Connector, environ: Mapping[str, str],
@@ -128,7 +134,7 @@ async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
                    redact: Redactor) -> list[Check]:
     context = RunContext(
         connector=job.connector, target=job.target, facts=facts, trust=job.trust, now=now,
-        secrets=dict(job.secrets), org=job.org, repo=settings.repo,
+        secrets=dict(job.secrets), org=job.org, repo=job.repo,
         require_scopes=settings.require_scopes, env=dict(job.env),
         redactor=redact, resolvers=settings.resolvers,
         public_resolvers=settings.public_resolvers,

@@ -28,6 +28,7 @@ _PATTERNS = (
     ),
     re.compile(r"(?i)(?<=authorization: )(?:token|bearer|basic) [^\s'\",]+"),
     re.compile(r"(?i)(?<=private-token: )[^\s'\",]+"),
+    re.compile(r"(?i)(?<=private-token': ')[^\s'\",]+"),  # a headers dict's repr
 )
 
 _SHORTEST_SHOWN = 16

@@ -71,3 +71,21 @@ def test_the_membership_body_has_the_recorded_shape(fake: tuple[httpx.Client, st
     theirs = recording("github/user-membership-org-admin-active")["response"]["body"]
     assert set(ours) <= set(theirs)
     assert (ours["role"], ours["state"]) == (theirs["role"], theirs["state"]) == ("admin", "active")
+
+
+def test_our_gitlab_answers_like_the_recorded_gitlab(pki: Pki, tmp_path: Path) -> None:
+    from tests.fake_gitlab import GitlabToken, GitlabWorld, gitlab_handler
+    from tests.servers import serve_https
+
+    token = fake_token("glpat-")
+    world = GitlabWorld(tokens={token: GitlabToken(["api"])})
+    context = server_context(tmp_path, pki.public_chain("localhost"))
+    verify = ssl.create_default_context(cadata=pki.public_root.pem)
+    with serve_https(gitlab_handler(world), context) as listener, httpx.Client(
+            base_url=f"https://localhost:{listener.port}", verify=verify) as client:
+        refused = client.get("/api/v4/user", headers={"Authorization": "Bearer nope"})
+        user = client.get("/api/v4/user", headers={"Authorization": f"Bearer {token}"})
+    theirs_401 = recording("gitlab/user-401-unauthorized")["response"]
+    assert (refused.status_code, refused.json()) == (theirs_401["status"], theirs_401["body"])
+    theirs = recording("gitlab/user")["response"]["body"]
+    assert set(user.json()) <= set(theirs) and user.json()["bot"] is False

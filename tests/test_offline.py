@@ -14,13 +14,17 @@ import pytest
 from checks.scenario import bundled_names, load
 from tests.conftest import Runner
 
-CONNECTORS = ("ghes", "github-app")
+CONNECTORS = ("ghes", "github-app", "github", "gitlab")
 SCENARIOS = [(connector, name) for connector in CONNECTORS for name in bundled_names(connector)]
 REQUIRED = {
     "ghes": {"healthy", "private-ca", "firewall-blocked", "missing-scopes", "not-owner",
              "fine-grained-token"},
     "github-app": {"healthy", "ghes-healthy", "not-installed", "missing-permission", "suspended",
                    "no-repositories", "wrong-key", "ec-key", "clock-skew", "many-installations"},
+    "github": {"healthy", "bad-credentials", "missing-scope", "excess-scopes", "expiring-token",
+               "sso-required", "fine-grained"},
+    "gitlab": {"healthy", "bad-credentials", "missing-scope", "excess-scopes", "expiring-token",
+               "expired-token", "revoked-token", "self-managed"},
 }
 # The vendor's four codes (seed 002), and the reasons that reproduce each.
 VENDOR_CODES = {
@@ -42,7 +46,8 @@ def test_the_required_scenarios_are_bundled(connector: str) -> None:
 @pytest.fixture(autouse=True)
 def _no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("CONNECTOR_GHES_TOKEN", "CONNECTOR_GITHUB_APP_ID",
-                 "CONNECTOR_GITHUB_APP_PRIVATE_KEY", "CONNECTOR_GITHUB_APP_PRIVATE_KEY_FILE"):
+                 "CONNECTOR_GITHUB_APP_PRIVATE_KEY", "CONNECTOR_GITHUB_APP_PRIVATE_KEY_FILE",
+                 "CONNECTOR_GITHUB_TOKEN", "CONNECTOR_GITLAB_TOKEN", "GITHUB_TOKEN"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -165,3 +170,21 @@ def test_check_ids_are_the_node_ids(run_connector: Runner) -> None:
     run.result.stdout.fnmatch_lines(["ghes::dns.resolves[[]github.example.com[]]",
                                      "ghes::tls.public_ca[[]github.example.com:443[]]",
                                      "ghes::scopes.granted[[]admin:org[]]"])
+
+
+def test_several_connectors_write_one_set_of_reports_each(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("-p", "no:cacheprovider", "--connector", "github", "--connector",
+                                "gitlab", "--offline")
+    assert result.ret == 0
+    reports = pytester.path / "reports"
+    assert sorted(p.name for p in reports.iterdir()) == [
+        f"{c}.{kind}" for c in ("github", "gitlab") for kind in ("html", "json", "junit.xml")]
+    for connector in ("github", "gitlab"):
+        report = json.loads((reports / f"{connector}.json").read_text())
+        assert report["connector"] == connector
+        assert {c["id"].split("[")[0] for c in report["checks"]} >= {"auth.token"}
+        suite = ET.parse(reports / f"{connector}.junit.xml").getroot().find("testsuite")
+        assert suite is not None and suite.get("tests") == str(len(report["checks"]))
+        page = (reports / f"{connector}.html").read_text()
+        other = "gitlab" if connector == "github" else "github"
+        assert f"{connector}::auth.token" in page and f"{other}::auth.token" not in page

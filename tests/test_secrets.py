@@ -160,3 +160,26 @@ def test_no_key_jwt_or_installation_token_appears_in_any_live_app_output(
         for secret in secrets_seen:
             assert secret not in text, f"a JWT or installation token leaked into {where}"
         assert not any(line in text for line in _key_lines(key_text)), f"key text in {where}"
+
+
+@pytest.mark.parametrize(("connector", "name"), [(c, n) for c in ("github", "gitlab")
+                                                 for n in bundled_names(c)])
+@pytest.mark.parametrize("token", ["ghp_", "github_pat_", "glpat-", "acme-", ""])
+def test_no_planted_token_appears_in_any_github_or_gitlab_output(
+    connector: str, name: str, token: str, run_connector: Runner, pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planted = token + secrets.token_hex(20)  # "acme-": a self-managed GitLab's custom prefix
+    variable = f"CONNECTOR_{connector.upper()}_TOKEN"
+    monkeypatch.setenv(variable, planted)
+    run = run_connector("--offline", "--scenario", name, *LOUD, connector=connector)
+    for where, text in _outputs(run.text, pytester.path / "reports").items():
+        assert planted not in text, f"the token leaked into {where}"
+    if run.checks[f"auth.token[{connector}]"]["outcome"] != "skipped":
+        assert mask(planted) in run.text  # it was used, and shown masked
+
+
+def test_gitlab_private_token_headers_are_redacted_by_shape() -> None:
+    value = "acme-" + secrets.token_hex(16)
+    assert value not in Redactor()(f"headers: {{'PRIVATE-TOKEN': '{value}'}}; "
+                                   f"PRIVATE-TOKEN: {value}")

@@ -188,8 +188,12 @@ def build() -> dict[str, dict[str, Any]]:
 
 def main() -> None:
     from tools.github_app_scenarios import build as build_github_app
+    from tools.token_scenarios import github_scenarios, gitlab_scenarios
 
-    for connector, scenarios in (("ghes", build()), ("github-app", build_github_app())):
+    pki = Pki.create(now=RECORDED)
+    every = (("ghes", build()), ("github-app", build_github_app()),
+             ("github", github_scenarios(pki)), ("gitlab", gitlab_scenarios(pki)))
+    for connector, scenarios in every:
         for name, data in scenarios.items():
             path = FIXTURES / connector / f"{name}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
