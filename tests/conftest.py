@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,14 @@ import pytest
 
 from tests import netguard  # noqa: F401  (installs the guard for the whole test process)
 from tests.pki import Chain, Pki
-from tests.servers import Account, GithubWorld, dns_server, https_server, server_context
+from tests.servers import (
+    Account,
+    GithubWorld,
+    dns_server,
+    https_server,
+    serve_https,
+    server_context,
+)
 
 HOST = "github.example.com"
 PUBLIC_V4, PUBLIC_V6 = "93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"
@@ -102,6 +110,18 @@ class Site:
                 "--resolver", dns or self.dns(),
                 "--connect-to", f"{HOST}:443:127.0.0.1:{port}",
                 "--public-roots", str(self.roots), "--check-timeout", "1", *extra]
+
+
+def api_args(stack: ExitStack, pki: Pki, directory: Path, host: str,
+             handler: type[BaseHTTPRequestHandler], *extra: str) -> list[str]:
+    """Serve ``handler`` over TLS for ``host`` on loopback; the options that reach it."""
+    context = server_context(directory, pki.public_chain(host))
+    port = stack.enter_context(serve_https(handler, context)).port
+    dns = stack.enter_context(dns_server({host: {"A": [PUBLIC_V4]}}))
+    roots = directory / "roots.pem"
+    roots.write_text(pki.public_root.pem)
+    return ["--resolver", dns.spec, "--connect-to", f"{host}:443:127.0.0.1:{port}",
+            "--public-roots", str(roots), "--check-timeout", "2", *extra]
 
 
 @pytest.fixture

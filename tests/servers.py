@@ -72,7 +72,7 @@ class JsonHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def _handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
+def github_handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
     class Handler(JsonHandler):
         always = {"X-GitHub-Enterprise-Version": world.version} if world.enterprise else {}
 
@@ -245,7 +245,7 @@ def serve_https(handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext |
 def https_server(world: GithubWorld, context: ssl.SSLContext | None, address: str = "127.0.0.1",
                  port: int = 0) -> Iterator[Listener]:
     """A GitHub Enterprise Server API over TLS (plain HTTP when ``context`` is None)."""
-    with serve_https(_handler(world), context, address, port) as listener:
+    with serve_https(github_handler(world), context, address, port) as listener:
         try:
             yield listener
         finally:

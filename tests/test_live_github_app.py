@@ -12,10 +12,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from tests.conftest import PUBLIC_V4, Runner
+from tests.conftest import Runner, api_args
 from tests.fake_github_app import AppWorld, Installation, app_handler
 from tests.pki import Pki
-from tests.servers import dns_server, serve_https, server_context
 
 APP_ID = "123456"
 API_HOST = "api.github.com"  # the default target's API host; reached only through --connect-to
@@ -68,13 +67,8 @@ class AppSite:
         self.monkeypatch.setenv("CONNECTOR_GITHUB_APP_PRIVATE_KEY_FILE", str(path))
 
     def args(self, *extra: str, host: str = API_HOST) -> list[str]:
-        context = server_context(self.directory, self.pki.public_chain(host))
-        port = self.stack.enter_context(serve_https(app_handler(self.world), context)).port
-        dns = self.stack.enter_context(dns_server({host: {"A": [PUBLIC_V4]}}))
-        roots = self.directory / "roots.pem"
-        roots.write_text(self.pki.public_root.pem)
-        return ["--resolver", dns.spec, "--connect-to", f"{host}:443:127.0.0.1:{port}",
-                "--public-roots", str(roots), "--check-timeout", "2", *extra]
+        return api_args(self.stack, self.pki, self.directory, host, app_handler(self.world),
+                        *extra)
 
 
 @pytest.fixture

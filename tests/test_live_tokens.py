@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PUBLIC_V4, Run, Runner, fake_token
+from tests.conftest import Run, Runner, api_args, fake_token
 from tests.fake_gitlab import GitlabToken, GitlabWorld, gitlab_handler
 from tests.pki import Pki
-from tests.servers import Account, GithubWorld, _handler, dns_server, serve_https, server_context
+from tests.servers import Account, GithubWorld, github_handler
 
 GITHUB_API = "api.github.com"  # the default target's API host; reached only through --connect-to
 GITLAB = "gitlab.com"  # the default target; reached only through --connect-to
@@ -30,13 +30,7 @@ class Serve:
     monkeypatch: pytest.MonkeyPatch
 
     def args(self, host: str, handler: type[BaseHTTPRequestHandler], *extra: str) -> list[str]:
-        context = server_context(self.directory, self.pki.public_chain(host))
-        port = self.stack.enter_context(serve_https(handler, context)).port
-        dns = self.stack.enter_context(dns_server({host: {"A": [PUBLIC_V4]}}))
-        roots = self.directory / "roots.pem"
-        roots.write_text(self.pki.public_root.pem)
-        return ["--resolver", dns.spec, "--connect-to", f"{host}:443:127.0.0.1:{port}",
-                "--public-roots", str(roots), "--check-timeout", "2", *extra]
+        return api_args(self.stack, self.pki, self.directory, host, handler, *extra)
 
 
 @pytest.fixture
@@ -59,7 +53,7 @@ def _github(serve: Serve, run_connector: Runner, account: Account | None,
     serve.monkeypatch.setenv("CONNECTOR_GITHUB_TOKEN", token)
     host = "github.example.com" if enterprise else GITHUB_API
     target = ["--target", "https://github.example.com"] if enterprise else []
-    return run_connector(*serve.args(host, _handler(world), *target, *extra), connector="github")
+    return run_connector(*serve.args(host, github_handler(world), *target, *extra), connector="github")
 
 
 def classic(scopes: str = "repo", **fields: Any) -> Account:
@@ -145,7 +139,7 @@ def test_github_token_set_by_ci_is_never_read(serve: Serve, run_connector: Runne
     token = fake_token("ghs_")
     world = GithubWorld(prefix="", enterprise=False, accounts={token: classic()})
     monkeypatch.setenv("GITHUB_TOKEN", token)
-    run = run_connector(*serve.args(GITHUB_API, _handler(world)), connector="github")
+    run = run_connector(*serve.args(GITHUB_API, github_handler(world)), connector="github")
     assert run.verdict("auth.token[github]") == ("failed", "auth.missing")
     assert "GITHUB_TOKEN is never read" in run.checks["auth.token[github]"]["message"]
 

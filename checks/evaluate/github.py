@@ -8,7 +8,7 @@ from typing import Any
 
 from checks import reasons
 from checks.evaluate import tokens
-from checks.evaluate.http import failure, message_of, summary, unexpected
+from checks.evaluate.http import answered_at, failure, message_of, summary, unexpected
 from checks.observations import HttpExchange
 from checks.verdict import Verdict, passed
 
@@ -257,9 +257,8 @@ def token_expiration(exchange: HttpExchange) -> datetime | None:
 
 
 def expiry(exchange: HttpExchange) -> Verdict:
-    now = datetime.fromisoformat(exchange.received_at) if exchange.received_at else datetime.now(UTC)
     source = "github-authentication-token-expiration header"
-    return tokens.expiry(token_expiration(exchange), now, source).with_evidence(
+    return tokens.expiry(token_expiration(exchange), answered_at(exchange), source).with_evidence(
         header=exchange.header("github-authentication-token-expiration"))
 
 

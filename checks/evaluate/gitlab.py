@@ -11,7 +11,7 @@ from typing import Any
 
 from checks import reasons
 from checks.evaluate import tokens
-from checks.evaluate.http import failure, message_of, summary, unexpected
+from checks.evaluate.http import answered_at, failure, message_of, summary, unexpected
 from checks.observations import HttpExchange
 from checks.verdict import Outcome, Verdict, passed
 
@@ -34,10 +34,6 @@ def version(exchange: HttpExchange) -> Verdict:
                "Community" if enterprise is False or number else "unknown")
     evidence.update(version=number, revision=data.get("revision"), edition=edition)
     return passed(f"the GitLab API answers: GitLab {number} ({edition} Edition)", **evidence)
-
-
-def _now(exchange: HttpExchange) -> datetime:
-    return datetime.fromisoformat(exchange.received_at) if exchange.received_at else datetime.now(UTC)
 
 
 def token(about: HttpExchange, info: HttpExchange | None, user: HttpExchange | None,
@@ -71,7 +67,7 @@ def token(about: HttpExchange, info: HttpExchange | None, user: HttpExchange | N
         evidence.update(user=owner.get("username"), bot=bool(owner.get("bot")))
     kind = _kind(info is not None, evidence.get("bot", False))
     evidence.update(kind=kind, scopes=scopes_of(shown), name=data.get("name"))
-    now = _now(shown)
+    now = answered_at(shown)
     who = f" ({evidence['user']})" if evidence.get("user") else ""
     if info is not None:
         # OAuth tokens live two hours and are refreshed by the integration: no warning.
@@ -83,7 +79,8 @@ def token(about: HttpExchange, info: HttpExchange | None, user: HttpExchange | N
         return reasons.GITLAB_TOKEN_REVOKED(f"the token {masked} was revoked", **evidence)
     expires = (datetime.fromisoformat(str(data["expires_at"])).replace(tzinfo=UTC)
                if data.get("expires_at") else None)
-    if data.get("active") is False or (expires is not None and expires <= now):
+    if data.get("active") is False or (expires is not None and now is not None
+                                         and expires <= now):
         return reasons.GITLAB_TOKEN_EXPIRED(
             f"the token {masked} expired on {data.get('expires_at')}", **evidence)
     when = tokens.expiry(expires, now, "GitLab's expires_at")

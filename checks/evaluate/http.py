@@ -102,6 +102,13 @@ def server_time(exchange: HttpExchange) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def answered_at(exchange: HttpExchange) -> datetime | None:
+    """When the answer came: this machine's clock at receipt, else the server's Date."""
+    if exchange.received_at:
+        return datetime.fromisoformat(exchange.received_at)
+    return server_time(exchange)
+
+
 def _first_bytes(exchange: HttpExchange, limit: int = 200) -> str:
     text = " ".join(exchange.body[:limit].split())
     return repr(text + ("…" if len(exchange.body) > limit else ""))

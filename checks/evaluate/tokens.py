@@ -13,10 +13,14 @@ from checks.verdict import Verdict, passed
 EXPIRY_WARNING = timedelta(days=14)
 
 
-def expiry(expires_at: datetime | None, now: datetime, source: str) -> Verdict:
+def expiry(expires_at: datetime | None, now: datetime | None, source: str) -> Verdict:
     """A warning under 14 days; the expired case is each host's own failure."""
     if expires_at is None:
         return passed(f"the token does not expire ({source})", expires_at=None)
+    if now is None:
+        return reasons.NOT_APPLICABLE(f"the token expires on {expires_at:%Y-%m-%d}; with no time "
+                                      f"for the answer, how soon cannot be told",
+                                      expires_at=expires_at.isoformat())
     left = expires_at - now
     evidence: dict[str, Any] = {"expires_at": expires_at.isoformat(), "days_left": left.days,
                                 "source": source}
