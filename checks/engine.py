@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from checks import __version__, reasons
+from checks.addresses import host_port
 from checks.catalogue import Check, Connector, Requirement, get_connector
 from checks.evaluate.tls import Trust
 from checks.probes.http import IN_FLIGHT, HttpClient, proxy_for, verifying_context
@@ -124,6 +125,26 @@ def _trust(settings: Settings, scenario: Scenario | None) -> Trust:
     private = settings.ca_bundle or (scenario.trust("ca_bundle") if scenario else None)
     return Trust(public.certificates, public.label,
                  private.certificates if private else (), private.label if private else "")
+
+
+def command_line(settings: Settings, jobs: list[Job]) -> str:
+    """The options that repeat this run; secrets stay in the environment."""
+    job = jobs[0]
+    args = [f"--connector {name}" for name in settings.connectors]
+    if job.scenario is not None:
+        args += ["--offline", f"--scenario {job.scenario.name}"]
+    else:
+        args.append(f"--target {job.target.url}")
+        args += [f"--org {job.org}"] if job.org else []
+        args += [f"--repo {job.repo}"] if job.repo else []
+    args += [f"--require-scope {scope}" for scope in settings.require_scopes]
+    args += [f"--resolver {r}" for r in settings.resolvers]
+    args += [f"--public-resolver {r}" for r in settings.public_resolvers]
+    args += [f"--connect-to {c.host}:{c.port}:{host_port(c.route.address, c.route.port)}"
+             for c in settings.connect_to]
+    args += [f"--public-roots {settings.public_roots.label}"] if settings.public_roots else []
+    args += [f"--ca-bundle {settings.ca_bundle.label}"] if settings.ca_bundle else []
+    return " ".join([*args, f"--check-timeout {settings.timeout:g}"])
 
 
 def redactor(jobs: list[Job]) -> Redactor:

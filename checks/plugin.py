@@ -12,9 +12,8 @@ from typing import Any, TypeVar
 import pytest
 
 from checks import __version__, html_reports, report
-from checks.addresses import host_port
 from checks.catalogue import Check, connector_names
-from checks.engine import Job, Result, plan_jobs, redactor, run_jobs
+from checks.engine import Job, Result, command_line, plan_jobs, redactor, run_jobs
 from checks.secret import Redactor, SecretUnreadable
 from checks.settings import (
     Settings,
@@ -138,8 +137,9 @@ def _settings(config: pytest.Config) -> Settings | None:
         require_scopes=tuple(values["connector_require_scopes"]))
 
 
-@pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-html read their paths
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "connector(name): a connector-checks check item")
     settings = _settings(config)
     if settings is None:
         return
@@ -153,7 +153,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[OUTCOMES] = {}
     if not hasattr(config, "workerinput"):  # reports are written by the controller only
         html_reports.register(config, settings.connectors, settings.report_dir)
-    config.addinivalue_line("markers", "connector(name): a connector-checks check item")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -167,26 +166,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
                      f"{where}; public roots: {job.trust.public_label}")
     lines.append(f"connector-checks: timeout {settings.timeout:g} s per step; reports in "
                  f"{settings.report_dir}/")
-    lines.append(f"connector-checks: reproduce with: pytest {reproduce(settings, config.stash[JOBS])}")
+    lines.append(f"connector-checks: reproduce with: pytest "
+                 f"{command_line(settings, config.stash[JOBS])}")
     return lines
-
-
-def reproduce(settings: Settings, jobs: list[Job]) -> str:
-    """The command line that repeats this run (secrets stay in the environment)."""
-    args = [f"--connector {name}" for name in settings.connectors]
-    job = jobs[0]
-    if job.scenario is not None:
-        args += ["--offline", f"--scenario {job.scenario.name}"]
-    else:
-        args.append(f"--target {job.target.url}")
-    args += [f"--org {job.org}"] if job.org and job.scenario is None else []
-    args += [f"--resolver {r}" for r in settings.resolvers]
-    args += [f"--public-resolver {r}" for r in settings.public_resolvers]
-    args += [f"--connect-to {c.host}:{c.port}:{host_port(c.route.address, c.route.port)}"
-             for c in settings.connect_to]
-    args += [f"--public-roots {settings.public_roots.label}"] if settings.public_roots else []
-    args += [f"--ca-bundle {settings.ca_bundle.label}"] if settings.ca_bundle else []
-    return " ".join([*args, f"--check-timeout {settings.timeout:g}"])
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -45,7 +45,7 @@ class AppWorld:
     app_id: str
     public_key: RSAPublicKey
     installations: list[Installation] = field(default_factory=list)
-    prefix: str = ""  # "" for api.github.com, "/api/v3" for GitHub Enterprise Server
+    prefix: str = ""  # "" for github.com's API host, "/api/v3" for GitHub Enterprise Server
     clock_offset_s: float = 0.0  # the server's clock minus the real one
     latency_s: float = 0.0  # answer each request after this long (benchmarks)
     rate_limit_first: bool = False  # answer the first installations request 429 Retry-After: 1
@@ -167,7 +167,7 @@ def app_handler(world: AppWorld) -> type[BaseHTTPRequestHandler]:
             everything = world.installations
             chunk = everything[(page - 1) * per_page: page * per_page]
             last = max(1, -(-len(everything) // per_page))
-            base = f"https://api.github.com{world.prefix}/app/installations?per_page={per_page}"
+            base = f"https://{self.headers['Host']}{world.prefix}/app/installations?per_page={per_page}"
             links = []
             if page < last:
                 links.append(f'<{base}&page={page + 1}>; rel="next"')
