@@ -212,14 +212,17 @@ class CheckItem(pytest.Item):
         super().__init__(**kwargs)
         self.check = check
         self.add_marker(pytest.mark.connector(self.parent.name if self.parent else ""))
+        verdict = check.verdict
+        if verdict.outcome is Outcome.SKIPPED:
+            # A mark, not pytest.skip(): the report then points at the check, not at us.
+            reason = self.config.stash[REDACT](f"{verdict.reason}: {verdict.message}")
+            self.add_marker(pytest.mark.skip(reason=reason))
 
     def runtest(self) -> None:
         verdict = self.check.verdict
         redact = self.config.stash[REDACT]
         if verdict.outcome is Outcome.FAILED:
             raise CheckFailed(redact(report.failure_text(self.check)))
-        if verdict.outcome is Outcome.SKIPPED:
-            pytest.skip(redact(f"{verdict.reason}: {verdict.message}"))
         if verdict.outcome is Outcome.ERROR:
             raise RuntimeError(redact(f"connector-checks broke: {verdict.message}"))
 
@@ -229,10 +232,10 @@ class CheckItem(pytest.Item):
             return str(excinfo.value)
         return self.config.stash[REDACT](str(super().repr_failure(excinfo, style=style)))
 
-    def reportinfo(self) -> tuple[str, int | None, str]:
+    def reportinfo(self) -> tuple[str, int, str]:
         # The domain is shown as the failure's heading; it is not a suffix of the node id,
-        # so pytest does not rewrite the dots of the check id.
-        return (self.parent.name if self.parent else "", None,
+        # so pytest does not rewrite the dots of the check id. A check has no source line.
+        return (self.parent.name if self.parent else "", 0,
                 f"{self.check.id} - {self.check.requirement.title}")
 
 
@@ -240,7 +243,7 @@ class CheckItem(pytest.Item):
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     rep = yield
-    if isinstance(item, CheckItem) and rep.when == "call":
+    if isinstance(item, CheckItem) and (rep.when == "call" or (rep.when == "setup" and rep.skipped)):
         verdict = item.check.verdict
         redact = item.config.stash[REDACT]
         rep.user_properties += [("requirement", item.check.requirement.id),

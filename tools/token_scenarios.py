@@ -104,6 +104,17 @@ def github_scenarios(pki: Pki) -> dict[str, dict[str, Any]]:
                                      "github-organization-with-saml-single-sign-on/"},
                 X_GitHub_SSO="required; url=https://github.com/orgs/acme/sso?"
                              "authorization_request=A5ZHBZJTGVGQNHJCMZNDC5LSMNQW24")]),
+        "enterprise-server": {**_scenario(
+            "github", "The target is a GitHub Enterprise Server appliance, not a cloud plan.",
+            "https://github.example.com", "github.example.com", pki, "ghp_", [
+                _answer("https://github.example.com/api/v3/meta", 200, {
+                    "verifiable_password_authentication": True, "installed_version": "3.14.2"},
+                    X_GitHub_Enterprise_Version="3.14.2")],
+            [("github.cloud_only[https://github.example.com]", "failed",
+              "github.enterprise_server_unsupported"),
+             *((check, "skipped", "prerequisite.failed") for check in (
+                 "auth.token[github]", "auth.expiry[github]", "scopes.granted[repo]",
+                 "scopes.least_privilege[github]"))])},
         "fine-grained": {**_github(
             pki, "A fine-grained token with access to acme/api, without pull requests.",
             _user(scopes=None), [
@@ -149,6 +160,19 @@ def _gitlab(pki: Pki, description: str, expect: list[tuple[str, str, str]], *,
     return _scenario("gitlab", description, f"https://{host}", host, pki, prefix, http, expect)
 
 
+def _oauth(pki: Pki) -> dict[str, Any]:
+    """An OAuth token: /personal_access_tokens/self answers 400; /oauth/token/info tells."""
+    data = _gitlab(pki, "An OAuth access token (from the vendor's OAuth flow) with the four "
+                        "scopes.", [])
+    api = "https://gitlab.com/api/v4"
+    data["http"][1] = _answer(f"{api}/personal_access_tokens/self", 400,
+                              {"message": "400 Bad request - not a personal access token"})
+    data["http"].append(_answer("https://gitlab.com/oauth/token/info", 200, {
+        "resource_owner_id": 24, "scope": SCOPES, "expires_in_seconds": 7019,
+        "application": {"uid": "8f2a1c"}, "created_at": int(RECORDED.timestamp()) - 181}))
+    return data
+
+
 def gitlab_scenarios(pki: Pki) -> dict[str, dict[str, Any]]:
     blocked = [(f"scopes.granted[{s}]", "skipped", "prerequisite.failed") for s in SCOPES] + [
         ("scopes.least_privilege[gitlab]", "skipped", "prerequisite.failed")]
@@ -173,6 +197,7 @@ def gitlab_scenarios(pki: Pki) -> dict[str, dict[str, Any]]:
         "revoked-token": _gitlab(pki, "The token was revoked: GitLab answers 401 invalid_token.",
                                  [("auth.token[gitlab]", "failed", "gitlab.token_revoked"),
                                   *blocked], refused="revoked"),
+        "oauth-token": _oauth(pki),
         "self-managed": _gitlab(pki, "A self-managed GitLab EE with a custom token prefix.", [],
                                 host="gitlab.example.com", prefix="acme-", version="17.5.1-ee"),
     }
