@@ -25,6 +25,7 @@ def exchange(name: str) -> HttpExchange:
                for k, v in response["headers"].items()}
     body = response["body"]
     request = data["request"]
+    # A label for the exchange, as the recording's source had it; nothing connects to it.
     url = request.get("url") or f"https://api.github.com{request['path']}"
     return HttpExchange(request["method"], url, response["status"], headers,
                         body if isinstance(body, str) else json.dumps(body))

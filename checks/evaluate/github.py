@@ -8,7 +8,14 @@ from typing import Any
 
 from checks import reasons
 from checks.evaluate import tokens
-from checks.evaluate.http import answered_at, failure, message_of, summary, unexpected
+from checks.evaluate.http import (
+    answered_at,
+    api_answer,
+    failure,
+    message_of,
+    summary,
+    unexpected,
+)
 from checks.observations import HttpExchange
 from checks.verdict import Verdict, passed
 
@@ -73,17 +80,11 @@ def granted_scopes(header: str) -> dict[str, str]:
 
 def meta(exchange: HttpExchange) -> Verdict:
     """GET /meta answers the API's JSON; GHES names its version."""
-    early = failure(exchange)
-    if early is not None:
-        return early
+    decided = api_answer(exchange, "GitHub")  # private mode answers /meta 401: still the API
+    if decided is not None:
+        return decided
     data = exchange.json()
-    if not isinstance(data, dict):
-        return unexpected(exchange, "the API's JSON")
     evidence = summary(exchange)
-    if exchange.status != 200:
-        # Private mode answers /meta only to signed-in users: still the API, still JSON.
-        return passed(f"{exchange.url} is the GitHub API ({exchange.status}: "
-                      f"{message_of(exchange) or 'JSON'})", **evidence)
     version = data.get("installed_version")
     header = exchange.header("x-github-enterprise-version")
     evidence.update(installed_version=version, x_github_enterprise_version=header)

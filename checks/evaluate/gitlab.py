@@ -11,23 +11,25 @@ from typing import Any
 
 from checks import reasons
 from checks.evaluate import tokens
-from checks.evaluate.http import answered_at, failure, message_of, summary, unexpected
+from checks.evaluate.http import (
+    answered_at,
+    api_answer,
+    failure,
+    message_of,
+    summary,
+    unexpected,
+)
 from checks.observations import HttpExchange
 from checks.verdict import Outcome, Verdict, passed
 
 
 def version(exchange: HttpExchange) -> Verdict:
     """GET /api/v4/version (or /metadata): the API answers; the evidence names the version."""
-    early = failure(exchange)
-    if early is not None:
-        return early
+    decided = api_answer(exchange, "GitLab")  # without a token: a JSON 401, still the API
+    if decided is not None:
+        return decided
     data = exchange.json()
-    if not isinstance(data, dict):
-        return unexpected(exchange, "GitLab's JSON")
     evidence = summary(exchange)
-    if exchange.status != 200:
-        return passed(f"{exchange.url} is the GitLab API ({exchange.status}: "
-                      f"{message_of(exchange) or 'JSON'})", **evidence)
     number = str(data.get("version", ""))
     enterprise = data.get("enterprise")
     edition = ("Enterprise" if enterprise or number.endswith("-ee") else

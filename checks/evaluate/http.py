@@ -8,7 +8,7 @@ from typing import Any
 
 from checks import reasons
 from checks.observations import HttpExchange
-from checks.verdict import Verdict
+from checks.verdict import Verdict, passed
 
 
 def summary(exchange: HttpExchange) -> dict[str, Any]:
@@ -112,6 +112,20 @@ def answered_at(exchange: HttpExchange) -> datetime | None:
 def _first_bytes(exchange: HttpExchange, limit: int = 200) -> str:
     text = " ".join(exchange.body[:limit].split())
     return repr(text + ("…" if len(exchange.body) > limit else ""))
+
+
+def api_answer(exchange: HttpExchange, product: str) -> Verdict | None:
+    """The verdict on "is this the API?" when the answer alone decides it, or None when a 200
+    JSON object is there to read. A JSON refusal (private mode, no token) is still the API."""
+    early = failure(exchange)
+    if early is not None:
+        return early
+    if not isinstance(exchange.json(), dict):
+        return unexpected(exchange, f"{product}'s JSON")
+    if exchange.status != 200:
+        return passed(f"{exchange.url} is the {product} API ({exchange.status}: "
+                      f"{message_of(exchange) or 'JSON'})", **summary(exchange))
+    return None
 
 
 def unexpected(exchange: HttpExchange, wanted: str) -> Verdict:
