@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from checks.engine import plan_jobs, run_jobs
-from checks.probes.dns import Nameserver
+from checks.model.endpoints import Nameserver
 from checks.settings import Settings, parse_target
 from tests import netguard  # noqa: F401  (loopback only)
 from tests.servers import dns_server, filtered_port

@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from checks.engine import plan_jobs, run_jobs
-from checks.probes.dns import Nameserver
-from checks.probes.http import Route
-from checks.settings import ConnectTo, PemBundle, Settings
+from checks.model.endpoints import ConnectTo, Nameserver, Route
+from checks.model.trust import PemBundle
+from checks.settings import Settings
 from tests import netguard  # noqa: F401  (loopback only)
 from tests.fake_github_app import AppWorld, Installation, app_handler
 from tests.pki import Pki

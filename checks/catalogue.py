@@ -1,41 +1,14 @@
-"""The connector catalogue: each connector declares its requirements as data and joins the
-registry by calling :func:`register` when its module is imported."""
+"""The connector catalogue's types: what a connector declares. The registry of built-in
+connectors is :mod:`checks.connectors`."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import TYPE_CHECKING
 
-from checks.verdict import Verdict
-
-if TYPE_CHECKING:
-    from checks.run import RunContext
-
-
-@dataclass(frozen=True)
-class Requirement:
-    id: str  # "tls.public_ca"
-    title: str
-    category: str  # dns, tcp, tls, api, auth, scopes, org, oauth
-    needs: str  # what the vendor needs, in a sentence
-    remediation: str  # how to meet it
-    seed: str  # where the vendor's guide asks for it
-
-
-@dataclass(frozen=True)
-class Check:
-    """One requirement checked for one parameter: a future pytest item."""
-
-    requirement: Requirement
-    parameter: str
-    verdict: Verdict
-    duration_s: float = 0.0
-
-    @property
-    def id(self) -> str:
-        return f"{self.requirement.id}[{self.parameter}]"
+from checks.model.requirement import Requirement
+from checks.plan import Plan
+from checks.run import RunContext
 
 
 @dataclass(frozen=True)
@@ -54,47 +27,17 @@ class Secrets:
 
 @dataclass(frozen=True)
 class Connector:
+    """A connector: its requirements (in report order, each after its prerequisites), the
+    checks it expects before probing, and ``run``, which probes and decides them."""
+
     name: str
     title: str
     seed: str
     requirements: tuple[Requirement, ...]
     secrets: Secrets
-    run: Callable[[RunContext], Awaitable[list[Check]]]
+    # Every check whose parameter is known without probing; listed in every run, and by --co.
+    expected: Callable[[RunContext], list[tuple[Requirement, str]]]
+    run: Callable[[RunContext, Plan], Awaitable[None]]
     default_target: str | None = None
     # Environment variables that are not secret but required, with what they hold.
     required_env: tuple[tuple[str, str], ...] = ()
-
-    def requirement(self, requirement_id: str) -> Requirement:
-        for requirement in self.requirements:
-            if requirement.id == requirement_id:
-                return requirement
-        raise KeyError(requirement_id)
-
-
-_REGISTRY: dict[str, Connector] = {}
-CONNECTORS: Mapping[str, Connector] = MappingProxyType(_REGISTRY)
-
-
-def register(connector: Connector) -> Connector:
-    existing = _REGISTRY.get(connector.name)
-    # A module imported again (as pytester does between in-process runs) registers again.
-    if existing is not None and existing.run.__module__ != connector.run.__module__:
-        raise ValueError(f"connector {connector.name!r} is registered by both "
-                         f"{existing.run.__module__} and {connector.run.__module__}")
-    _REGISTRY[connector.name] = connector
-    return connector
-
-
-def _load_builtin() -> None:
-    # Importing a connector module registers it.
-    import checks.connectors  # noqa: F401
-
-
-def connector_names() -> tuple[str, ...]:
-    _load_builtin()
-    return tuple(sorted(CONNECTORS))
-
-
-def get_connector(name: str) -> Connector:
-    _load_builtin()
-    return CONNECTORS[name]

@@ -14,19 +14,24 @@ from typing import Any
 import httpx
 
 from checks import __version__, reasons
-from checks.addresses import host_port
-from checks.catalogue import Check, Connector, Requirement, get_connector
-from checks.evaluate.tls import Trust
+from checks.catalogue import Connector
+from checks.connectors import get_connector
+from checks.model.addresses import host_port
+from checks.model.endpoints import Nameserver, Target
+from checks.model.observations import DnsLookup, TcpConnect, TlsHandshake
+from checks.model.requirement import Check, Requirement
+from checks.model.secret import Redactor, Secret, secret_from_env
+from checks.model.trust import PemBundle, Trust
+from checks.plan import Plan
 from checks.probes.http import IN_FLIGHT, HttpClient, proxy_for, verifying_context
-from checks.run import Facts, LiveBackend, RunContext, Target
+from checks.run import Facts, LiveBackend, RunContext
 from checks.scenario import Scenario, ScenarioBackend
 from checks.scenario import load as load_scenario
-from checks.secret import Redactor, Secret, secret_from_env
-from checks.settings import PemBundle, Settings, certifi_roots, parse_target
+from checks.settings import Settings, certifi_roots, parse_target
 
 HARNESS = Requirement("harness", "connector-checks ran to the end", "harness",
                       "Nothing: this item only appears when the harness itself broke.",
-                      "Report the error with the JSON report attached.", "connector-checks")
+                      "Report the error with the JSON report attached.", seed="connector-checks")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class Result:
     duration_s: float
     proxy: str
     probes: list[dict[str, Any]] = field(default_factory=list)
+    observations: tuple[tuple[str, Any], ...] = ()  # (kind, observation), as they arrived
 
 
 def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
@@ -151,25 +157,53 @@ def redactor(jobs: list[Job]) -> Redactor:
     return Redactor(s for job in jobs for s in job.secrets.values() if s is not None)
 
 
+def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
+               redact: Redactor) -> RunContext:
+    return RunContext(
+        target=job.target, facts=facts, trust=job.trust, now=now, secrets=dict(job.secrets),
+        org=job.org, repo=job.repo, require_scopes=settings.require_scopes, env=dict(job.env),
+        redactor=redact, resolvers=settings.resolvers, public_resolvers=settings.public_resolvers,
+        routes={(c.host, c.port): c.route for c in settings.connect_to})
+
+
+def expected_checks(job: Job, settings: Settings) -> list[tuple[Requirement, str]]:
+    """The checks a job lists before probing (what --collect-only shows); opens no socket."""
+    context = context_of(job, settings, Facts(_NoProbes()), datetime.now(UTC), Redactor())
+    plan = Plan(job.connector.requirements)
+    plan.expect_all(job.connector.expected(context))
+    return [(plan.requirement(r), parameter) for r, parameter in job.connector.expected(context)]
+
+
+class _NoProbes:
+    """The backend of a run that only lists its checks: nothing may be probed."""
+
+    @property
+    def http(self) -> HttpClient:
+        raise RuntimeError("listing checks probes nothing")
+
+    async def dns(self, name: str, servers: tuple[Nameserver, ...], public: bool) -> DnsLookup:
+        raise RuntimeError("listing checks probes nothing")
+
+    async def tcp(self, address: str, port: int) -> TcpConnect:
+        raise RuntimeError("listing checks probes nothing")
+
+    async def tls(self, host: str, port: int, address: str, connect_port: int) -> TlsHandshake:
+        raise RuntimeError("listing checks probes nothing")
+
+
 async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
                    redact: Redactor) -> list[Check]:
-    context = RunContext(
-        connector=job.connector, target=job.target, facts=facts, trust=job.trust, now=now,
-        secrets=dict(job.secrets), org=job.org, repo=job.repo,
-        require_scopes=settings.require_scopes, env=dict(job.env),
-        redactor=redact, resolvers=settings.resolvers,
-        public_resolvers=settings.public_resolvers,
-        routes={(c.host, c.port): c.route for c in settings.connect_to})
+    context = context_of(job, settings, facts, now, redact)
+    plan = Plan(job.connector.requirements)
     try:
-        checks = await job.connector.run(context)
+        plan.expect_all(job.connector.expected(context))
+        await job.connector.run(context, plan)
+        return plan.checks()
     except Exception as error:  # the harness broke: say so as one item, never crash the run
         where = traceback.extract_tb(error.__traceback__)[-1]
         verdict = reasons.HARNESS_ERROR(
             f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})")
         return [Check(HARNESS, job.connector.name, verdict)]
-    # Reports follow the catalogue's order of requirements, whatever order they were decided in.
-    order = {requirement.id: n for n, requirement in enumerate(job.connector.requirements)}
-    return sorted(checks, key=lambda check: order[check.requirement.id])
 
 
 def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
@@ -210,8 +244,8 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
         checks = await _run_job(job, facts, settings, now, redact)
         if job.scenario is not None:
             await facts.backend.http.aclose()
-        probes = list(facts.log)
-        return Result(job, checks, started, time.monotonic() - clock, proxy, probes)
+        return Result(job, checks, started, time.monotonic() - clock, proxy, list(facts.log),
+                      tuple(facts.observations))
 
     try:
         return list(await asyncio.gather(*map(one, jobs)))

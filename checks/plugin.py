@@ -1,4 +1,5 @@
-"""The pytest plugin: options, one item per check, report wiring. Logic lives elsewhere."""
+"""The pytest plugin: options, one item per check, reports of what pytest ran. Logic lives
+elsewhere: the engine decides the verdicts, :mod:`checks.report` writes them."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from typing import Any, TypeVar
 
 import pytest
 
-from checks import __version__, html_reports, report
-from checks.catalogue import Check, connector_names
-from checks.engine import Job, Result, command_line, plan_jobs, redactor, run_jobs
-from checks.secret import Redactor, SecretUnreadable
+from checks import __version__, report
+from checks.connectors import connector_names
+from checks.engine import Job, Result, command_line, expected_checks, plan_jobs, redactor, run_jobs
+from checks.model.requirement import Check
+from checks.model.secret import Redactor, SecretUnreadable
+from checks.model.verdict import Outcome
+from checks.results import ConnectorResults
 from checks.settings import (
     Settings,
     load_pem_bundle,
@@ -26,7 +30,6 @@ from checks.settings import (
     parse_target,
     parse_timeout,
 )
-from checks.verdict import Outcome
 
 T = TypeVar("T")
 
@@ -34,7 +37,11 @@ SETTINGS = pytest.StashKey[Settings]()
 JOBS = pytest.StashKey[list[Job]]()
 REDACT = pytest.StashKey[Redactor]()
 RESULTS = pytest.StashKey[list[Result]]()
-OUTCOMES = pytest.StashKey[dict[str, Outcome]]()
+SELECTED = pytest.StashKey[list[pytest.Item]]()
+RECORDS = pytest.StashKey[dict[str, dict[str, Any]]]()  # node id -> what its run reported
+
+LISTED_LATER = ("connector-checks: per-address (tcp.reachable) and per-installation (app.*) "
+                "checks appear when the run probes; listing probes nothing")
 
 
 def _connector_name(text: str) -> str:
@@ -102,6 +109,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default=False)
 
 
+def _requested(config: pytest.Config) -> bool:
+    return bool(config.known_args_namespace.connectors or config.getini("connectors"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+    """A connector run without test paths collects its checks only: it loads no conftest.py
+    of the folder it runs in (a project's test fixtures, a broken file, a network guard)."""
+    namespace = early_config.known_args_namespace
+    if _requested(early_config) and not namespace.file_or_dir:
+        namespace.noconftest = True
+
+
 def _setting(config: pytest.Config, ini: str, parse: Callable[[str], T], repeatable: bool
              ) -> Any:
     """Command line first, then the ini file (validated the same way), then None."""
@@ -139,10 +159,15 @@ def _settings(config: pytest.Config) -> Settings | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "connector(name): a connector-checks check item")
+    config.addinivalue_line(
+        "markers", "connector(name, layer, requirement): a connector-checks check; select with "
+                   "-m \"connector(layer='tls')\" or -m \"connector(name='ghes')\"")
     settings = _settings(config)
     if settings is None:
         return
+    if config.getoption("numprocesses", None):
+        raise pytest.UsageError("--connector runs its probes concurrently in one process "
+                                "already: drop -n (each pytest-xdist worker would probe again)")
     try:
         jobs = plan_jobs(settings, os.environ)
     except (ValueError, SecretUnreadable) as error:
@@ -150,9 +175,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS] = settings
     config.stash[JOBS] = jobs
     config.stash[REDACT] = redactor(jobs)
-    config.stash[OUTCOMES] = {}
-    if not hasattr(config, "workerinput"):  # reports are written by the controller only
-        html_reports.register(config, settings.connectors, settings.report_dir)
+    config.stash[RECORDS] = {}
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -172,35 +195,58 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    config = parent.config
-    if JOBS not in config.stash or RESULTS in config.stash or not parent.session.isinitpath(path):
-        return None
-    config.stash[RESULTS] = []  # one run per session, whatever the initial paths
-    return ConnectorRun.from_parent(parent, path=path)
+def pytest_collection(session: pytest.Session) -> bool | None:
+    """Without test paths, a connector run collects its checks and nothing of the folder."""
+    config = session.config
+    if JOBS in config.stash and config.args_source is not pytest.Config.ArgsSource.ARGS:
+        session.perform_collect(args=[])
+        return True
+    return None
 
 
-class ConnectorRun(pytest.Directory):
-    """Stands in for the collected folder: a connector run collects its checks, not files."""
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector
+                               ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    collected = yield
+    config = collector.config
+    if isinstance(collector, pytest.Session) and JOBS in config.stash:
+        suites = [ConnectorSuite.from_parent(collector, name=job.connector.name,
+                                             nodeid=job.connector.name, job=job)
+                  for job in config.stash[JOBS]]
+        collected.result[:0] = suites
+    return collected
 
-    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        config = self.config
-        results = asyncio.run(run_jobs(config.stash[SETTINGS], config.stash[JOBS],
-                                       config.stash[REDACT]))
-        config.stash[RESULTS] = results
-        for result in results:
-            name = result.job.connector.name
-            yield ConnectorSuite.from_parent(self, name=name, nodeid=name, result=result)
+
+def _results(config: pytest.Config) -> list[Result]:
+    """Every job's checks, decided once for the whole session (all jobs concurrently)."""
+    if RESULTS not in config.stash:
+        config.stash[RESULTS] = asyncio.run(run_jobs(config.stash[SETTINGS], config.stash[JOBS],
+                                                     config.stash[REDACT]))
+    return config.stash[RESULTS]
 
 
 class ConnectorSuite(pytest.Collector):
-    def __init__(self, *, result: Result, **kwargs: Any) -> None:
+    """One connector's checks. Listing them (--collect-only) probes nothing."""
+
+    def __init__(self, *, job: Job, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.result = result
+        self.job = job
 
     def collect(self) -> Iterator[pytest.Item]:
-        for check in self.result.checks:
-            yield CheckItem.from_parent(self, name=check.id, check=check)
+        if self.config.option.collectonly:
+            checks = [Check(requirement, parameter, report.UNDECIDED) for requirement, parameter
+                      in expected_checks(self.job, self.config.stash[SETTINGS])]
+        else:
+            checks = next(r for r in _results(self.config) if r.job is self.job).checks
+        for check in checks:
+            # The node id is given as text, so it is read as pytest reads ids from its cache
+            # (--lf, --ff): "ghes::scopes.granted[repo]" is scopes.granted with params "repo".
+            yield CheckItem.from_parent(self, name=check.id, nodeid=f"{self.nodeid}::{check.id}",
+                                        check=check)
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
+    return LISTED_LATER if JOBS in config.stash and config.option.collectonly else None
 
 
 class CheckFailed(Exception):
@@ -211,12 +257,17 @@ class CheckItem(pytest.Item):
     def __init__(self, *, check: Check, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.check = check
-        self.add_marker(pytest.mark.connector(self.parent.name if self.parent else ""))
+        self.add_marker(pytest.mark.connector(name=self.connector, layer=check.requirement.category,
+                                              requirement=check.requirement.id))
         verdict = check.verdict
         if verdict.outcome is Outcome.SKIPPED:
             # A mark, not pytest.skip(): the report then points at the check, not at us.
             reason = self.config.stash[REDACT](f"{verdict.reason}: {verdict.message}")
             self.add_marker(pytest.mark.skip(reason=reason))
+
+    @property
+    def connector(self) -> str:
+        return self.parent.name if self.parent else ""
 
     def runtest(self) -> None:
         verdict = self.check.verdict
@@ -235,35 +286,59 @@ class CheckItem(pytest.Item):
     def reportinfo(self) -> tuple[str, int, str]:
         # The domain is shown as the failure's heading; it is not a suffix of the node id,
         # so pytest does not rewrite the dots of the check id. A check has no source line.
-        return (self.parent.name if self.parent else "", 0,
-                f"{self.check.id} - {self.check.requirement.title}")
+        return (self.connector, 0, f"{self.check.id} - {self.check.requirement.title}")
+
+
+@pytest.fixture(scope="session")
+def connector_results(request: pytest.FixtureRequest) -> ConnectorResults:
+    """The run's verdicts and observations, read-only, by connector name (see the README:
+    "Your own checks")."""
+    config = request.config
+    if JOBS not in config.stash:
+        pytest.skip("connector_results needs a connector run: pass --connector NAME")
+    return ConnectorResults.of(_results(config))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if JOBS in session.config.stash:
+        session.config.stash[SELECTED] = list(session.items)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     rep = yield
-    if isinstance(item, CheckItem) and (rep.when == "call" or (rep.when == "setup" and rep.skipped)):
-        verdict = item.check.verdict
-        redact = item.config.stash[REDACT]
-        rep.user_properties += [("requirement", item.check.requirement.id),
-                                ("outcome", verdict.outcome.value),
-                                ("reason", verdict.reason or ""),
-                                ("message", redact(verdict.message))]
-        if verdict.outcome is Outcome.WARNING:
-            rep.sections.append(("connector-checks warning",
-                                 redact(report.failure_text(item.check))))
-        html_plugin = item.config.pluginmanager.getplugin("html")
-        if html_plugin is not None:
-            import pytest_html
-
-            extras = getattr(rep, "extras", [])
-            extras.append(pytest_html.extras.html(redact(report.html_fragment(item.check))))
-            rep.extras = extras  # type: ignore[attr-defined]
-        item.config.stash[OUTCOMES][item.nodeid] = (
-            Outcome.ERROR if rep.failed and verdict.outcome is not Outcome.FAILED
-            else verdict.outcome)
+    config = item.config
+    if JOBS not in config.stash:
+        return rep
+    records = config.stash[RECORDS]
+    if isinstance(item, CheckItem):
+        if rep.when == "call" or (rep.when == "setup" and rep.skipped):
+            _check_report(item, rep)
+            records[item.nodeid] = report.check_record(
+                item.check, Outcome.ERROR if rep.failed and item.check.verdict.outcome
+                is not Outcome.FAILED else None)
+    else:
+        records[item.nodeid] = report.user_record(item.nodeid, rep,
+                                                  records.get(item.nodeid), config.stash[REDACT])
     return rep
+
+
+def _check_report(item: CheckItem, rep: pytest.TestReport) -> None:
+    verdict = item.check.verdict
+    redact = item.config.stash[REDACT]
+    rep.user_properties += [("requirement", item.check.requirement.id),
+                            ("outcome", verdict.outcome.value),
+                            ("reason", verdict.reason or ""),
+                            ("message", redact(verdict.message))]
+    if verdict.outcome is Outcome.WARNING:
+        rep.sections.append(("connector-checks warning", redact(report.failure_text(item.check))))
+    if item.config.pluginmanager.hasplugin("html"):  # pytest-html, through its public API
+        import pytest_html
+
+        extras = getattr(rep, "extras", [])
+        extras.append(pytest_html.extras.html(redact(report.html_fragment(item.check))))
+        rep.extras = extras  # type: ignore[attr-defined]
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config
@@ -273,63 +348,72 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config
     return None
 
 
+def _selected_records(config: pytest.Config, job: Job) -> list[dict[str, Any]]:
+    """The records of what pytest selected for this connector, in order: a check's or a user
+    test's outcome, or ``not_run`` when the session stopped before it (-x, --maxfail, Ctrl-C)."""
+    records = config.stash[RECORDS]
+    selected = []
+    for item in config.stash.get(SELECTED, []):
+        if isinstance(item, CheckItem):
+            if item.connector != job.connector.name:
+                continue
+            selected.append(records.get(item.nodeid) or report.not_run(item.check))
+        elif _belongs(item, job):
+            selected.append(records.get(item.nodeid) or report.user_not_run(item.nodeid))
+    return selected
+
+
+def _belongs(item: pytest.Item, job: Job) -> bool:
+    """A user test goes to the report of the connector its marker names, or to every one."""
+    marker = item.get_closest_marker("connector")
+    name = marker.kwargs.get("name", marker.args[0] if marker.args else None) if marker else None
+    return name in (None, job.connector.name)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    if RESULTS not in config.stash:
+    if RESULTS not in config.stash or config.option.collectonly:
         return
     redact = config.stash[REDACT]
     for result in config.stash[RESULTS]:
         job = result.job
+        records = _selected_records(config, job)
         mode = f"offline scenario {job.scenario.name}" if job.scenario else "live"
         terminalreporter.section(f"connector {job.connector.name}: {job.target.url} ({mode})")
-        every = config.get_verbosity() > 0 or len(result.checks) <= report.LIST_ALL_UP_TO
-        for line in report.summary_lines(result.checks, every):
+        every = config.get_verbosity() > 0 or len(records) <= report.LIST_ALL_UP_TO
+        for line in report.summary_lines(records, every):
             terminalreporter.write_line(redact(line))
-        records = [report.check_record(c) for c in result.checks]
-        files = ", ".join(map(str, _report_files(config, job.connector.name)))
+        files = ", ".join(map(str, report.files(config.stash[SETTINGS].report_dir,
+                                                job.connector.name)))
         terminalreporter.write_line(f"{report.count(records)}; reports: {files}")
 
 
-def _report_files(config: pytest.Config, connector: str) -> list[Path]:
-    folder = config.stash[SETTINGS].report_dir
-    return [folder / f"{connector}.{kind}" for kind in ("html", "junit.xml", "json")]
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if RESULTS not in config.stash:
+    if RESULTS not in config.stash or config.option.collectonly:
         return
-    outcomes = config.stash[OUTCOMES]
+    redact = config.stash[REDACT]
     for result in config.stash[RESULTS]:
         job = result.job
-        records = [report.check_record(check, outcomes.get(f"{job.connector.name}::{check.id}"))
-                   for check in result.checks]
         info = report.RunInfo(
             connector=job.connector.name, target=job.target.url, mode=job.mode,
             scenario=job.scenario.name if job.scenario else None,
             started_at=result.started_at, duration_s=result.duration_s, proxy=result.proxy,
-            probes=result.probes)
-        html_path, junit_path, json_path = _report_files(config, job.connector.name)
-        redact = config.stash[REDACT]
-        report.write_json(json_path, report.build(info, records, __version__), redact)
-        report.write_text(junit_path, report.junit(info, records, redact))
+            probes=result.probes, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+        report.write_all(config.stash[SETTINGS].report_dir, info,
+                         _selected_records(config, job), __version__, redact)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Last line of defence: redact secrets by value from every report file, including those
-    pytest-html wrote (it embeds captured output)."""
+    """Redact secrets by value from the reports pytest itself writes on request (--junitxml,
+    --html: they embed captured output)."""
     if RESULTS not in config.stash:
         return
     redact = config.stash[REDACT]
-    paths = [path for name in config.stash[SETTINGS].connectors
-             for path in _report_files(config, name)]
-    paths += [Path(p) for p in (getattr(config.option, "htmlpath", None),
-                                getattr(config.option, "xmlpath", None)) if p]
-    for path in paths:
-        if path.is_file():
-            text = path.read_text(encoding="utf-8")
+    for option in ("htmlpath", "xmlpath"):
+        path = getattr(config.option, option, None)
+        if path and Path(path).is_file():
+            text = Path(path).read_text(encoding="utf-8")
             cleaned = redact(text)
             if cleaned != text:
-                path.write_text(cleaned, encoding="utf-8")
-
-
+                Path(path).write_text(cleaned, encoding="utf-8")

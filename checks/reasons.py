@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from checks.verdict import Outcome, Verdict
+from checks.model.verdict import Outcome, Verdict
 
 _REGISTRY: dict[str, Reason] = {}
 

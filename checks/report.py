@@ -1,15 +1,19 @@
-"""Reports: the JSON document, the HTML evidence of each check, the terminal lines.
+"""Reports: the JSON document, JUnit, the HTML page, the terminal lines.
 
-Everything here passes through a :class:`~checks.secret.Redactor` before it is written.
-The JSON schema is documented in ``docs/report-schema.md``.
+A report holds a record per item pytest selected: a check, or a user's own test run beside
+the checks. Everything here passes through a :class:`~checks.model.secret.Redactor` before it
+is written, and every file is written atomically. The JSON schema is documented in
+``docs/report-schema.md``.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import platform
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,12 +21,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from checks.catalogue import Check
-from checks.secret import Redactor
-from checks.verdict import Outcome
+from checks import html_page
+from checks.model.requirement import Check
+from checks.model.secret import Redactor
+from checks.model.verdict import Outcome, Verdict
 
 SCHEMA = 1
-OUTCOMES = tuple(outcome.value for outcome in Outcome)
+NOT_RUN = "not_run"  # selected, but the session stopped before it (-x, --maxfail, Ctrl-C)
+OUTCOMES = (*(outcome.value for outcome in Outcome), NOT_RUN)
+# The verdict an item carries when checks are only listed (--collect-only): never reported.
+UNDECIDED = Verdict(Outcome.SKIPPED, None, "listed, not checked (--collect-only)")
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class RunInfo:
     duration_s: float
     proxy: str
     probes: list[dict[str, Any]]
+    interrupted: bool = False
 
 
 def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]:
@@ -51,16 +60,68 @@ def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]
         "evidence": dict(verdict.evidence),
         "seed": check.requirement.seed,
         "duration_s": check.duration_s,
+        "kind": "check",
     }
     if verdict.vendor_code is not None:
         record["vendor_code"] = verdict.vendor_code
     return record
 
 
-def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> dict[str, Any]:
-    summary = dict.fromkeys(OUTCOMES, 0)
+def not_run(check: Check) -> dict[str, Any]:
+    """A selected check the session stopped before: its verdict is not reported."""
+    record = {**check_record(check), "outcome": NOT_RUN, "reason": None, "evidence": {},
+              "message": "not run: the session stopped before this check (-x, --maxfail or "
+                         "an interruption)", "remediation": ""}
+    record.pop("vendor_code", None)
+    return record
+
+
+def user_record(nodeid: str, rep: Any, earlier: dict[str, Any] | None, redact: Redactor
+                ) -> dict[str, Any]:
+    """A user's own test run beside the checks, from pytest's report of one of its phases:
+    a failure in setup or teardown is an error, in the call a failure."""
+    record = earlier or {"id": nodeid, "requirement": None, "parameter": None, "title": nodeid,
+                         "outcome": "passed", "reason": None, "message": "", "remediation": "",
+                         "evidence": {}, "seed": None, "duration_s": 0.0, "kind": "test"}
+    record["duration_s"] = round(record["duration_s"] + rep.duration, 3)
+    if rep.failed:
+        record["outcome"] = "failed" if rep.when == "call" else "error"
+        crash = getattr(rep.longrepr, "reprcrash", None)  # where it failed, and why
+        record["message"] = redact(crash.message if crash else _last_line(rep.longreprtext))
+        record["evidence"] = {"longrepr": redact(rep.longreprtext[-4000:])}
+    elif rep.skipped and record["outcome"] == "passed":
+        record["outcome"] = "skipped"
+        longrepr = rep.longrepr
+        record["message"] = redact(str(longrepr[2]) if isinstance(longrepr, tuple) else
+                                   str(longrepr))
+    return record
+
+
+def user_not_run(nodeid: str) -> dict[str, Any]:
+    record = user_record(nodeid, _Passed(), None, Redactor())
+    record.update(outcome=NOT_RUN, message="not run: the session stopped before this test")
+    return record
+
+
+class _Passed:
+    duration = 0.0
+    failed = skipped = False
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "failed"
+
+
+def tally(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    counts = dict.fromkeys(OUTCOMES, 0)
     for record in records:
-        summary[record["outcome"]] += 1
+        counts[record["outcome"]] += 1
+    return counts
+
+
+def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> dict[str, Any]:
+    summary = tally(records)
     return {
         "schema": SCHEMA,
         "tool": {"name": "connector-checks", "version": tool_version},
@@ -70,6 +131,7 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
         "scenario": info.scenario,
         "started_at": info.started_at.isoformat(timespec="seconds"),
         "duration_s": round(info.duration_s, 3),
+        "interrupted": info.interrupted,
         "environment": {"python": platform.python_version(), "platform": sys.platform,
                         "proxy": info.proxy},
         "summary": summary,
@@ -80,14 +142,12 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
 
 def junit(info: RunInfo, records: list[dict[str, Any]], redact: Redactor) -> str:
     """JUnit XML for one connector: a testcase per check, the verdict in its properties."""
-    tally = dict.fromkeys(OUTCOMES, 0)
-    for record in records:
-        tally[record["outcome"]] += 1
+    counts = tally(records)
     suites = ET.Element("testsuites", name="connector-checks")
     suite = ET.SubElement(suites, "testsuite", {
         "name": f"connector-checks {info.connector}", "tests": str(len(records)),
-        "failures": str(tally["failed"]), "errors": str(tally["error"]),
-        "skipped": str(tally["skipped"]), "time": f"{info.duration_s:.3f}",
+        "failures": str(counts["failed"]), "errors": str(counts["error"]),
+        "skipped": str(counts["skipped"] + counts[NOT_RUN]), "time": f"{info.duration_s:.3f}",
         "timestamp": info.started_at.isoformat(timespec="seconds")})
     properties = ET.SubElement(suite, "properties")
     for name, value in (("target", info.target), ("mode", info.mode),
@@ -96,18 +156,21 @@ def junit(info: RunInfo, records: list[dict[str, Any]], redact: Redactor) -> str
     for record in records:
         case = ET.SubElement(suite, "testcase", classname=info.connector, name=record["id"],
                              time=f"{record['duration_s']:.3f}")
+        # A failure message a reader sees first: the reason code, or the outcome for a test.
         shown = ET.SubElement(case, "properties")
         for name in ("requirement", "outcome", "reason", "vendor_code"):
             if record.get(name):
                 ET.SubElement(shown, "property", name=name, value=str(record[name]))
         text = redact(f"{record['message']}\nfix: {record['remediation']}\n"
                       f"evidence: {json.dumps(record['evidence'], default=str)}")
-        message = redact(f"{record['reason']}: {record['message']}")
+        message = redact(f"{record['reason'] or record['outcome']}: {record['message']}")
         if record["outcome"] == "failed":
-            ET.SubElement(case, "failure", message=message, type=record["reason"]).text = text
+            ET.SubElement(case, "failure", message=message,
+                          type=record["reason"] or "failed").text = text
         elif record["outcome"] == "error":
-            ET.SubElement(case, "error", message=message, type=record["reason"]).text = text
-        elif record["outcome"] == "skipped":
+            ET.SubElement(case, "error", message=message,
+                          type=record["reason"] or "error").text = text
+        elif record["outcome"] in ("skipped", NOT_RUN):
             ET.SubElement(case, "skipped", message=message)
         elif record["outcome"] == "warning":
             ET.SubElement(case, "system-out").text = f"WARNING {text}"
@@ -116,14 +179,31 @@ def junit(info: RunInfo, records: list[dict[str, Any]], redact: Redactor) -> str
 
 
 def write_text(path: Path, text: str) -> None:
+    """Write a whole file or nothing: a temporary file in the same folder, then a rename, so
+    a reader never sees half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
-def write_json(path: Path, document: Mapping[str, Any], redact: Redactor) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(redact.data(dict(document)), indent=2, default=str, ensure_ascii=False)
-    path.write_text(text + "\n", encoding="utf-8")
+def files(folder: Path, connector: str) -> list[Path]:
+    return [folder / f"{connector}.{kind}" for kind in ("html", "junit.xml", "json")]
+
+
+def write_all(folder: Path, info: RunInfo, records: list[dict[str, Any]], tool_version: str,
+              redact: Redactor) -> None:
+    """The three reports of one connector, all rendered from the same JSON document."""
+    document = redact.data(build(info, records, tool_version))
+    html_path, junit_path, json_path = files(folder, info.connector)
+    write_text(json_path, json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
+    write_text(junit_path, junit(info, records, redact))
+    write_text(html_path, redact(html_page.render(document)))
 
 
 def failure_text(check: Check) -> str:
@@ -140,19 +220,20 @@ def failure_text(check: Check) -> str:
 LIST_ALL_UP_TO = 40  # larger runs list what did not pass, and count the passes
 
 
-def summary_lines(checks: Iterable[Check], every: bool) -> list[str]:
+def summary_lines(records: Iterable[Mapping[str, Any]], every: bool) -> list[str]:
     """The terminal summary: a line per check (with its fix when it failed or warned), or,
     for a large run, a line per check that did not pass and a count of passes by requirement."""
     lines: list[str] = []
     passes: dict[str, int] = {}
-    for check in checks:
-        verdict = check.verdict
-        if verdict.outcome is Outcome.PASSED and not every:
-            passes[check.requirement.id] = passes.get(check.requirement.id, 0) + 1
+    for record in records:
+        outcome = record["outcome"]
+        if outcome == "passed" and not every:
+            key = record["requirement"] or "your tests"
+            passes[key] = passes.get(key, 0) + 1
             continue
-        lines.append(f"{verdict.outcome.value.upper():8} {check.id}  {verdict.message}")
-        if verdict.outcome in (Outcome.FAILED, Outcome.WARNING):
-            lines.append(f"{'':8} fix: {verdict.remediation}")
+        lines.append(f"{outcome.upper():8} {record['id']}  {record['message']}")
+        if outcome in ("failed", "warning") and record["remediation"]:
+            lines.append(f"{'':8} fix: {record['remediation']}")
     lines += [f"PASSED   {requirement}: {n} check{'s' * (n > 1)} (-v lists them)"
               for requirement, n in passes.items()]
     return lines
@@ -177,8 +258,5 @@ def _short(value: Any, limit: int = 400) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def count(records: Iterable[dict[str, Any]]) -> str:
-    tally = dict.fromkeys(OUTCOMES, 0)
-    for record in records:
-        tally[record["outcome"]] += 1
-    return ", ".join(f"{n} {name}" for name, n in tally.items() if n)
+def count(records: Iterable[Mapping[str, Any]]) -> str:
+    return ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in tally(records).items() if n)

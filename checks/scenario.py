@@ -17,12 +17,12 @@ from typing import Any
 import httpx
 import respx
 
-from checks.addresses import host_port
-from checks.observations import DnsLookup, RecordSet, TcpConnect, TlsHandshake
-from checks.probes.dns import Nameserver
+from checks.model.addresses import host_port
+from checks.model.endpoints import Nameserver
+from checks.model.observations import DnsLookup, RecordSet, TcpConnect, TlsHandshake
+from checks.model.secret import Secret
+from checks.model.trust import PemBundle
 from checks.probes.http import HttpClient
-from checks.secret import Secret
-from checks.settings import PemBundle
 
 SCHEMA = 1
 

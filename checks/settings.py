@@ -18,28 +18,8 @@ import certifi
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 
-from checks.probes.dns import Nameserver
-from checks.probes.http import Route
-from checks.run import Target
-
-
-@dataclass(frozen=True)
-class PemBundle:
-    label: str
-    certificates: tuple[x509.Certificate, ...]
-
-    @property
-    def pem(self) -> str:
-        from cryptography.hazmat.primitives.serialization import Encoding
-
-        return "".join(c.public_bytes(Encoding.PEM).decode() for c in self.certificates)
-
-
-@dataclass(frozen=True)
-class ConnectTo:
-    host: str
-    port: int
-    route: Route
+from checks.model.endpoints import ConnectTo, Nameserver, Route, Target
+from checks.model.trust import PemBundle
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from checks.observations import HttpExchange
+from checks.model.observations import HttpExchange
 
 RECORDINGS = Path(__file__).parent / "recordings"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.catalogue import connector_names, get_connector
+from checks.connectors import connector_names, get_connector
 from checks.reasons import REASONS
 from checks.scenario import bundled_names, load
 from tools.docs import DOCS, PAGES

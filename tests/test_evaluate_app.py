@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from checks.evaluate import app
-from checks.observations import HttpExchange
+from checks.model.observations import HttpExchange
 from tests.recorded import exchange
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

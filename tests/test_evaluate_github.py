@@ -8,7 +8,7 @@ import pytest
 
 from checks.evaluate import github
 from checks.evaluate.http import rate_limit
-from checks.observations import HttpExchange
+from checks.model.observations import HttpExchange
 from tests.recorded import exchange
 
 JSON = {"content-type": "application/json; charset=utf-8"}

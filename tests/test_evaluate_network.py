@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from checks.addresses import special_range
 from checks.evaluate import network
-from checks.observations import DnsLookup, RecordSet, TcpConnect
+from checks.model.addresses import special_range
+from checks.model.observations import DnsLookup, RecordSet, TcpConnect
 
 
 def lookup(a: RecordSet | list[str], aaaa: RecordSet | list[str] | None = None,

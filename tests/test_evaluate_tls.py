@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from checks.evaluate import tls
-from checks.observations import TlsHandshake
+from checks.model.observations import TlsHandshake
+from checks.model.trust import Trust
 from tests.pki import NOW, Chain, Pki, issue
 
 HOST = "git.example.com"
@@ -19,8 +20,8 @@ def seen(chain: Chain | tuple[str, ...], **fields: object) -> TlsHandshake:
                         version=fields.pop("version", "TLSv1.3"), **fields)  # type: ignore[arg-type]
 
 
-def trust(pki: Pki, private: bool = False) -> tls.Trust:
-    return tls.Trust((pki.public_root.cert,), "test roots",
+def trust(pki: Pki, private: bool = False) -> Trust:
+    return Trust((pki.public_root.cert,), "test roots",
                      (pki.private_root.cert,) if private else (), "test bundle")
 
 

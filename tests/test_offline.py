@@ -72,7 +72,7 @@ def test_the_healthy_scenario_passes_and_writes_three_reports(
     run = run_connector("--offline")
     assert run.result.ret == 0
     assert run.report["summary"] == {"passed": 18, "failed": 0, "warning": 0, "skipped": 0,
-                                     "error": 0}
+                                     "error": 0, "not_run": 0}
     reports = pytester.path / "reports"
     assert sorted(p.name for p in reports.iterdir()) == ["ghes.html", "ghes.json",
                                                          "ghes.junit.xml"]

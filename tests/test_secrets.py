@@ -13,8 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from checks.model.secret import Redactor, Secret, mask, secret_from_env
 from checks.scenario import bundled_names
-from checks.secret import Redactor, Secret, mask, secret_from_env
 from tests.conftest import Runner, Site, fake_token
 from tests.pki import Pki
 

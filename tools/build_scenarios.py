@@ -9,16 +9,15 @@ exchanges in tests/recordings/. No private key and no real token is written.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from tests.pki import Chain, Pki, issue
+from tools.world import IPV4, IPV6, RECORDED
 
-RECORDED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 HOST, ORG, VERSION = "github.example.com", "acme", "3.14.2"
 TARGET = f"https://{HOST}"
-IPV4, IPV6 = "93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"
 SCOPES = "admin:org, admin:org_hook, admin:repo_hook, repo, user"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

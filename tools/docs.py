@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checks.catalogue import connector_names, get_connector
+from checks.connectors import connector_names, get_connector
 from checks.reasons import reference_page
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from tests.pki import Pki
-from tools.build_scenarios import IPV4, RECORDED
+from tools.world import IPV4, RECORDED
 
 API = "https://api.github.com"
 READ = dict.fromkeys(("actions", "deployments", "issues", "members", "metadata",

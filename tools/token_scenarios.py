@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from tests.pki import Pki
-from tools.build_scenarios import IPV4, RECORDED
+from tools.world import IPV4, RECORDED
 
 GITHUB_API = "https://api.github.com"
 DATE = f"{RECORDED:%a, %d %b %Y %H:%M:%S GMT}"

@@ -9,11 +9,19 @@ from __future__ import annotations
 import asyncio
 
 from checks import reasons
-from checks.catalogue import Check, Connector, Requirement, Secrets, register
-from checks.connectors.network import network_requirements
+from checks.catalogue import Connector, Secrets
+from checks.connectors import scopes
+from checks.connectors.network import (
+    AFTER_TLS,
+    expected_network,
+    network_checks,
+    network_requirements,
+)
 from checks.evaluate import github
-from checks.probes.http import HttpRequest
-from checks.run import Plan, RunContext, Target, network_checks, ok
+from checks.model.endpoints import HttpRequest, Target
+from checks.model.requirement import Requirement
+from checks.plan import Plan
+from checks.run import RunContext
 
 SEED = "GitHub Connector setup (seed 000)"
 TOKEN = "CONNECTOR_GITHUB_TOKEN"
@@ -23,37 +31,44 @@ ACCEPT = (("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2
 FINE_GRAINED_READS = (("metadata", ""), ("issues", "/issues?per_page=1"),
                       ("pull_requests", "/pulls?per_page=1"))
 
+CLOUD_ONLY = Requirement(
+    "github.cloud_only", "The target is a GitHub cloud plan", "api",
+    "The API is github.com's or GitHub Enterprise Cloud's, not a GHES appliance.",
+    "Use a cloud account; check a GHES server with --connector ghes.", after=AFTER_TLS,
+    seed=f"{SEED}: 'We only support cloud-based GitHub plans ... GitHub Enterprise Server plans "
+         f"aren't supported'")
+AUTH_TOKEN = Requirement(
+    "auth.token", "The personal access token is accepted", "auth",
+    "GET /user succeeds with the token (CONNECTOR_GITHUB_TOKEN).",
+    "Create a personal access token and set CONNECTOR_GITHUB_TOKEN.", after=(CLOUD_ONLY,),
+    seed=f"{SEED}: 'Create a personal access token for your GitHub account'")
+AUTH_SSO = Requirement(
+    "auth.sso", "The token is authorized for the organization's SSO", "auth",
+    "GET /orgs/ORG succeeds: no X-GitHub-SSO refusal.",
+    "Authorize the token for the organization's SAML SSO.", after=(AUTH_TOKEN,),
+    seed=f"{SEED}: 'Managing your personal access tokens'")
+AUTH_EXPIRY = Requirement(
+    "auth.expiry", "The token does not expire soon", "auth",
+    "The token's expiration date is more than 14 days away.",
+    "Renew the token before it expires.", after=(AUTH_TOKEN,), seed=f"{SEED}: 'GitHub token'")
+SCOPES_GRANTED = Requirement(
+    "scopes.granted", "The token has each scope the actions need", "scopes",
+    "X-OAuth-Scopes grants the scope (or, fine-grained, the repository reads work).",
+    "Edit the token's scopes or repository permissions.", after=(AUTH_TOKEN,),
+    seed=f"{SEED}: 'The necessary permissions for each action can be found on the GitHub "
+         f"Actions page'")
+LEAST_PRIVILEGE = Requirement(
+    "scopes.least_privilege", "The token has no more scopes than needed", "scopes",
+    "No scope beyond those required.", "Create a token with only the required scopes.",
+    after=(AUTH_TOKEN,),
+    seed=f"{SEED}: 'We strongly recommend that you limit the permissions of your personal "
+         f"access tokens to the necessary minimum'")
+
 REQUIREMENTS = network_requirements(
     SEED, dns_seed="'You need to add the api.github.com domain name'",
     firewall_seed="'External requests enable outbound network connections ... api.github.com'",
     tls_seed="the API is reached over HTTPS",
-) + (
-    Requirement("github.cloud_only", "The target is a GitHub cloud plan", "api",
-                "The API is github.com's or GitHub Enterprise Cloud's, not a GHES appliance.",
-                "Use a cloud account; check a GHES server with --connector ghes.",
-                f"{SEED}: 'We only support cloud-based GitHub plans ... GitHub Enterprise Server "
-                f"plans aren't supported'"),
-    Requirement("auth.token", "The personal access token is accepted", "auth",
-                "GET /user succeeds with the token (CONNECTOR_GITHUB_TOKEN).",
-                "Create a personal access token and set CONNECTOR_GITHUB_TOKEN.",
-                f"{SEED}: 'Create a personal access token for your GitHub account'"),
-    Requirement("auth.sso", "The token is authorized for the organization's SSO", "auth",
-                "GET /orgs/ORG succeeds: no X-GitHub-SSO refusal.",
-                "Authorize the token for the organization's SAML SSO.",
-                f"{SEED}: 'Managing your personal access tokens'"),
-    Requirement("auth.expiry", "The token does not expire soon", "auth",
-                "The token's expiration date is more than 14 days away.",
-                "Renew the token before it expires.", f"{SEED}: 'GitHub token'"),
-    Requirement("scopes.granted", "The token has each scope the actions need", "scopes",
-                "X-OAuth-Scopes grants the scope (or, fine-grained, the repository reads work).",
-                "Edit the token's scopes or repository permissions.",
-                f"{SEED}: 'The necessary permissions for each action can be found on the GitHub "
-                f"Actions page'"),
-    Requirement("scopes.least_privilege", "The token has no more scopes than needed", "scopes",
-                "No scope beyond those required.", "Create a token with only the required scopes.",
-                f"{SEED}: 'We strongly recommend that you limit the permissions of your personal "
-                f"access tokens to the necessary minimum'"),
-)
+) + (CLOUD_ONLY, AUTH_TOKEN, AUTH_SSO, AUTH_EXPIRY, SCOPES_GRANTED, LEAST_PRIVILEGE)
 
 
 def api_endpoint(target: Target) -> tuple[str, int, str]:
@@ -66,73 +81,73 @@ def api_endpoint(target: Target) -> tuple[str, int, str]:
     return target.host, target.port, f"{target.url}/api/v3"
 
 
-async def run(context: RunContext) -> list[Check]:
-    plan = Plan(context)
+def expected(context: RunContext) -> list[tuple[Requirement, str]]:
+    host, port, _ = api_endpoint(context.target)
+    return [*expected_network(host, port), (CLOUD_ONLY, context.target.url),
+            (AUTH_TOKEN, "github"), *([(AUTH_SSO, context.org)] if context.org else []),
+            (AUTH_EXPIRY, "github"), *scopes.expected(SCOPES_GRANTED, context, DEFAULT_SCOPES),
+            (LEAST_PRIVILEGE, "github")]
+
+
+async def run(context: RunContext, plan: Plan) -> None:
     facts = context.facts
     host, port, api = api_endpoint(context.target)
     target = context.target.url
     org, repo = context.org, context.repo
-    required = plan.required_scopes(DEFAULT_SCOPES)
-    after_cloud = [("auth.token", "github"), *([("auth.sso", org)] if org else []),
-                   ("auth.expiry", "github"), *(("scopes.granted", s) for s in required),
-                   ("scopes.least_privilege", "github")]
-    blocked_by = await network_checks(plan, host, port)
-    if blocked_by is not None:
-        for requirement, parameter in [("github.cloud_only", target), *after_cloud]:
-            plan.blocked(requirement, parameter, blocked_by)
-        return plan.checks
+    scopes.leave_out(plan, SCOPES_GRANTED, context, DEFAULT_SCOPES)
+    required = scopes.required(context, DEFAULT_SCOPES)
+    await network_checks(plan, context, host, port)
+    if not plan.ready(CLOUD_ONLY, target):
+        return
     meta = await facts.http(HttpRequest("GET", f"{api}/meta", headers=ACCEPT))
-    cloud = plan.add("github.cloud_only", target, github.cloud_only(meta, target), meta.elapsed_s)
+    plan.add(CLOUD_ONLY, target, github.cloud_only(meta, target), meta.elapsed_s)
+    if not plan.ready(AUTH_TOKEN, "github"):
+        return
     token = context.secret(TOKEN)
-    if not ok(cloud) or token is None:
-        cause = cloud if not ok(cloud) else plan.add("auth.token", "github", reasons.AUTH_MISSING(
+    if token is None:
+        plan.add(AUTH_TOKEN, "github", reasons.AUTH_MISSING(
             f"no token: set {TOKEN} (or {TOKEN}_FILE); GITHUB_TOKEN is never read, CI systems "
             f"set it to their own token"))
-        for requirement, parameter in after_cloud[0 if not ok(cloud) else 1:]:
-            plan.blocked(requirement, parameter, cause)
-        return plan.checks
+        return
 
     def get(path: str) -> HttpRequest:
         return HttpRequest("GET", f"{api}{path}", token=token, headers=ACCEPT)
 
     user, org_answer = await asyncio.gather(
         facts.http(get("/user")), facts.http(get(f"/orgs/{org}")) if org else _nothing())
-    auth = plan.add("auth.token", "github", github.user(user, token.masked), user.elapsed_s)
-    if not ok(auth):
-        for requirement, parameter in after_cloud[1:]:
-            plan.blocked(requirement, parameter, auth)
-        return plan.checks
+    plan.add(AUTH_TOKEN, "github", github.user(user, token.masked), user.elapsed_s)
+    if not plan.ready(AUTH_EXPIRY, "github"):
+        return
     if org and org_answer is not None:
-        plan.add("auth.sso", org, github.sso(org_answer, org), org_answer.elapsed_s)
-    plan.add("auth.expiry", "github", github.expiry(user))
+        plan.add(AUTH_SSO, org, github.sso(org_answer, org), org_answer.elapsed_s)
+    plan.add(AUTH_EXPIRY, "github", github.expiry(user))
     if user.header("x-oauth-scopes") is not None:
         for scope in required:
-            plan.add("scopes.granted", scope, github.scope(user, scope))
-        plan.add("scopes.least_privilege", "github", github.least_privilege(user, required))
-        return plan.checks
+            plan.add(SCOPES_GRANTED, scope, github.scope(user, scope))
+        plan.add(LEAST_PRIVILEGE, "github", github.least_privilege(user, required))
+        return
     # A fine-grained token has no scopes: check what it can read in --repo instead.
-    if repo is None:
-        plan.not_applicable("scopes.granted", "fine-grained token",
-                            "a fine-grained token has no scopes: pass --repo OWNER/NAME to check "
-                            "its access to a repository")
-    else:
+    instead = (f"its access to {repo} is checked instead" if repo else
+               "pass --repo OWNER/NAME to check its access to a repository")
+    for scope in required:
+        plan.not_applicable(SCOPES_GRANTED, scope, f"a fine-grained token has no scopes: {instead}")
+    if repo is not None:
         answers = await asyncio.gather(*(facts.http(get(f"/repos/{repo}{path}"))
                                          for _, path in FINE_GRAINED_READS))
         for (permission, _), answer in zip(FINE_GRAINED_READS, answers, strict=True):
-            plan.add("scopes.granted", f"{repo}:{permission}",
+            plan.add(SCOPES_GRANTED, f"{repo}:{permission}",
                      github.repository_access(answer, repo, permission), answer.elapsed_s)
-    plan.not_applicable("scopes.least_privilege", "github",
+    plan.not_applicable(LEAST_PRIVILEGE, "github",
                         "a fine-grained token has no scopes; its repository access is its "
                         "privilege (review it on the token's page)")
-    return plan.checks
 
 
 async def _nothing() -> None:
     return None
 
 
-CONNECTOR = register(Connector(
+CONNECTOR = Connector(
     name="github", title="GitHub.com (personal access token)", seed=SEED,
-    requirements=REQUIREMENTS, secrets=Secrets(token=TOKEN), run=run,
+    requirements=REQUIREMENTS, secrets=Secrets(token=TOKEN), expected=expected, run=run,
     default_target="https://github.com",
-))
+)

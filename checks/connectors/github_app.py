@@ -16,13 +16,21 @@ from urllib.parse import parse_qs, urlsplit
 
 from checks import reasons
 from checks.app_key import load_private_key, mint_jwt
-from checks.catalogue import Check, Connector, Requirement, Secrets, register
-from checks.connectors.network import network_requirements
+from checks.catalogue import Connector, Secrets
+from checks.connectors.network import (
+    AFTER_TLS,
+    expected_network,
+    network_checks,
+    network_requirements,
+)
 from checks.evaluate import app, github
-from checks.observations import HttpExchange
-from checks.probes.http import IN_FLIGHT, HttpRequest, page_links
-from checks.run import Facts, Plan, RunContext, Target, network_checks, ok
-from checks.secret import Secret
+from checks.model.endpoints import HttpRequest, Target
+from checks.model.observations import HttpExchange
+from checks.model.requirement import Requirement, ok
+from checks.model.secret import Secret
+from checks.plan import Plan
+from checks.probes.http import IN_FLIGHT, page_links
+from checks.run import Facts, RunContext
 
 SEED = "GitHub Deployments guide (seed 002)"
 APP_ID = "CONNECTOR_GITHUB_APP_ID"
@@ -31,54 +39,66 @@ PER_PAGE = 100
 ACCEPT = (("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"))
 T = TypeVar("T")
 
+API_REACHABLE = Requirement(
+    "api.reachable", "The REST API answers", "api", "GET /meta answers the API's JSON.",
+    "Check the target URL and proxies.", after=AFTER_TLS,
+    seed=f"{SEED}: 'curl ... https://api.github.com/app/installations'")
+PRIVATE_KEY_OK = Requirement(
+    "app.private_key", "The private key is the app's RSA key", "app",
+    "A readable, unencrypted RSA private key in PEM.",
+    "Generate a private key on the app's settings page and give the .pem file.",
+    seed=f"{SEED}: 'private_key_needed: The key passed in is not an RSA private key'")
+CLOCK = Requirement(
+    "app.clock", "This machine's clock agrees with GitHub's", "app",
+    "The local clock is close enough to the server's for JWTs made here.",
+    "Synchronise the clock with NTP.", after=(API_REACHABLE,),
+    seed=f"{SEED}: the JWT script ('NOW=$(date +%s)')")
+CREDENTIALS = Requirement(
+    "app.credentials", "The app id and private key are accepted", "app",
+    "GET /app succeeds with an RS256 JWT signed by the key.",
+    "Give the app id and a private key of that app.", after=(API_REACHABLE, PRIVATE_KEY_OK),
+    seed=f"{SEED}: 'invalid_credentials: Your API credentials entered are not valid'")
+INSTALLED = Requirement(
+    "app.installed", "The app is installed", "app",
+    "GET /app/installations lists at least one installation.",
+    "Install the app on your organization (Install App > Install).", after=(CREDENTIALS,),
+    seed=f"{SEED}: Step 6 'Install App'; 'invalid_permissions: ... not installed to any GitHub "
+         f"organizations'")
+INSTALLATION_ACTIVE = Requirement(
+    "app.installation_active", "The installation is not suspended", "app",
+    "The installation's suspended_at is empty.",
+    "Unsuspend the installation in the organization's settings.", after=(INSTALLED,),
+    seed=f"{SEED}: 'check app installations to ensure proper access'")
+PERMISSION = Requirement(
+    "app.permission", "The installation has each permission, read-only", "app",
+    "The installation grants the permission at read (write includes read); no more than the "
+    "vendor needs.",
+    "Set the permission on the app's settings page; accept it on the installation.",
+    after=(INSTALLED,),
+    seed=f"{SEED}: 'at least these permissions: actions, deployments, issues, members, metadata, "
+         f"pull_requests'")
+REPOSITORIES = Requirement(
+    "app.repositories", "The installation can access repositories", "app",
+    "An installation token lists at least one repository.",
+    "Select repositories for the installation.", after=(INSTALLATION_ACTIVE,),
+    seed=f"{SEED}: 'no_resources: Your GitHub App installation cannot access any repositories'")
+ENDPOINT = Requirement(
+    "app.endpoint", "The endpoints the vendor reads answer", "app",
+    "GET deployments, deployment statuses and environments of a repository succeed.",
+    "Grant the permission GitHub names; select the repository for the installation.",
+    after=(INSTALLED,),
+    seed=f"{SEED}: API reference (/repos/{{repo}}/deployments, .../statuses, "
+         f"/repos/{{repo}}/environments)")
+ENDPOINTS = ("deployments", "deployment_statuses", "environments")
+
 REQUIREMENTS = network_requirements(
     SEED,
     dns_seed="the API host must be reachable to verify the connection",
     firewall_seed="'allowlist DX IP addresses if your GitHub instance is behind a firewall or has "
                   "IP restrictions'",
     tls_seed="the API is reached over HTTPS",
-) + (
-    Requirement("api.reachable", "The REST API answers", "api",
-                "GET /meta answers the API's JSON.", "Check the target URL and proxies.",
-                f"{SEED}: 'curl ... https://api.github.com/app/installations'"),
-    Requirement("app.private_key", "The private key is the app's RSA key", "app",
-                "A readable, unencrypted RSA private key in PEM.",
-                "Generate a private key on the app's settings page and give the .pem file.",
-                f"{SEED}: 'private_key_needed: The key passed in is not an RSA private key'"),
-    Requirement("app.clock", "This machine's clock agrees with GitHub's", "app",
-                "The local clock is close enough to the server's for JWTs made here.",
-                "Synchronise the clock with NTP.",
-                f"{SEED}: the JWT script ('NOW=$(date +%s)')"),
-    Requirement("app.credentials", "The app id and private key are accepted", "app",
-                "GET /app succeeds with an RS256 JWT signed by the key.",
-                "Give the app id and a private key of that app.",
-                f"{SEED}: 'invalid_credentials: Your API credentials entered are not valid'"),
-    Requirement("app.installed", "The app is installed", "app",
-                "GET /app/installations lists at least one installation.",
-                "Install the app on your organization (Install App > Install).",
-                f"{SEED}: Step 6 'Install App'; 'invalid_permissions: ... not installed to any "
-                f"GitHub organizations'"),
-    Requirement("app.installation_active", "The installation is not suspended", "app",
-                "The installation's suspended_at is empty.",
-                "Unsuspend the installation in the organization's settings.",
-                f"{SEED}: 'check app installations to ensure proper access'"),
-    Requirement("app.permission", "The installation has each permission, read-only", "app",
-                "The installation grants the permission at read (write includes read); no more "
-                "than the vendor needs.",
-                "Set the permission on the app's settings page; accept it on the installation.",
-                f"{SEED}: 'at least these permissions: actions, deployments, issues, members, "
-                f"metadata, pull_requests'"),
-    Requirement("app.repositories", "The installation can access repositories", "app",
-                "An installation token lists at least one repository.",
-                "Select repositories for the installation.",
-                f"{SEED}: 'no_resources: Your GitHub App installation cannot access any "
-                f"repositories'"),
-    Requirement("app.endpoint", "The endpoints the vendor reads answer", "app",
-                "GET deployments, deployment statuses and environments of a repository succeed.",
-                "Grant the permission GitHub names; select the repository for the installation.",
-                f"{SEED}: API reference (/repos/{{repo}}/deployments, .../statuses, "
-                f"/repos/{{repo}}/environments)"),
-)
+) + (API_REACHABLE, PRIVATE_KEY_OK, CLOCK, CREDENTIALS, INSTALLED, INSTALLATION_ACTIVE,
+     PERMISSION, REPOSITORIES, ENDPOINT)
 
 
 def api_endpoint(target: Target) -> tuple[str, int, str]:
@@ -137,48 +157,46 @@ def _login(installation: Mapping[str, Any]) -> str:
     return str((installation.get("account") or {}).get("login", installation.get("id")))
 
 
-async def run(context: RunContext) -> list[Check]:
-    plan = Plan(context)
+def expected(context: RunContext) -> list[tuple[Requirement, str]]:
+    host, port, api = api_endpoint(context.target)
+    app_id = context.env[APP_ID]
+    endpoints = [(ENDPOINT, f"{context.repo}:{name}") for name in ENDPOINTS] if context.repo else []
+    return [(PRIVATE_KEY_OK, app_id), *expected_network(host, port), (API_REACHABLE, api),
+            (CLOCK, host), (CREDENTIALS, app_id), (INSTALLED, app_id), *endpoints]
+
+
+async def run(context: RunContext, plan: Plan) -> None:
     facts = context.facts
     host, port, api = api_endpoint(context.target)
     app_id = context.env[APP_ID]
     secret = context.secret(PRIVATE_KEY)
     loaded = load_private_key(secret.reveal()) if secret is not None else None
-    key_check = plan.add("app.private_key", app_id, app.private_key(loaded, PRIVATE_KEY))
+    plan.add(PRIVATE_KEY_OK, app_id, app.private_key(loaded, PRIVATE_KEY))
 
-    blocked_by = await network_checks(plan, host, port)
-    later = [("api.reachable", api), ("app.clock", host), ("app.credentials", app_id),
-             ("app.installed", app_id)]
-    if blocked_by is not None:
-        for requirement, parameter in later:
-            plan.blocked(requirement, parameter, blocked_by)
-        return plan.checks
+    await network_checks(plan, context, host, port)
+    if not plan.ready(API_REACHABLE, api):
+        return
     meta = await facts.http(HttpRequest("GET", f"{api}/meta", headers=ACCEPT))
-    reachable = plan.add("api.reachable", api, github.meta(meta), meta.elapsed_s)
-    if not ok(reachable):
-        for requirement, parameter in later[1:]:
-            plan.blocked(requirement, parameter, reachable)
-        return plan.checks
-    plan.add("app.clock", host, app.clock(meta))
-    if loaded is None or loaded.key is None:
-        for requirement, parameter in later[2:]:
-            plan.blocked(requirement, parameter, key_check)
-        return plan.checks
+    plan.add(API_REACHABLE, api, github.meta(meta), meta.elapsed_s)
+    if not plan.ready(CLOCK, host):
+        return
+    plan.add(CLOCK, host, app.clock(meta))
+    if not plan.ready(CREDENTIALS, app_id) or loaded is None or loaded.key is None:
+        return
 
     jwt = context.redactor.add(Secret(mint_jwt(loaded.key, app_id, datetime.now(UTC)),
                                       "GitHub App JWT"))
     identity = await facts.http(HttpRequest("GET", f"{api}/app", token=jwt, scheme="Bearer",
                                             headers=ACCEPT))
-    credentials = plan.add("app.credentials", app_id, app.credentials(identity, app_id),
-                           identity.elapsed_s)
-    if not ok(credentials):
-        plan.blocked("app.installed", app_id, credentials)
-        return plan.checks
+    plan.add(CREDENTIALS, app_id, app.credentials(identity, app_id), identity.elapsed_s)
+    if not plan.ready(INSTALLED, app_id):
+        return
 
     limit = asyncio.Semaphore(IN_FLIGHT)
     installations, pages = await _installations(facts, api, jwt, limit)
-    if not ok(plan.add("app.installed", app_id, app.installed(installations, pages))):
-        return plan.checks
+    plan.add(INSTALLED, app_id, app.installed(installations, pages))
+    if not plan.ready(INSTALLATION_ACTIVE, app_id):
+        return
     installations.sort(key=_login)
     minted = await asyncio.gather(*(_mint_and_list(context, api, jwt, i, limit)
                                     for i in installations))
@@ -187,43 +205,41 @@ async def run(context: RunContext) -> list[Check]:
     visible: list[str] = []
     for installation, (token_answer, listing, token) in zip(installations, minted, strict=True):
         account = _login(installation)
-        active = plan.add("app.installation_active", account, app.installation_active(installation))
+        plan.add(INSTALLATION_ACTIVE, account, app.installation_active(installation))
         granted = dict(installation.get("permissions") or {})
         if not granted and token_answer is not None and isinstance(token_answer.json(), dict):
             # An installation may list {} while the token it mints carries its permissions.
             granted = dict(token_answer.json().get("permissions") or {})
         for name in required:
-            plan.add("app.permission", f"{account}:{name}", app.permission(account, name, granted))
+            plan.add(PERMISSION, f"{account}:{name}", app.permission(account, name, granted))
         for name, level in sorted(granted.items()):
             if name not in required or app.LEVELS.get(level, 0) > app.LEVELS["read"]:
-                plan.add("app.permission", f"{account}:{name}",
+                plan.add(PERMISSION, f"{account}:{name}",
                          app.excess_permission(account, name, level))
-        if token_answer is None:
-            plan.blocked("app.repositories", account, active)
+        plan.expect(REPOSITORIES, account)
+        if token_answer is None or not plan.ready(REPOSITORIES, account):
             continue
-        plan.add("app.repositories", account, app.repositories(token_answer, listing, account))
+        plan.add(REPOSITORIES, account, app.repositories(token_answer, listing, account))
         if token is not None and listing is not None and isinstance(listing.json(), dict):
             tokens[account.lower()] = token
             visible += [str(r.get("full_name")) for r in listing.json().get("repositories", [])]
-    await _endpoint_checks(plan, api, context.repo or (visible[0] if visible else None), tokens)
-    return plan.checks
+    await _endpoint_checks(plan, api, context.repo or (visible[0] if visible else None), tokens,
+                           facts)
 
 
 async def _endpoint_checks(plan: Plan, api: str, repo: str | None,
-                           tokens: Mapping[str, Secret]) -> None:
+                           tokens: Mapping[str, Secret], facts: Facts) -> None:
     if repo is None:
-        plan.not_applicable("app.endpoint", "no repository",
+        plan.not_applicable(ENDPOINT, "no repository",
                             "no installation can see a repository to read endpoints of")
         return
     token = tokens.get(repo.split("/")[0].lower())
-    names = ("deployments", "deployment_statuses", "environments")
     if token is None:
-        for name in names:
-            plan.add("app.endpoint", f"{repo}:{name}", reasons.APP_NOT_INSTALLED(
+        for name in ENDPOINTS:
+            plan.add(ENDPOINT, f"{repo}:{name}", reasons.APP_NOT_INSTALLED(
                 f"no active installation of the app can read {repo}: install it on "
                 f"{repo.split('/')[0]} and select the repository"))
         return
-    facts = plan.context.facts
 
     def get(path: str) -> Awaitable[HttpExchange]:
         return facts.http(HttpRequest("GET", f"{api}/repos/{repo}/{path}", token=token,
@@ -231,31 +247,31 @@ async def _endpoint_checks(plan: Plan, api: str, repo: str | None,
 
     deployments, environments = await asyncio.gather(get("deployments?per_page=1"),
                                                      get("environments"))
-    listed = plan.add("app.endpoint", f"{repo}:deployments",
+    listed = plan.add(ENDPOINT, f"{repo}:deployments",
                       app.endpoint(deployments, f"GET /repos/{repo}/deployments"))
+    plan.expect(ENDPOINT, f"{repo}:deployment_statuses", after=[listed])
     found = deployments.json() if ok(listed) else None
     if isinstance(found, list) and found and isinstance(found[0], dict):
         path = f"deployments/{found[0].get('id')}/statuses"
         statuses = await get(path)
-        plan.add("app.endpoint", f"{repo}:deployment_statuses",
+        plan.add(ENDPOINT, f"{repo}:deployment_statuses",
                  app.endpoint(statuses, f"GET /repos/{repo}/{path}"))
     elif ok(listed):
-        plan.not_applicable("app.endpoint", f"{repo}:deployment_statuses",
+        plan.not_applicable(ENDPOINT, f"{repo}:deployment_statuses",
                             f"{repo} has no deployment whose statuses could be read")
-    else:
-        plan.blocked("app.endpoint", f"{repo}:deployment_statuses", listed)
-    plan.add("app.endpoint", f"{repo}:environments",
+    plan.add(ENDPOINT, f"{repo}:environments",
              app.endpoint(environments, f"GET /repos/{repo}/environments"))
 
 
-CONNECTOR = register(Connector(
+CONNECTOR = Connector(
     name="github-app",
     title="GitHub App (GitHub Deployments)",
     seed=SEED,
     requirements=REQUIREMENTS,
     secrets=Secrets(private_key=PRIVATE_KEY),
+    expected=expected,
     run=run,
     default_target="https://github.com",
     required_env=((APP_ID, "the GitHub App's App ID or Client ID, from the top of its "
                            "settings page"),),
-))
+)

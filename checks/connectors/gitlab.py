@@ -9,55 +9,69 @@ from __future__ import annotations
 import asyncio
 
 from checks import reasons
-from checks.catalogue import Check, Connector, Requirement, Secrets, register
-from checks.connectors.network import network_requirements
+from checks.catalogue import Connector, Secrets
+from checks.connectors import scopes
+from checks.connectors.network import (
+    AFTER_TLS,
+    expected_network,
+    network_checks,
+    network_requirements,
+)
 from checks.evaluate import gitlab, tokens
-from checks.probes.http import HttpRequest
-from checks.run import Plan, RunContext, network_checks, ok
-from checks.verdict import Outcome
+from checks.model.endpoints import HttpRequest
+from checks.model.requirement import Requirement
+from checks.plan import Plan
+from checks.run import RunContext
 
 SEED = "GitLab Connector setup (seed 001)"
 TOKEN = "CONNECTOR_GITLAB_TOKEN"
 DEFAULT_SCOPES = ("api", "read_repository", "read_user", "write_repository")
 
+API_REACHABLE = Requirement(
+    "api.reachable", "The GitLab API answers at URL/api/v4", "api",
+    "GET /api/v4/version (or /metadata) answers GitLab's JSON.",
+    "Give the GitLab URL as the target (gitlab.com or your instance).", after=AFTER_TLS,
+    seed=f"{SEED}: 'GitLab URL: Add the URL of your GitLab environment'")
+AUTH_TOKEN = Requirement(
+    "auth.token", "The GitLab token is active", "auth",
+    "The token is accepted, not revoked, not expired (CONNECTOR_GITLAB_TOKEN).",
+    "Create a token and set CONNECTOR_GITLAB_TOKEN.", after=(API_REACHABLE,),
+    seed=f"{SEED}: 'GitLab token: Provide your GitLab API token'")
+SCOPES_GRANTED = Requirement(
+    "scopes.granted", "The token has each required scope", "scopes",
+    "The token's scopes include the scope (scopes are a flat list).",
+    "Create a token with the scope selected.", after=(AUTH_TOKEN,),
+    seed=f"{SEED}: 'The GitLab token needs the scopes api, read_repository, read_user, and "
+         f"write_repository. Scopes can be skipped if related actions are not used.'")
+LEAST_PRIVILEGE = Requirement(
+    "scopes.least_privilege", "The token has no more scopes than needed", "scopes",
+    "No scope beyond those required (sudo, admin_mode, ...).",
+    "Create a token with only the required scopes.", after=(AUTH_TOKEN,),
+    seed=f"{SEED}: the required scopes")
+
 REQUIREMENTS = network_requirements(
     SEED, dns_seed="'You need to add the *.gitlab.com domain name'",
     firewall_seed="'External requests enable outbound network connections'",
     tls_seed="the API is reached over HTTPS",
-) + (
-    Requirement("api.reachable", "The GitLab API answers at URL/api/v4", "api",
-                "GET /api/v4/version (or /metadata) answers GitLab's JSON.",
-                "Give the GitLab URL as the target (gitlab.com or your instance).",
-                f"{SEED}: 'GitLab URL: Add the URL of your GitLab environment'"),
-    Requirement("auth.token", "The GitLab token is active", "auth",
-                "The token is accepted, not revoked, not expired (CONNECTOR_GITLAB_TOKEN).",
-                "Create a token and set CONNECTOR_GITLAB_TOKEN.",
-                f"{SEED}: 'GitLab token: Provide your GitLab API token'"),
-    Requirement("scopes.granted", "The token has each required scope", "scopes",
-                "The token's scopes include the scope (scopes are a flat list).",
-                "Create a token with the scope selected.",
-                f"{SEED}: 'The GitLab token needs the scopes api, read_repository, read_user, "
-                f"and write_repository. Scopes can be skipped if related actions are not used.'"),
-    Requirement("scopes.least_privilege", "The token has no more scopes than needed", "scopes",
-                "No scope beyond those required (sudo, admin_mode, ...).",
-                "Create a token with only the required scopes.",
-                f"{SEED}: the required scopes"),
-)
+) + (API_REACHABLE, AUTH_TOKEN, SCOPES_GRANTED, LEAST_PRIVILEGE)
 
 
-async def run(context: RunContext) -> list[Check]:
-    plan = Plan(context)
+def expected(context: RunContext) -> list[tuple[Requirement, str]]:
+    target = context.target
+    return [*expected_network(target.host, target.port), (API_REACHABLE, f"{target.url}/api/v4"),
+            (AUTH_TOKEN, "gitlab"), *scopes.expected(SCOPES_GRANTED, context, DEFAULT_SCOPES),
+            (LEAST_PRIVILEGE, "gitlab")]
+
+
+async def run(context: RunContext, plan: Plan) -> None:
     facts = context.facts
     target = context.target
     api = f"{target.url}/api/v4"
-    required = plan.required_scopes(DEFAULT_SCOPES)
-    later = [("auth.token", "gitlab"), *(("scopes.granted", s) for s in required),
-             ("scopes.least_privilege", "gitlab")]
-    blocked_by = await network_checks(plan, target.host, target.port)
-    if blocked_by is not None:
-        for requirement, parameter in [("api.reachable", api), *later]:
-            plan.blocked(requirement, parameter, blocked_by)
-        return plan.checks
+    scopes.leave_out(plan, SCOPES_GRANTED, context, DEFAULT_SCOPES)
+    required = scopes.required(context, DEFAULT_SCOPES)
+    await network_checks(plan, context, target.host, target.port)
+    if not plan.ready(API_REACHABLE, api):
+        return
     token = context.secret(TOKEN)
 
     def get(url: str) -> HttpRequest:
@@ -67,35 +81,31 @@ async def run(context: RunContext) -> list[Check]:
     version = await facts.http(get(f"{api}/version"))
     if version.status == 404:
         version = await facts.http(get(f"{api}/metadata"))
-    reachable = plan.add("api.reachable", api, gitlab.version(version), version.elapsed_s)
-    if not ok(reachable) or token is None:
-        cause = reachable if not ok(reachable) else plan.add("auth.token", "gitlab",
-                                                             reasons.AUTH_MISSING(
+    plan.add(API_REACHABLE, api, gitlab.version(version), version.elapsed_s)
+    if not plan.ready(AUTH_TOKEN, "gitlab"):
+        return
+    if token is None:
+        plan.add(AUTH_TOKEN, "gitlab", reasons.AUTH_MISSING(
             f"no token: set {TOKEN} (or {TOKEN}_FILE)"))
-        for requirement, parameter in later[0 if not ok(reachable) else 1:]:
-            plan.blocked(requirement, parameter, cause)
-        return plan.checks
+        return
 
     about, user = await asyncio.gather(facts.http(get(f"{api}/personal_access_tokens/self")),
                                        facts.http(get(f"{api}/user")))
     # An OAuth token is not a personal access token: this endpoint answers 400 for it.
     info = await facts.http(get(f"{target.url}/oauth/token/info")) if about.status == 400 else None
-    auth = plan.add("auth.token", "gitlab", gitlab.token(about, info, user, token.masked),
-                    about.elapsed_s)
-    if auth.verdict.outcome is Outcome.FAILED:
-        for requirement, parameter in later[1:]:
-            plan.blocked(requirement, parameter, auth)
-        return plan.checks
+    plan.add(AUTH_TOKEN, "gitlab", gitlab.token(about, info, user, token.masked),
+             about.elapsed_s)
+    if not plan.ready(LEAST_PRIVILEGE, "gitlab"):
+        return
     granted = gitlab.scopes_of(info if info is not None else about)
     for scope in required:
-        plan.add("scopes.granted", scope, gitlab.scope(granted, scope))
-    plan.add("scopes.least_privilege", "gitlab", tokens.least_privilege(
+        plan.add(SCOPES_GRANTED, scope, gitlab.scope(granted, scope))
+    plan.add(LEAST_PRIVILEGE, "gitlab", tokens.least_privilege(
         granted, required, [s for s in granted if s not in required], "the token's scopes"))
-    return plan.checks
 
 
-CONNECTOR = register(Connector(
+CONNECTOR = Connector(
     name="gitlab", title="GitLab (gitlab.com or self-managed)", seed=SEED,
-    requirements=REQUIREMENTS, secrets=Secrets(token=TOKEN), run=run,
+    requirements=REQUIREMENTS, secrets=Secrets(token=TOKEN), expected=expected, run=run,
     default_target="https://gitlab.com",
-))
+)

@@ -10,8 +10,8 @@ from typing import Any
 from checks import reasons
 from checks.app_key import IAT_BACKDATE, LIFETIME, MAX_EXP_AHEAD, LoadedKey
 from checks.evaluate.http import failure, message_of, server_time, summary, unexpected
-from checks.observations import HttpExchange
-from checks.verdict import Outcome, Verdict, passed
+from checks.model.observations import HttpExchange
+from checks.model.verdict import Outcome, Verdict, passed
 
 # Seed 002: "the installations should have at least these permissions", each read-only;
 # its GHES link adds organization_administration.

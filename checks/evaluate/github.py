@@ -16,8 +16,8 @@ from checks.evaluate.http import (
     summary,
     unexpected,
 )
-from checks.observations import HttpExchange
-from checks.verdict import Verdict, passed
+from checks.model.observations import HttpExchange
+from checks.model.verdict import Verdict, passed
 
 # A scope grants the scopes below it; GitHub reports only the top one in X-OAuth-Scopes.
 # https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps

@@ -19,8 +19,8 @@ from checks.evaluate.http import (
     summary,
     unexpected,
 )
-from checks.observations import HttpExchange
-from checks.verdict import Outcome, Verdict, passed
+from checks.model.observations import HttpExchange
+from checks.model.verdict import Outcome, Verdict, passed
 
 
 def version(exchange: HttpExchange) -> Verdict:

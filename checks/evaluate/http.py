@@ -7,8 +7,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from checks import reasons
-from checks.observations import HttpExchange
-from checks.verdict import Verdict, passed
+from checks.model.observations import HttpExchange
+from checks.model.verdict import Verdict, passed
 
 
 def summary(exchange: HttpExchange) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from checks import reasons
-from checks.addresses import special_range
-from checks.observations import DnsLookup, RecordSet, TcpConnect
-from checks.verdict import Verdict, passed
+from checks.model.addresses import special_range
+from checks.model.observations import DnsLookup, RecordSet, TcpConnect
+from checks.model.verdict import Verdict, passed
 
 
 def _answers(lookup: DnsLookup) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,23 +14,14 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.x509.oid import ExtensionOID, ObjectIdentifier, SignatureAlgorithmOID
 
 from checks import reasons
-from checks.observations import TlsHandshake
-from checks.verdict import Verdict, passed
+from checks.model.observations import TlsHandshake
+from checks.model.trust import Trust
+from checks.model.verdict import Verdict, passed
 
 OLD_PROTOCOLS = {"SSLv2", "SSLv3", "TLSv1", "TLSv1.1"}
 EXPIRY_WARNING = timedelta(days=30)
 WEAK_HASHES = (hashes.SHA1, hashes.MD5)
 MIN_RSA_BITS = 2048
-
-
-@dataclass(frozen=True)
-class Trust:
-    """Which CAs count as public, and which private CAs this network is known to use."""
-
-    public_roots: tuple[x509.Certificate, ...]
-    public_label: str  # "certifi (Mozilla)" or the --public-roots path
-    private_cas: tuple[x509.Certificate, ...] = ()
-    private_label: str = ""
 
 
 def handshake(observed: TlsHandshake) -> Verdict:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from checks import reasons
-from checks.verdict import Verdict, passed
+from checks.model.verdict import Verdict, passed
 
 EXPIRY_WARNING = timedelta(days=14)
 

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 
 import dns.asyncresolver
 import dns.exception
 import dns.nameserver
 import dns.resolver
 
-from checks.addresses import host_port
-from checks.observations import DnsLookup, RecordSet
-
-
-@dataclass(frozen=True)
-class Nameserver:
-    address: str
-    port: int = 53
-
-    def __str__(self) -> str:
-        return host_port(self.address, self.port)
+from checks.model.endpoints import Nameserver
+from checks.model.observations import DnsLookup, RecordSet
 
 
 async def lookup(name: str, servers: tuple[Nameserver, ...], timeout: float) -> DnsLookup:

@@ -13,27 +13,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from checks.addresses import host_port
-from checks.observations import HttpExchange
-from checks.secret import Secret, mask
+from checks.model.addresses import host_port
+from checks.model.endpoints import HttpRequest, Route
+from checks.model.observations import HttpExchange
+from checks.model.secret import Secret, mask
 
 BODY_LIMIT = 64 * 1024
 IN_FLIGHT = 32  # requests at once in a fan-out: well under GitHub's 100 concurrent
-
-
-@dataclass(frozen=True, eq=False)
-class HttpRequest:
-    method: str
-    url: str
-    token: Secret | None = None  # sent as "Authorization: <scheme> ..."
-    headers: tuple[tuple[str, str], ...] = ()
-    form: tuple[tuple[str, Secret | str], ...] = ()
-    scheme: str = "token"  # "Bearer" for a GitHub App's JWT
-
-    @property
-    def key(self) -> tuple[str, str, int, tuple[tuple[str, str], ...], int]:
-        """Requests with the same key ask the same question: probe it once."""
-        return (self.method, self.url, id(self.token), self.headers, id(self.form) if self.form else 0)
 
 
 class _TokenAuth(httpx.Auth):
@@ -46,14 +32,6 @@ class _TokenAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
         request.headers["Authorization"] = f"{self._scheme} {self._token.reveal()}"
         yield request
-
-
-@dataclass(frozen=True)
-class Route:
-    """Where a host's connections really go (curl's --connect-to)."""
-
-    address: str
-    port: int
 
 
 @dataclass

@@ -7,7 +7,7 @@ import contextlib
 import errno
 import time
 
-from checks.observations import TcpConnect
+from checks.model.observations import TcpConnect
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 

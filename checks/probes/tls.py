@@ -11,8 +11,8 @@ import socket
 import ssl
 import time
 
-from checks.addresses import is_ip
-from checks.observations import TlsHandshake
+from checks.model.addresses import is_ip
+from checks.model.observations import TlsHandshake
 
 # OpenSSL reasons for "the peer does not speak TLS": it answered with something else.
 _NOT_TLS = {"WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from typing import NoReturn
+from typing import Any, NoReturn
 
 # Token prefixes that say what a credential is; they are not secret.
 # https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/
@@ -116,7 +116,7 @@ class Redactor:
             text = pattern.sub(lambda match: mask(match.group(0)), text)
         return text
 
-    def data(self, value: object) -> object:
+    def data(self, value: Any) -> Any:
         """Redact every string inside JSON-shaped data."""
         if isinstance(value, str):
             return self(value)

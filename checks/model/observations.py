@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from checks.addresses import host_port
+from checks.model.addresses import host_port
 
 
 @dataclass(frozen=True)

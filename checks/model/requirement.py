@@ -1,0 +1,53 @@
+"""Requirements and checks: the requirement graph as data.
+
+A :class:`Requirement` names the requirements it comes after. A check of it runs only when,
+for each of them, a check of that requirement let it through (by default: passed or warned);
+otherwise it is skipped, naming the first check that failed (see :mod:`checks.plan`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from checks.model.verdict import Outcome, Verdict
+
+
+def passed_or_warned(verdict: Verdict) -> bool:
+    return verdict.outcome in (Outcome.PASSED, Outcome.WARNING)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str  # "tls.public_ca"
+    title: str
+    category: str  # dns, tcp, tls, api, auth, scopes, org, oauth, app
+    needs: str  # what the vendor needs, in a sentence
+    remediation: str  # how to meet it
+    after: tuple[Requirement, ...] = ()  # prerequisites, matched by id
+    seed: str = ""  # where the vendor's guide asks for it (set per connector with `cited`)
+    # Whether a verdict of this requirement lets the checks after it run.
+    lets_through: Callable[[Verdict], bool] = field(default=passed_or_warned, compare=False)
+
+    def cited(self, seed: str) -> Requirement:
+        """This requirement as one connector's vendor guide asks for it."""
+        return replace(self, seed=seed)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One requirement checked for one parameter: one pytest item."""
+
+    requirement: Requirement
+    parameter: str
+    verdict: Verdict
+    duration_s: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return f"{self.requirement.id}[{self.parameter}]"
+
+
+def ok(check: Check) -> bool:
+    """The check passed or warned."""
+    return passed_or_warned(check.verdict)

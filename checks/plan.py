@@ -1,0 +1,134 @@
+"""The plan of one connector's run: the checks it expects, the verdicts it decides, and the
+skips that follow from the requirement graph, all settled here and nowhere else.
+
+A connector declares what it expects to check before probing (every check whose parameter is
+known without probing), probes, and adds verdicts. :meth:`Plan.ready` tells it whether a check
+may run; :meth:`Plan.checks` settles every expected check that was not decided: skipped when a
+prerequisite did not let it through, naming the root cause (the first check that failed,
+never another skip).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from checks import reasons
+from checks.model.requirement import Check, Requirement
+from checks.model.verdict import Outcome, Verdict
+
+
+@dataclass(frozen=True)
+class _Expected:
+    requirement: Requirement
+    parameter: str
+    after: tuple[str, ...]  # ids of particular checks this one also waits for
+
+    @property
+    def id(self) -> str:
+        return f"{self.requirement.id}[{self.parameter}]"
+
+
+class Plan:
+    def __init__(self, requirements: Sequence[Requirement]) -> None:
+        self._declared = {requirement.id: requirement for requirement in requirements}
+        self._order = {requirement.id: n for n, requirement in enumerate(requirements)}
+        self._expected: dict[str, _Expected] = {}
+        self._decided: list[Check] = []
+        self._by_id: dict[str, Check] = {}
+
+    def requirement(self, requirement: Requirement) -> Requirement:
+        """The connector's own declaration of a requirement (with its seed reference)."""
+        try:
+            return self._declared[requirement.id]
+        except KeyError:
+            raise KeyError(f"{requirement.id} is not declared by this connector") from None
+
+    def expect(self, requirement: Requirement, parameter: str, after: Iterable[Check] = ()
+               ) -> None:
+        expected = _Expected(self.requirement(requirement), parameter,
+                             tuple(check.id for check in after))
+        self._expected.setdefault(expected.id, expected)
+
+    def expect_all(self, checks: Iterable[tuple[Requirement, str]]) -> None:
+        for requirement, parameter in checks:
+            self.expect(requirement, parameter)
+
+    def add(self, requirement: Requirement, parameter: str, verdict: Verdict,
+            duration_s: float = 0.0) -> Check:
+        check = Check(self.requirement(requirement), parameter, verdict, duration_s)
+        self._decided.append(check)
+        self._by_id.setdefault(check.id, check)
+        return check
+
+    def not_applicable(self, requirement: Requirement, parameter: str, why: str) -> Check:
+        return self.add(requirement, parameter, reasons.NOT_APPLICABLE(why))
+
+    def ready(self, requirement: Requirement, parameter: str) -> bool:
+        """Every prerequisite of this check let it through: it may be probed and decided."""
+        blocked, _ = self._blocker(self._expectation(requirement, parameter))
+        return not blocked
+
+    def checks(self) -> list[Check]:
+        """Every check of the run, in the order of the connector's requirements: the decided
+        ones, and each expected one settled by the graph."""
+        pending = sorted((e for e in self._expected.values() if e.id not in self._by_id),
+                         key=lambda e: self._order[e.requirement.id])
+        for expected in pending:
+            self.add(expected.requirement, expected.parameter, self._settle(expected))
+        return sorted(self._decided, key=lambda check: self._order[check.requirement.id])
+
+    def _expectation(self, requirement: Requirement, parameter: str) -> _Expected:
+        key = f"{requirement.id}[{parameter}]"
+        return self._expected.get(key) or _Expected(self.requirement(requirement), parameter, ())
+
+    def _blocker(self, expected: _Expected) -> tuple[bool, Check | None]:
+        """Whether the check is blocked, and by which decided check (None: by a prerequisite
+        no verdict was given for)."""
+        for pre in expected.requirement.after:
+            declared = self.requirement(pre)
+            candidates = self._instances(pre.id, expected.parameter)
+            decided = [c for c in candidates if c.id in self._by_id]
+            if any(declared.lets_through(self._by_id[c.id].verdict) for c in decided):
+                continue
+            return True, self._by_id[decided[0].id] if decided else None
+        for check_id in expected.after:
+            check = self._by_id.get(check_id)
+            if check is None or not check.requirement.lets_through(check.verdict):
+                return True, check
+        return False, None
+
+    def _instances(self, requirement_id: str, parameter: str) -> list[_Expected | Check]:
+        """The checks of a prerequisite that one check waits for: those with its parameter
+        when there are any (app.repositories[acme] after app.installation_active[acme]),
+        else all of them (tls.handshake[HOST:443] after any tcp.reachable[ADDR:443])."""
+        every: list[_Expected | Check] = [c for c in self._decided
+                                          if c.requirement.id == requirement_id]
+        every += [e for e in self._expected.values() if e.requirement.id == requirement_id
+                  and e.id not in self._by_id]
+        return [c for c in every if c.parameter == parameter] or every
+
+    def _settle(self, expected: _Expected) -> Verdict:
+        blocked, cause = self._blocker(expected)
+        if not blocked or cause is None:
+            return reasons.HARNESS_ERROR(
+                f"connector-checks decided nothing for {expected.id}"
+                + (" although its prerequisites passed" if not blocked else ""))
+        root = self.root_cause(cause)
+        return reasons.PREREQUISITE_FAILED(
+            f"not checked: {root.id} {_what_happened(root.verdict)}",
+            blocked_by=root.id, cause=root.verdict.reason)
+
+    def root_cause(self, check: Check) -> Check:
+        """The first check that failed, following skips back to it."""
+        while check.verdict.reason == reasons.PREREQUISITE_FAILED.code:
+            check = self._by_id[str(check.verdict.evidence["blocked_by"])]
+        return check
+
+
+def _what_happened(verdict: Verdict) -> str:
+    if verdict.outcome is Outcome.SKIPPED:
+        return f"was not checked ({verdict.reason})"
+    if verdict.outcome is Outcome.ERROR:
+        return f"could not be checked ({verdict.reason})"
+    return f"failed ({verdict.reason})"
