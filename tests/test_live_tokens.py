@@ -102,7 +102,7 @@ GITHUB_CASES: dict[str, tuple[Account | None, tuple[str, ...], dict[str, tuple[s
          "scopes.least_privilege[github]": ("skipped", "not_applicable")}),
     "fine-grained token without --repo": (
         Account("dt-bot", None), (),
-        {"scopes.granted[fine-grained token]": ("skipped", "not_applicable")}),
+        {"scopes.granted[repo]": ("skipped", "not_applicable")}),
 }
 
 

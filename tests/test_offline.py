@@ -165,9 +165,10 @@ def test_the_header_says_how_to_reproduce_the_run(run_connector: Runner) -> None
         "missing-scopes --check-timeout 5"])
 
 
-def test_check_ids_are_the_node_ids(run_connector: Runner) -> None:
-    run = run_connector("--offline", "--collect-only", "-q")
-    run.result.stdout.fnmatch_lines(["ghes::dns.resolves[[]github.example.com[]]",
+def test_check_ids_are_the_node_ids(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                                "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["ghes::dns.resolves[[]github.example.com[]]",
                                      "ghes::tls.public_ca[[]github.example.com:443[]]",
                                      "ghes::scopes.granted[[]admin:org[]]"])
 
@@ -187,4 +188,17 @@ def test_several_connectors_write_one_set_of_reports_each(pytester: pytest.Pytes
         assert suite is not None and suite.get("tests") == str(len(report["checks"]))
         page = (reports / f"{connector}.html").read_text()
         other = "gitlab" if connector == "github" else "github"
-        assert f"{connector}::auth.token" in page and f"{other}::auth.token" not in page
+        assert f"auth.token[{connector}]" in page and f"auth.token[{other}]" not in page
+
+
+@pytest.mark.parametrize(("connector", "name"), SCENARIOS, ids=[f"{c}:{n}" for c, n in SCENARIOS])
+def test_every_skip_names_a_root_cause_that_is_not_itself_a_skip(
+    connector: str, name: str, run_connector: Runner
+) -> None:
+    run = run_connector("--offline", "--scenario", name, connector=connector)
+    for check in run.report["checks"]:
+        if check["reason"] == "prerequisite.failed":
+            cause = run.checks[check["evidence"]["blocked_by"]]
+            assert cause["reason"] != "prerequisite.failed", check["id"]
+            assert check["message"].startswith(f"not checked: {cause['id']} "), check["id"]
+            assert check["evidence"]["cause"] == cause["reason"]

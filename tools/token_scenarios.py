@@ -118,6 +118,7 @@ def github_scenarios(pki: Pki) -> dict[str, dict[str, Any]]:
         "fine-grained": {**_github(
             pki, "A fine-grained token with access to acme/api, without pull requests.",
             _user(scopes=None), [
+                ("scopes.granted[repo]", "skipped", "not_applicable"),
                 ("scopes.granted[acme/api:pull_requests]", "failed", "scopes.permission_missing"),
                 ("scopes.least_privilege[github]", "skipped", "not_applicable")],
             prefix="github_pat_", more=[
