@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 import time
 import traceback
@@ -23,7 +24,14 @@ from checks.model.requirement import Check, Requirement
 from checks.model.secret import Redactor, Secret, secret_from_env
 from checks.model.trust import PemBundle, Trust
 from checks.plan import Plan
-from checks.probes.http import IN_FLIGHT, HttpClient, proxy_for, verifying_context
+from checks.probes.body import ACCEPTED
+from checks.probes.http import (
+    IN_FLIGHT,
+    HttpClient,
+    proxy_credentials,
+    proxy_for,
+    verifying_context,
+)
 from checks.run import Facts, LiveBackend, RunContext
 from checks.scenario import Scenario, ScenarioBackend
 from checks.scenario import load as load_scenario
@@ -120,7 +128,9 @@ def _secrets(connector: Connector, environ: Mapping[str, str],
     stand_ins = scenario.stand_in_secrets() if scenario else {}
     found: dict[str, Secret | None] = {}
     for name in connector.secrets.names():
-        found[name] = secret_from_env(name, environ) or stand_ins.get(name)
+        # A private key spans lines; every other credential is one line.
+        found[name] = (secret_from_env(name, environ, single_line=name != connector.secrets
+                                       .private_key) or stand_ins.get(name))
     return found
 
 
@@ -153,8 +163,12 @@ def command_line(settings: Settings, jobs: list[Job]) -> str:
     return " ".join([*args, f"--check-timeout {settings.timeout:g}"])
 
 
-def redactor(jobs: list[Job]) -> Redactor:
-    return Redactor(s for job in jobs for s in job.secrets.values() if s is not None)
+def redactor(jobs: list[Job], environ: Mapping[str, str]) -> Redactor:
+    """Every secret of the run: the jobs' credentials, and (a live run's) the proxy's; a proxy
+    variable that cannot be used is a ValueError."""
+    secrets = [s for job in jobs for s in job.secrets.values() if s is not None]
+    live = any(job.scenario is None for job in jobs)
+    return Redactor([*secrets, *(proxy_credentials(environ) if live else ())])
 
 
 def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
@@ -163,7 +177,8 @@ def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
         target=job.target, facts=facts, trust=job.trust, now=now, secrets=dict(job.secrets),
         org=job.org, repo=job.repo, require_scopes=settings.require_scopes, env=dict(job.env),
         redactor=redact, resolvers=settings.resolvers, public_resolvers=settings.public_resolvers,
-        routes={(c.host, c.port): c.route for c in settings.connect_to})
+        routes={(c.host, c.port): c.route for c in settings.connect_to},
+        max_pages=settings.max_pages)
 
 
 def expected_checks(job: Job, settings: Settings) -> list[tuple[Requirement, str]]:
@@ -194,16 +209,16 @@ class _NoProbes:
 async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
                    redact: Redactor) -> list[Check]:
     context = context_of(job, settings, facts, now, redact)
-    plan = Plan(job.connector.requirements)
+    plan = Plan((*job.connector.requirements, HARNESS))
     try:
         plan.expect_all(job.connector.expected(context))
         await job.connector.run(context, plan)
         return plan.checks()
-    except Exception as error:  # the harness broke: say so as one item, never crash the run
+    except Exception as error:  # a bug: say so as one item; every verdict reached stands
         where = traceback.extract_tb(error.__traceback__)[-1]
         verdict = reasons.HARNESS_ERROR(
             f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})")
-        return [Check(HARNESS, job.connector.name, verdict)]
+        return plan.abandon(plan.add(HARNESS, job.connector.name, verdict))
 
 
 def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
@@ -219,16 +234,18 @@ def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
             # Keep as many connections alive as requests may be in flight, so none is
             # closed and handshaken again between requests.
             limits=httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT),
-            headers={"User-Agent": f"connector-checks/{__version__}"})
+            headers={"User-Agent": f"connector-checks/{__version__}",
+                     "Accept-Encoding": ACCEPTED})
 
-    return HttpClient(make, {(c.host, c.port): c.route for c in settings.connect_to})
+    return HttpClient(make, {(c.host, c.port): c.route for c in settings.connect_to},
+                      timeout=settings.timeout, max_wait_s=settings.max_wait)
 
 
 async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None = None
                    ) -> list[Result]:
     """Run every job concurrently; live jobs share one set of facts."""
     live = [job for job in jobs if job.scenario is None]
-    redact = redact if redact is not None else redactor(jobs)
+    redact = redact if redact is not None else redactor(jobs, os.environ)
     http = _live_http(settings, live) if live else None
     shared = Facts(LiveBackend(http, settings.timeout)) if http else None
 

@@ -72,11 +72,19 @@ class Plan:
     def checks(self) -> list[Check]:
         """Every check of the run, in the order of the connector's requirements: the decided
         ones, and each expected one settled by the graph."""
-        pending = sorted((e for e in self._expected.values() if e.id not in self._by_id),
-                         key=lambda e: self._order[e.requirement.id])
-        for expected in pending:
+        for expected in self._pending():
             self.add(expected.requirement, expected.parameter, self._settle(expected))
         return sorted(self._decided, key=lambda check: self._order[check.requirement.id])
+
+    def abandon(self, cause: Check) -> list[Check]:
+        """Every check of a run that broke: what was decided stands, the rest names the cause."""
+        for expected in self._pending():
+            self.add(expected.requirement, expected.parameter, self._blocked_by(cause))
+        return self.checks()
+
+    def _pending(self) -> list[_Expected]:
+        return sorted((e for e in self._expected.values() if e.id not in self._by_id),
+                      key=lambda e: self._order[e.requirement.id])
 
     def _expectation(self, requirement: Requirement, parameter: str) -> _Expected:
         key = f"{requirement.id}[{parameter}]"
@@ -114,7 +122,9 @@ class Plan:
             return reasons.HARNESS_ERROR(
                 f"connector-checks decided nothing for {expected.id}"
                 + (" although its prerequisites passed" if not blocked else ""))
-        root = self.root_cause(cause)
+        return self._blocked_by(self.root_cause(cause))
+
+    def _blocked_by(self, root: Check) -> Verdict:
         return reasons.PREREQUISITE_FAILED(
             f"not checked: {root.id} {_what_happened(root.verdict)}",
             blocked_by=root.id, cause=root.verdict.reason)

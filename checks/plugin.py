@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import uuid
 from collections.abc import Callable, Generator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,9 +25,12 @@ from checks.settings import (
     Settings,
     load_pem_bundle,
     parse_connect_to,
+    parse_max_pages,
+    parse_max_wait,
     parse_nameserver,
     parse_org,
     parse_repo,
+    parse_report_dir,
     parse_scope,
     parse_target,
     parse_timeout,
@@ -39,6 +44,9 @@ REDACT = pytest.StashKey[Redactor]()
 RESULTS = pytest.StashKey[list[Result]]()
 SELECTED = pytest.StashKey[list[pytest.Item]]()
 RECORDS = pytest.StashKey[dict[str, dict[str, Any]]]()  # node id -> what its run reported
+RUN_ID = pytest.StashKey[str]()  # carried by every report of the run
+STARTED = pytest.StashKey[datetime]()
+WRITE_FAILED = pytest.StashKey[str]()
 
 LISTED_LATER = ("connector-checks: per-address (tcp.reachable) and per-installation (app.*) "
                 "checks appear when the run probes; listing probes nothing")
@@ -87,8 +95,15 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
     ("--ca-bundle", "connector_ca_bundle", load_pem_bundle, False,
      "PEM file of private CAs this network uses (told apart from unknown CAs, never public)"),
     ("--check-timeout", "connector_check_timeout", parse_timeout, False,
-     "seconds for each network step: TCP connect, TLS handshake, HTTP request (default 5)"),
-    ("--report-dir", "connector_report_dir", Path, False,
+     "seconds for each network step, whatever the server does: DNS query, TCP connect, TLS "
+     "handshake, HTTP request with its whole body (default 5)"),
+    ("--max-wait", "connector_max_wait", parse_max_wait, False,
+     "longest Retry-After or rate-limit reset to wait for before reporting the limit, in "
+     "seconds (default 30)"),
+    ("--max-pages", "connector_max_pages", parse_max_pages, False,
+     "pages of a paginated list read at most; past it the check fails http.too_many_pages "
+     "(default 100)"),
+    ("--report-dir", "connector_report_dir", parse_report_dir, False,
      "folder for the HTML, JUnit and JSON reports (default: reports)"),
 ]
 
@@ -137,6 +152,13 @@ def _setting(config: pytest.Config, ini: str, parse: Callable[[str], T], repeata
         raise pytest.UsageError(f"ini value {ini}: {error}") from None
 
 
+def _checked(parse: Callable[[str], T], default: str) -> T:
+    try:
+        return parse(default)
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
 def _settings(config: pytest.Config) -> Settings | None:
     values = {ini: _setting(config, ini, parse, repeatable)
               for _, ini, parse, repeatable, _ in _OPTIONS}
@@ -152,7 +174,9 @@ def _settings(config: pytest.Config) -> Settings | None:
         connect_to=tuple(values["connector_connect_to"]),
         public_roots=values["connector_public_roots"], ca_bundle=values["connector_ca_bundle"],
         timeout=values["connector_check_timeout"] or 5.0,
-        report_dir=values["connector_report_dir"] or Path("reports"),
+        report_dir=values["connector_report_dir"] or _checked(parse_report_dir, "reports"),
+        max_wait=30.0 if values["connector_max_wait"] is None else values["connector_max_wait"],
+        max_pages=values["connector_max_pages"] or 100,
         repo=values["connector_repo"],
         require_scopes=tuple(values["connector_require_scopes"]))
 
@@ -170,12 +194,15 @@ def pytest_configure(config: pytest.Config) -> None:
                                 "already: drop -n (each pytest-xdist worker would probe again)")
     try:
         jobs = plan_jobs(settings, os.environ)
+        redact = redactor(jobs, os.environ)
     except (ValueError, SecretUnreadable) as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[SETTINGS] = settings
     config.stash[JOBS] = jobs
-    config.stash[REDACT] = redactor(jobs)
+    config.stash[REDACT] = redact
     config.stash[RECORDS] = {}
+    config.stash[RUN_ID] = uuid.uuid4().hex[:12]
+    config.stash[STARTED] = datetime.now(UTC)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -371,6 +398,8 @@ def _belongs(item: pytest.Item, job: Job) -> bool:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if WRITE_FAILED in config.stash:
+        terminalreporter.write_line(config.stash[WRITE_FAILED], red=True, bold=True)
     if RESULTS not in config.stash or config.option.collectonly:
         return
     redact = config.stash[REDACT]
@@ -388,19 +417,33 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every report of this run, written whole or not at all, even when it was interrupted
+    (while probing, nothing was checked: the reports say so rather than leave an earlier
+    run's in place)."""
     config = session.config
-    if RESULTS not in config.stash or config.option.collectonly:
+    if JOBS not in config.stash or config.option.collectonly:
         return
-    redact = config.stash[REDACT]
-    for result in config.stash[RESULTS]:
-        job = result.job
-        info = report.RunInfo(
-            connector=job.connector.name, target=job.target.url, mode=job.mode,
-            scenario=job.scenario.name if job.scenario else None,
-            started_at=result.started_at, duration_s=result.duration_s, proxy=result.proxy,
-            probes=result.probes, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
-        report.write_all(config.stash[SETTINGS].report_dir, info,
-                         _selected_records(config, job), __version__, redact)
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    results = config.stash.get(RESULTS, None)
+    try:
+        for job in config.stash[JOBS]:
+            result = next((r for r in results or () if r.job is job), None)
+            info = report.RunInfo(
+                connector=job.connector.name, target=job.target.url, mode=job.mode,
+                scenario=job.scenario.name if job.scenario else None,
+                started_at=result.started_at if result else config.stash[STARTED],
+                duration_s=result.duration_s if result else 0.0,
+                proxy=result.proxy if result else "", probes=result.probes if result else [],
+                interrupted=interrupted, run_id=config.stash[RUN_ID])
+            records = _selected_records(config, job) if result else []
+            report.write_all(config.stash[SETTINGS].report_dir, info, records, __version__,
+                             config.stash[REDACT])
+    except OSError as error:
+        config.stash[WRITE_FAILED] = (f"connector-checks: the reports could not be written in "
+                                      f"{config.stash[SETTINGS].report_dir}/: "
+                                      f"{error.strerror or error}; earlier reports there are "
+                                      f"untouched")
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
 
 @pytest.hookimpl(trylast=True)

@@ -65,6 +65,11 @@ DNS_NO_ANSWER = _reason(
 DNS_SERVFAIL = _reason(
     "dns.servfail", F, "The DNS servers failed to answer (SERVFAIL or refused).",
     "Check the zone's authoritative servers and DNSSEC signatures; `dig NAME` shows the same error.")
+DNS_RESOLVER_UNREACHABLE = _reason(
+    "dns.resolver_unreachable", F,
+    "The DNS servers asked cannot be reached from this machine (nothing listens, or no route).",
+    "Check this machine's network and its resolver settings (/etc/resolv.conf), or name a "
+    "resolver that answers with --resolver ADDR.")
 DNS_TIMEOUT = _reason(
     "dns.timeout", F, "No DNS server answered within the timeout.",
     "Check that the resolvers are reachable (UDP and TCP port 53) and answer for this name.")
@@ -94,6 +99,11 @@ TCP_TIMEOUT = _reason(
 TCP_UNREACHABLE = _reason(
     "tcp.unreachable", F, "There is no route to the address from this network.",
     "Check routing from this network to the address; for IPv6, that the network has IPv6.")
+TCP_LOCAL_LIMIT = _reason(
+    "tcp.local_limit", Outcome.ERROR,
+    "Not checked: this machine ran out of a local resource (open files, buffers) before the "
+    "connection was attempted; it says nothing about the server.",
+    "Raise this machine's limit (ulimit -n) or run again; the server was not at fault.")
 
 # -- TLS -----------------------------------------------------------------------------------
 TLS_HANDSHAKE_TIMEOUT = _reason(
@@ -158,6 +168,18 @@ HTTP_TIMEOUT = _reason(
 HTTP_CONNECTION_FAILED = _reason(
     "http.connection_failed", F, "The HTTP client could not connect or complete TLS.",
     "See the network and TLS checks of this run, and the proxy named in the report.")
+HTTP_RESPONSE_TOO_LARGE = _reason(
+    "http.response_too_large", F,
+    "The response body is larger than connector-checks reads (on the wire or once decoded, "
+    "nested encodings counted): a compression bomb, or not the API.",
+    "Check that the URL is the API and that no proxy rewrites its answers; the API's answers "
+    "are far smaller.")
+HTTP_TOO_MANY_PAGES = _reason(
+    "http.too_many_pages", F,
+    "The list has more pages than connector-checks reads (--max-pages); none beyond it was "
+    "fetched.",
+    "Raise --max-pages if the list really is that long; otherwise the server's Link header "
+    "is wrong.")
 HTTP_RATE_LIMITED = _reason(
     "http.rate_limited", F, "The API refused the request because a rate limit is exhausted.",
     "Wait until the limit resets (see the message), or use a credential that is not shared.")

@@ -44,6 +44,7 @@ class RunInfo:
     proxy: str
     probes: list[dict[str, Any]]
     interrupted: bool = False
+    run_id: str = ""
 
 
 def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]:
@@ -125,6 +126,7 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
     return {
         "schema": SCHEMA,
         "tool": {"name": "connector-checks", "version": tool_version},
+        "run_id": info.run_id,
         "connector": info.connector,
         "target": info.target,
         "mode": info.mode,
@@ -151,7 +153,8 @@ def junit(info: RunInfo, records: list[dict[str, Any]], redact: Redactor) -> str
         "timestamp": info.started_at.isoformat(timespec="seconds")})
     properties = ET.SubElement(suite, "properties")
     for name, value in (("target", info.target), ("mode", info.mode),
-                        ("scenario", info.scenario or "")):
+                        ("scenario", info.scenario or ""), ("run_id", info.run_id),
+                        ("interrupted", str(info.interrupted).lower())):
         ET.SubElement(properties, "property", name=name, value=value)
     for record in records:
         case = ET.SubElement(suite, "testcase", classname=info.connector, name=record["id"],

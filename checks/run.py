@@ -47,12 +47,15 @@ class Backend(Protocol):
 class LiveBackend:
     http: HttpClient
     timeout: float
+    _connecting: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(tcp_probe.IN_FLIGHT))
 
     async def dns(self, name: str, servers: tuple[Nameserver, ...], public: bool) -> DnsLookup:
         return await dns_probe.lookup(name, servers, self.timeout)
 
     async def tcp(self, address: str, port: int) -> TcpConnect:
-        return await tcp_probe.connect(address, port, self.timeout)
+        async with self._connecting:  # the timeout starts once the attempt does
+            return await tcp_probe.connect(address, port, self.timeout)
 
     async def tls(self, host: str, port: int, address: str, connect_port: int) -> TlsHandshake:
         return await tls_probe.handshake(host, port, address, connect_port, self.timeout)
@@ -124,6 +127,7 @@ class RunContext:
     resolvers: tuple[Nameserver, ...] = ()
     public_resolvers: tuple[Nameserver, ...] = ()
     routes: dict[tuple[str, int], Route] = field(default_factory=dict)
+    max_pages: int = 100  # pages of a paginated list read at most (--max-pages)
 
     def secret(self, name: str | None) -> Secret | None:
         return self.secrets.get(name) if name else None

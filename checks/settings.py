@@ -8,6 +8,7 @@ one-line message saying what is wrong and what to do; the plugin uses them both 
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -38,22 +39,36 @@ class Settings:
     report_dir: Path
     repo: str | None = None
     require_scopes: tuple[str, ...] = ()  # replaces a connector's default scopes
+    max_wait: float = 30.0  # longest Retry-After or rate-limit reset honoured, in seconds
+    max_pages: int = 100  # pages of a paginated list read at most
 
 
 def parse_target(text: str) -> Target:
     parts = urlsplit(text.strip())
+    if "@" in parts.netloc:  # never echoed: it may hold a password
+        raise ValueError("--target carries a user name or password (not shown): give only "
+                         "https://HOST[:PORT][/PATH]; credentials come from the environment")
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError(f"{text!r} is not an https:// URL: give the server's web URL, "
                          f"e.g. https://github.example.com")
-    if parts.query or parts.fragment or parts.username:
-        raise ValueError(f"{text!r} has a query, fragment or credentials: give only "
+    if parts.query or parts.fragment:
+        raise ValueError(f"{text!r} has a query or fragment: give only "
                          f"https://HOST[:PORT][/PATH]")
     try:
-        port = parts.port or 443
+        port = parts.port
     except ValueError:
-        raise ValueError(f"{text!r} has an invalid port") from None
+        port = -1
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"{text!r} has a port outside 1-65535")
     url = f"https://{parts.netloc}{parts.path.rstrip('/')}"
-    return Target(url, parts.hostname.lower(), port)
+    return Target(url, parts.hostname.lower(), port or 443)
+
+
+def _port(text: str, what: str) -> int:
+    port = int(text)
+    if not 0 < port < 65536:
+        raise ValueError(f"{what}: port {port} is outside 1-65535")
+    return port
 
 
 def _address(text: str) -> str:
@@ -70,10 +85,7 @@ def parse_nameserver(text: str) -> Nameserver:
         raise ValueError(f"{text!r} is not ADDR[:PORT]: give an IP address, e.g. 10.0.0.2, "
                          f"10.0.0.2:5353 or [2001:db8::53]:53")
     address = match["v6"] or match["v4"] or match["bare6"]
-    port = int(match["p6"] or match["p4"] or 53)
-    if not 0 < port < 65536:
-        raise ValueError(f"{text!r}: port {port} is out of range")
-    return Nameserver(_address(address), port)
+    return Nameserver(_address(address), _port(match["p6"] or match["p4"] or "53", repr(text)))
 
 
 def parse_connect_to(text: str) -> ConnectTo:
@@ -82,17 +94,24 @@ def parse_connect_to(text: str) -> ConnectTo:
     if not match:
         raise ValueError(f"{text!r} is not HOST:PORT:ADDR:PORT, e.g. "
                          f"github.example.com:443:10.0.0.5:8443")
-    return ConnectTo(match["host"].lower(), int(match["port"]),
-                     Route(_address(match["addr"]), int(match["aport"])))
+    return ConnectTo(match["host"].lower(), _port(match["port"], repr(text)),
+                     Route(_address(match["addr"]), _port(match["aport"], repr(text))))
+
+
+PEM_LIMIT = 16 * 2**20  # Mozilla's whole bundle is about 0.3 MiB
 
 
 def load_pem_bundle(path_text: str) -> PemBundle:
     path = Path(path_text).expanduser()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(PEM_LIMIT + 1)
     except OSError as error:
         raise ValueError(f"cannot read {path_text!r}: {error.strerror}; give a readable PEM "
                          f"file of CA certificates") from None
+    if len(data) > PEM_LIMIT:
+        raise ValueError(f"{path_text!r} is larger than {PEM_LIMIT // 2**20} MiB: give a PEM "
+                         f"file of CA certificates")
     try:
         with warnings.catch_warnings():
             # Mozilla's bundle holds a root with a non-positive serial number; cryptography
@@ -131,6 +150,35 @@ def parse_scope(text: str) -> str:
     if not re.fullmatch(r"[a-z][a-z_:]*[a-z]", text):
         raise ValueError(f"{text!r} is not a scope name, e.g. repo, read:org or read_repository")
     return text
+
+
+def parse_max_wait(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number of seconds, e.g. 30") from None
+    if not 0 <= value <= 3600:
+        raise ValueError(f"{text!r}: give a wait between 0 and 3600 seconds")
+    return value
+
+
+def parse_max_pages(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= 100_000:
+        raise ValueError(f"{text!r} is not a number of pages between 1 and 100000")
+    return int(text)
+
+
+def parse_report_dir(text: str) -> Path:
+    """A folder that is, or can be made, writable; nothing is created here."""
+    path = Path(text).expanduser()
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise ValueError(f"{text!r} is not a folder: {existing} is a file; give a folder for "
+                         f"the reports")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"{text!r} cannot be written here ({existing} is not writable): give "
+                         f"a folder you can write to")
+    return path
 
 
 def parse_org(text: str) -> str:

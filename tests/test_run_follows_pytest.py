@@ -248,8 +248,8 @@ def test_an_interrupted_report_says_so(pytester: pytest.Pytester) -> None:
         def test_stop():
             raise KeyboardInterrupt
     """)
-    result = pytester.runpytest(*BASE, "test_stop.py", "-p", "no:randomly", "--connector",
-                                "ghes", "--offline")
+    result = pytester.runpytest_subprocess(*BASE, "test_stop.py", "--connector", "ghes",
+                                           "--offline")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     document, _, page = reports(pytester.path)
     assert document["interrupted"] is True

@@ -113,24 +113,28 @@ async def _bounded(limit: asyncio.Semaphore, work: Awaitable[T]) -> T:
         return await work
 
 
-async def _installations(facts: Facts, api: str, jwt: Secret, limit: asyncio.Semaphore
-                         ) -> tuple[list[dict[str, Any]], list[HttpExchange]]:
-    """Every installation, all pages: once the last page is known, the rest are fetched together."""
+async def _installations(context: RunContext, api: str, jwt: Secret, limit: asyncio.Semaphore
+                         ) -> tuple[list[Any], list[HttpExchange], str]:
+    """Every installation, all pages up to --max-pages: once the last page is known, the rest
+    are fetched together; a last page past the limit, or unreadable, fetches no other page.
+    Returns the installations, the pages read, and the last page the first one names."""
     def page(number: int) -> HttpRequest:
         return HttpRequest("GET", f"{api}/app/installations?per_page={PER_PAGE}&page={number}",
                            token=jwt, scheme="Bearer", headers=ACCEPT)
 
+    facts = context.facts
     first = await facts.http(page(1))
-    pages = [first]
-    links = page_links(first)
-    last = int(parse_qs(urlsplit(links["last"]).query).get("page", ["1"])[0]) if "last" in links else 1
-    pages += await asyncio.gather(*(_bounded(limit, facts.http(page(n))) for n in range(2, last + 1)))
-    found: list[dict[str, Any]] = []
+    last_link = page_links(first).get("last")
+    last = parse_qs(urlsplit(last_link).query).get("page", ["1"])[0] if last_link else "1"
+    count = app.page_count(last, context.max_pages)
+    pages = [first, *await asyncio.gather(*(_bounded(limit, facts.http(page(n)))
+                                            for n in range(2, (count or 1) + 1)))]
+    found: list[Any] = []
     for exchange in pages:
         data = exchange.json()
         if exchange.status == 200 and isinstance(data, list):
-            found += [item for item in data if isinstance(item, dict)]
-    return found, pages
+            found += data
+    return found, pages, last
 
 
 async def _mint_and_list(context: RunContext, api: str, jwt: Secret, installation: Mapping[str, Any],
@@ -143,14 +147,22 @@ async def _mint_and_list(context: RunContext, api: str, jwt: Secret, installatio
         "POST", f"{api}/app/installations/{installation['id']}/access_tokens", token=jwt,
         scheme="Bearer", headers=ACCEPT)))
     data = minted.json()
-    if minted.status != 201 or not isinstance(data, dict) or not data.get("token"):
+    if minted.status != 201 or not isinstance(data, dict) or not isinstance(data.get("token"), str):
         return minted, None, None
     # Installation tokens vary in length and format: never judged by shape, only redacted.
-    token = context.redactor.add(Secret(str(data["token"]), "installation token"))
+    token = context.redactor.add(Secret(data["token"], "installation token"))
     listing = await _bounded(limit, facts.http(HttpRequest(
         "GET", f"{api}/installation/repositories?per_page={PER_PAGE}", token=token,
         headers=ACCEPT)))
     return minted, listing, token
+
+
+def _permissions(holder: Mapping[str, Any]) -> dict[str, str]:
+    """An object's "permissions" (name -> none/read/write/admin), only what reads as such."""
+    found = holder.get("permissions")
+    if not isinstance(found, dict):
+        return {}
+    return {str(name): level for name, level in found.items() if isinstance(level, str)}
 
 
 def _login(installation: Mapping[str, Any]) -> str:
@@ -193,8 +205,8 @@ async def run(context: RunContext, plan: Plan) -> None:
         return
 
     limit = asyncio.Semaphore(IN_FLIGHT)
-    installations, pages = await _installations(facts, api, jwt, limit)
-    plan.add(INSTALLED, app_id, app.installed(installations, pages))
+    installations, pages, last = await _installations(context, api, jwt, limit)
+    plan.add(INSTALLED, app_id, app.installed(installations, pages, last, context.max_pages))
     if not plan.ready(INSTALLATION_ACTIVE, app_id):
         return
     installations.sort(key=_login)
@@ -206,10 +218,10 @@ async def run(context: RunContext, plan: Plan) -> None:
     for installation, (token_answer, listing, token) in zip(installations, minted, strict=True):
         account = _login(installation)
         plan.add(INSTALLATION_ACTIVE, account, app.installation_active(installation))
-        granted = dict(installation.get("permissions") or {})
+        granted = _permissions(installation)
         if not granted and token_answer is not None and isinstance(token_answer.json(), dict):
             # An installation may list {} while the token it mints carries its permissions.
-            granted = dict(token_answer.json().get("permissions") or {})
+            granted = _permissions(token_answer.json())
         for name in required:
             plan.add(PERMISSION, f"{account}:{name}", app.permission(account, name, granted))
         for name, level in sorted(granted.items()):
@@ -219,10 +231,10 @@ async def run(context: RunContext, plan: Plan) -> None:
         plan.expect(REPOSITORIES, account)
         if token_answer is None or not plan.ready(REPOSITORIES, account):
             continue
-        plan.add(REPOSITORIES, account, app.repositories(token_answer, listing, account))
-        if token is not None and listing is not None and isinstance(listing.json(), dict):
+        listed = plan.add(REPOSITORIES, account, app.repositories(token_answer, listing, account))
+        if token is not None and listing is not None and ok(listed):
             tokens[account.lower()] = token
-            visible += [str(r.get("full_name")) for r in listing.json().get("repositories", [])]
+            visible += [str(r.get("full_name")) for r in listing.json()["repositories"]]
     await _endpoint_checks(plan, api, context.repo or (visible[0] if visible else None), tokens,
                            facts)
 

@@ -49,6 +49,7 @@ TLS_HOSTNAME = Requirement(
     "tls.hostname", "The certificate names the server", "tls",
     "A subjectAltName of the certificate matches the DNS name.",
     "Install a certificate whose subjectAltName lists the DNS name.", after=(TLS_HANDSHAKE,))
+MAX_ADDRESSES = 64  # addresses of one name tried at most (real names have a handful)
 # What an HTTPS request to the endpoint waits for: never send credentials to a server that is
 # not the one named.
 AFTER_TLS = (TLS_HOSTNAME, TLS_PUBLIC_CA)
@@ -92,6 +93,12 @@ async def network_checks(plan: Plan, context: RunContext, host: str, port: int) 
     else:
         plan.expect(TCP_REACHABLE, where)  # no address to connect to: one check, skipped
         return
+    if len(endpoints) > MAX_ADDRESSES:  # a hostile or broken answer: try a bounded number
+        plan.not_applicable(TCP_REACHABLE, f"{where} beyond the first {MAX_ADDRESSES}",
+                            f"{host} resolves to {len(endpoints)} addresses; the first "
+                            f"{MAX_ADDRESSES} were tried, the other {len(endpoints) - MAX_ADDRESSES}"
+                            f" were not")
+        endpoints = endpoints[:MAX_ADDRESSES]
     connects = await asyncio.gather(*(facts.tcp(address, p) for address, p in endpoints))
     open_endpoints = [c for c in connects
                       if ok(plan.add(TCP_REACHABLE, c.endpoint, network.reachable(c, via),

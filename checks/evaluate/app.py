@@ -111,14 +111,36 @@ def credentials(exchange: HttpExchange, app_id: str) -> Verdict:
                   f"{owner}", **evidence)
 
 
-def installed(installations: Sequence[Mapping[str, Any]],
-              pages: Sequence[HttpExchange]) -> Verdict:
+def page_count(last: str, max_pages: int) -> int | None:
+    """The number of pages a Link header's last page names, when it is one to read: a whole
+    number no larger than ``max_pages``."""
+    if not (last.isascii() and last.isdigit()) or not 0 < int(last) <= max_pages:
+        return None
+    return int(last)
+
+
+def installed(installations: Sequence[Any], pages: Sequence[HttpExchange], last: str = "1",
+              max_pages: int = 100) -> Verdict:
+    """``last`` is the last page the first page's Link header names ("1" without one)."""
     for page in pages:
         early = failure(page)
         if early is not None:
             return early
         if page.status != 200 or not isinstance(page.json(), list):
             return unexpected(page, "a list of installations")
+    if page_count(last, max_pages) is None:
+        if last.isascii() and last.isdigit() and int(last) > max_pages:
+            return reasons.HTTP_TOO_MANY_PAGES(
+                f"GET /app/installations names {int(last)} pages, more than --max-pages "
+                f"{max_pages}; none past the first was fetched", **summary(pages[0]))
+        return unexpected(pages[0], f"a Link header whose last page is a number, not "
+                                    f"{last[:40]!r}")
+    for n, installation in enumerate(installations, 1):
+        problem = malformed(installation)
+        if problem is not None:
+            return reasons.HTTP_UNEXPECTED_RESPONSE(
+                f"GET /app/installations: installation {n} of {len(installations)} {problem}",
+                **summary(pages[0]))
     accounts = sorted(str((i.get("account") or {}).get("login")) for i in installations)
     evidence: dict[str, Any] = {"installations": len(installations), "pages": len(pages),
                 "accounts": accounts[:50] + ([f"… {len(accounts) - 50} more"]
@@ -128,6 +150,21 @@ def installed(installations: Sequence[Mapping[str, Any]],
             "the app is not installed to any GitHub organizations", **evidence)
     return passed(f"the app is installed on {len(installations)} account"
                   f"{'s' * (len(installations) > 1)}", **evidence)
+
+
+def malformed(installation: Any) -> str | None:
+    """What makes an entry of GET /app/installations unusable, or None. GitHub's shape:
+    https://docs.github.com/en/rest/apps/apps#list-installations-for-the-authenticated-app"""
+    if not isinstance(installation, dict):
+        return f"is {type(installation).__name__}, not an object"
+    if not isinstance(installation.get("id"), int) or isinstance(installation.get("id"), bool):
+        return "has no numeric id"
+    account = installation.get("account")
+    if not isinstance(account, dict) or not isinstance(account.get("login"), str):
+        return "has no account with a login"
+    if not isinstance(installation.get("permissions", {}), dict):
+        return "has permissions that are not an object"
+    return None
 
 
 def installation_active(installation: Mapping[str, Any]) -> Verdict:
@@ -169,15 +206,19 @@ def repositories(token: HttpExchange, listing: HttpExchange | None, account: str
         return reasons.APP_TOKEN_REFUSED(
             f"GitHub refused an installation token for {account}: {token.status} "
             f"{message_of(token)}", **summary(token))
-    assert listing is not None
+    if listing is None:
+        return unexpected(token, "an installation token")
     early = failure(listing)
     if early is not None:
         return early
     data = listing.json()
-    if listing.status != 200 or not isinstance(data, dict):
+    listed = data.get("repositories") if isinstance(data, dict) else None
+    if (listing.status != 200 or not isinstance(data, dict) or not isinstance(listed, list)
+            or not all(isinstance(r, dict) for r in listed)):
         return unexpected(listing, "the installation's repositories")
-    total = int(data.get("total_count", len(data.get("repositories", []))))
-    names = [r.get("full_name") for r in data.get("repositories", [])][:20]
+    total = data.get("total_count")
+    total = total if isinstance(total, int) and not isinstance(total, bool) else len(listed)
+    names = [r.get("full_name") for r in listed][:20]
     evidence: dict[str, Any] = {"total_count": total, "repositories": names,
                                 "repository_selection": data.get("repository_selection")}
     if total == 0:

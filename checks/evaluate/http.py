@@ -37,6 +37,10 @@ def failure(exchange: HttpExchange) -> Verdict | None:
     if exchange.error == "timeout":
         return reasons.HTTP_TIMEOUT(f"{exchange.method} {url} got no answer: {exchange.detail}",
                                     **evidence)
+    if exchange.error == "too_large":
+        return reasons.HTTP_RESPONSE_TOO_LARGE(
+            f"{exchange.method} {url} answered {exchange.status}, but {exchange.detail}: "
+            f"reading stopped there", **evidence)
     if exchange.error:
         return reasons.HTTP_CONNECTION_FAILED(
             f"{exchange.method} {url} failed ({exchange.error}): {exchange.detail}", **evidence)
@@ -68,20 +72,30 @@ def rate_limit(exchange: HttpExchange) -> Verdict | None:
     if not (remaining == "0" or retry_after or secondary or exchange.status == 429):
         return None
     when = ""
-    reset = exchange.header("x-ratelimit-reset")
-    if retry_after and retry_after.isdigit():
-        when = f"retry after {retry_after} s"
-    elif remaining == "0" and reset and reset.isdigit():
-        at = datetime.fromtimestamp(int(reset), UTC)
+    wait, at = exchange.whole_number("retry-after", digits=9), reset_time(exchange)
+    if wait is not None:
+        when = f"retry after {wait} s"
+    elif remaining == "0" and at is not None:
         when = f"the limit resets at {at:%Y-%m-%d %H:%M:%S} UTC"
         now = server_time(exchange)
         if now is not None:
             when += f" (in {max(0, int((at - now).total_seconds()) // 60)} min)"
+    elif remaining == "0":
+        when = "when the limit resets is unknown (the server sent no usable x-ratelimit-reset)"
     kind = "secondary" if secondary or (retry_after and remaining != "0") else "primary"
     return reasons.HTTP_RATE_LIMITED(
         f"{exchange.url} answered {exchange.status}: {kind} rate limit exceeded; "
         f"{when or 'wait a few minutes before retrying'}"
         + (f" (GitHub says: {message})" if message else ""), **summary(exchange))
+
+
+def reset_time(exchange: HttpExchange) -> datetime | None:
+    """When the rate limit resets (x-ratelimit-reset), if the header holds a usable time."""
+    reset = exchange.whole_number("x-ratelimit-reset")
+    try:
+        return datetime.fromtimestamp(reset, UTC) if reset is not None else None
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def message_of(exchange: HttpExchange) -> str:

@@ -24,6 +24,10 @@ def resolves(lookup: DnsLookup) -> Verdict:
         return passed(f"{lookup.name} resolves to {', '.join(lookup.addresses)}", **evidence)
     errors = {lookup.a.error, lookup.aaaa.error}
     asked = f"(asked {lookup.servers})"
+    if errors == {"resolver_unreachable"}:
+        return reasons.DNS_RESOLVER_UNREACHABLE(
+            f"the DNS servers asked for {lookup.name} cannot be reached from this machine "
+            f"{asked}: {lookup.a.detail}", **evidence)
     if "nxdomain" in errors:
         return reasons.DNS_NXDOMAIN(f"{lookup.name} does not exist in DNS {asked}", **evidence)
     if "servfail" in errors:
@@ -79,6 +83,10 @@ def reachable(connect: TcpConnect, via: str = "") -> Verdict:
         return reasons.TCP_TIMEOUT(
             f"{where} did not answer the connection attempt ({connect.detail}): the port looks "
             f"filtered by a firewall that drops packets", **evidence)
+    if connect.error == "local_limit":
+        return reasons.TCP_LOCAL_LIMIT(
+            f"{where} was not tried: this machine could not open a connection ({connect.detail});"
+            f" this says nothing about the server", **evidence)
     if connect.error:
         return reasons.TCP_UNREACHABLE(f"{where} cannot be reached: {connect.detail}", **evidence)
     return passed(f"{where} accepts TCP connections ({connect.elapsed_s * 1000:.0f} ms)",

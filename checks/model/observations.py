@@ -79,6 +79,12 @@ class HttpExchange:
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
+    def whole_number(self, name: str, digits: int = 11) -> int | None:
+        """A header holding a whole number (seconds, a Unix time), ASCII digits only and not
+        absurdly long; None for anything else ("²", "1e9", 99999999999999999)."""
+        text = (self.header(name) or "").strip()
+        return int(text) if text.isascii() and text.isdigit() and len(text) <= digits else None
+
     @property
     def content_type(self) -> str:
         return (self.header("content-type") or "").split(";")[0].strip().lower()

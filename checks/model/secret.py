@@ -6,8 +6,10 @@ short secret is not shown at all. Secrets come from environment variables or fil
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
@@ -18,17 +20,14 @@ _PREFIX = re.compile(r"^(github_pat_|gh[pousr]_|glpat-|gloas-|gldt-|glrt-|glptt-
 
 # Shapes of credentials we redact even when we were not told their value.
 _PATTERNS = (
-    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),
-    re.compile(r"\bgl[a-z]{2,5}-[A-Za-z0-9_\-.]{20,}"),
-    re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+"),  # JWT
-    re.compile(
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----",
-        re.S,
-    ),
-    re.compile(r"(?i)(?<=authorization: )(?:token|bearer|basic) [^\s'\",]+"),
-    re.compile(r"(?i)(?<=private-token: )[^\s'\",]+"),
-    re.compile(r"(?i)(?<=private-token': ')[^\s'\",]+"),  # a headers dict's repr
+    r"\bgithub_pat_[A-Za-z0-9_]{20,}",
+    r"\bgh[pousr]_[A-Za-z0-9]{20,}",
+    r"\bgl[a-z]{2,5}-[A-Za-z0-9_\-.]{20,}",
+    r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+",  # JWT
+    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----",
+    r"(?i:(?<=authorization: )(?:token|bearer|basic) [^\s'\",]+)",
+    r"(?i:(?<=private-token: )[^\s'\",]+)",
+    r"(?i:(?<=private-token': ')[^\s'\",]+)",  # a headers dict's repr
 )
 
 _SHORTEST_SHOWN = 16
@@ -69,22 +68,47 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
-def secret_from_env(name: str, environ: Mapping[str, str] | None = None) -> Secret | None:
-    """Read ``NAME`` or, failing that, the file named by ``NAME_FILE``; blank counts as unset."""
+_FILE_LIMIT = 64 * 1024  # a token or a private key is far smaller
+
+
+def secret_from_env(name: str, environ: Mapping[str, str] | None = None,
+                    single_line: bool = True) -> Secret | None:
+    """Read ``NAME`` or, failing that, the file named by ``NAME_FILE``; blank counts as unset.
+    A token (``single_line``) holding a line break or another control character is refused:
+    it would break the request, and its value would end up in error messages."""
     env = os.environ if environ is None else environ
-    value = env.get(name, "").strip()
-    if value:
-        return Secret(value, name)
+    value, source = env.get(name, "").strip(), name
     path = env.get(f"{name}_FILE", "").strip()
-    if path:
+    if not value and path:
+        source = f"{name}_FILE"
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read().strip()
+            with open(path, "rb") as handle:
+                data = handle.read(_FILE_LIMIT + 1)
         except OSError as error:
             raise SecretUnreadable(f"{name}_FILE names {path!r}, which cannot be read: "
                                    f"{error.strerror}") from None
-        return Secret(text, f"{name}_FILE") if text else None
-    return None
+        if len(data) > _FILE_LIMIT:
+            raise SecretUnreadable(f"{name}_FILE names {path!r}, which is larger than "
+                                   f"{_FILE_LIMIT // 1024} KiB: give the file holding only the "
+                                   f"credential")
+        try:
+            value = data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise SecretUnreadable(f"{name}_FILE names {path!r}, which is not UTF-8 text: give "
+                                   f"the file holding only the credential") from None
+    if not value:
+        return None
+    if single_line and any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise SecretUnreadable(f"{source} holds a line break or another control character "
+                               f"(its value is not shown): give the credential alone, on one "
+                               f"line")
+    return Secret(value, source)
+
+
+def _escaped_forms(value: str) -> set[str]:
+    forms = {value, json.dumps(value)[1:-1], repr(value)[1:-1],
+             value.encode("unicode_escape").decode("ascii")}
+    return {form for form in forms if form}
 
 
 class SecretUnreadable(ValueError):
@@ -95,26 +119,38 @@ class Redactor:
     """Replaces known secret values, and anything shaped like a credential, in text."""
 
     def __init__(self, secrets: Iterable[Secret] = ()) -> None:
-        self._known: dict[str, str] = {}
-        self._values: list[tuple[str, str]] = []
+        self._known: dict[str, str] = {}  # a secret, or one of its escaped forms -> its mask
+        self._matcher: re.Pattern[str] | None = None  # built on first use after an add
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: Secret) -> Secret:
-        """Redact this secret too (for secrets made during the run: JWTs, minted tokens)."""
+        """Redact this secret too (for secrets made during the run: JWTs, minted tokens), as
+        it is and in the escaped forms it takes inside repr, JSON and escaped text."""
         value = secret.reveal()
         if value and value not in self._known:
-            self._known[value] = secret.masked
-            # Longest first, so a secret that contains another is replaced whole.
-            self._values = sorted(self._known.items(), key=lambda item: -len(item[0]))
+            for form in _escaped_forms(value):
+                self._known.setdefault(form, secret.masked)
+            self._matcher = None
         return secret
 
+    def _compiled(self) -> re.Pattern[str]:
+        """One pattern for every known secret and every credential shape: redaction costs one
+        pass over the text, however many secrets there are."""
+        if self._matcher is None:
+            # Longest first, so a secret that contains another is replaced whole.
+            known = sorted(self._known, key=len, reverse=True)
+            parts = [f"(?P<known>{'|'.join(map(re.escape, known))})"] if known else []
+            parts += [f"(?:{pattern})" for pattern in _PATTERNS]
+            self._matcher = re.compile("|".join(parts), re.S)
+        return self._matcher
+
     def __call__(self, text: str) -> str:
-        for value, masked in self._values:
-            text = text.replace(value, masked)
-        for pattern in _PATTERNS:
-            text = pattern.sub(lambda match: mask(match.group(0)), text)
-        return text
+        def replace(match: re.Match[str]) -> str:
+            known = match.groupdict().get("known")
+            return self._known[known] if known is not None else mask(match.group(0))
+
+        return self._compiled().sub(replace, text)
 
     def data(self, value: Any) -> Any:
         """Redact every string inside JSON-shaped data."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 
 import dns.asyncresolver
 import dns.exception
+import dns.message
 import dns.nameserver
 import dns.resolver
 
@@ -19,8 +21,46 @@ async def lookup(name: str, servers: tuple[Nameserver, ...], timeout: float) -> 
     a, aaaa = await asyncio.gather(
         _question(name, "A", servers, timeout), _question(name, "AAAA", servers, timeout)
     )
+    if {a.error, aaaa.error} <= {"timeout", "servfail"}:
+        # No answer at all: is the resolver there? dnspython retries past ICMP errors.
+        unreachable = await _unreachable(servers or _system_servers())
+        if unreachable:
+            a = RecordSet("A", error="resolver_unreachable", detail=unreachable)
+            aaaa = RecordSet("AAAA", error="resolver_unreachable", detail=unreachable)
     label = ", ".join(str(server) for server in servers) or "system"
     return DnsLookup(name, label, a, aaaa, round(time.monotonic() - started, 3))
+
+
+def _system_servers() -> tuple[Nameserver, ...]:
+    try:
+        configured = dns.resolver.Resolver().nameservers
+    except dns.exception.DNSException:
+        return ()
+    return tuple(Nameserver(str(s)) for s in configured if isinstance(s, str))
+
+
+async def _unreachable(servers: tuple[Nameserver, ...], wait: float = 0.5) -> str | None:
+    """Why none of the servers can be reached from here (no route, nothing listening on
+    UDP), or None when one may be there. A connected UDP socket hears the ICMP errors an
+    unconnected one ignores; a silence is not taken as proof of anything."""
+    reasons = []
+    for server in servers:
+        query = dns.message.make_query(".", "NS").to_wire()
+        family = socket.AF_INET6 if ":" in server.address else socket.AF_INET
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.setblocking(False)
+            loop = asyncio.get_running_loop()
+            try:
+                await loop.sock_connect(sock, (server.address, server.port))
+                await loop.sock_sendall(sock, query)
+                await asyncio.wait_for(loop.sock_recv(sock, 512), wait)
+            except (TimeoutError, BlockingIOError):
+                return None
+            except OSError as error:
+                reasons.append(f"{server}: {error.strerror or error}")
+                continue
+            return None
+    return "; ".join(reasons) or None
 
 
 def _resolver(servers: tuple[Nameserver, ...], timeout: float) -> dns.asyncresolver.Resolver:

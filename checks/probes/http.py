@@ -1,12 +1,15 @@
-"""HTTP requests with httpx: proxies from HTTPS_PROXY/NO_PROXY, per-step timeouts, no redirects."""
+"""HTTP requests with httpx: proxies from HTTPS_PROXY/NO_PROXY, one deadline per request
+(connect, TLS, headers and the whole body), bounded bodies, no redirects."""
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import ssl
 import time
 import urllib.request
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -16,9 +19,9 @@ import httpx
 from checks.model.addresses import host_port
 from checks.model.endpoints import HttpRequest, Route
 from checks.model.observations import HttpExchange
-from checks.model.secret import Secret, mask
+from checks.model.secret import Secret
+from checks.probes import body as bounded
 
-BODY_LIMIT = 64 * 1024
 IN_FLIGHT = 32  # requests at once in a fan-out: well under GitHub's 100 concurrent
 
 
@@ -44,6 +47,7 @@ class HttpClient:
     proxy: Callable[[str], str | None] = field(default=lambda url: proxy_url(url))
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     max_wait_s: float = 30.0  # longest rate-limit pause honoured before reporting the limit
+    timeout: float = 5.0  # for the whole of one request: connect, TLS, headers, body
     _clients: dict[str | None, httpx.AsyncClient] = field(default_factory=dict)
     _resume_at: float = 0.0  # monotonic time before which no request is sent (rate limits)
 
@@ -85,19 +89,27 @@ class HttpClient:
                                 **found)  # type: ignore[arg-type]
 
         try:
-            built = client.build_request(request.method, url, headers=headers, data=data,
-                                         extensions=extensions)
-            response = await client.send(built, auth=auth, stream=True)
-            try:
-                body = b""
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) >= BODY_LIMIT:
-                        break
-            finally:
-                await response.aclose()
+            async with asyncio.timeout(self.timeout):
+                built = client.build_request(request.method, url, headers=headers, data=data,
+                                             extensions=extensions)
+                response = await client.send(built, auth=auth, stream=True)
+                try:
+                    body = await bounded.read(_raw(response),
+                                              response.headers.get("content-encoding"))
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            return seen(error="timeout", detail=f"no complete answer within {self.timeout:g} s")
         except httpx.TimeoutException as error:
             return seen(error="timeout", detail=f"{type(error).__name__}: no answer in time")
+        except bounded.TooLarge as error:
+            return seen(error="too_large", status=response.status_code,
+                        headers=_headers(response), detail=f"the response body is {error.what}")
+        except bounded.UnsupportedEncoding as error:
+            return seen(error="protocol", detail=str(error))
+        except zlib.error as error:
+            return seen(error="protocol", detail=f"the body does not decode as its "
+                                                f"Content-Encoding says: {error}")
         except httpx.ProxyError as error:
             return seen(error="proxy", detail=str(error))
         except httpx.ConnectError as error:
@@ -107,10 +119,8 @@ class HttpClient:
             return seen(error="protocol", detail=f"{type(error).__name__}: {error}")
         except Exception as error:  # a replay with no recorded answer lands here too
             return seen(error="error", detail=f"{type(error).__name__}: {error}")
-        charset = response.charset_encoding or "utf-8"
-        return seen(status=response.status_code,
-                    headers={k.lower(): v for k, v in response.headers.items()},
-                    body=body[:BODY_LIMIT].decode(charset, errors="replace"))
+        return seen(status=response.status_code, headers=_headers(response),
+                    body=body.decode(_charset(response), errors="replace"))
 
     def _routed(self, request: HttpRequest, proxy: str | None
                 ) -> tuple[str, list[tuple[str, str]], dict[str, str]]:
@@ -124,6 +134,28 @@ class HttpClient:
         headers.append(("Host", parts.netloc))
         routed = urlunsplit(parts._replace(netloc=host_port(route.address, route.port)))
         return routed, headers, {"sni_hostname": host}
+
+
+async def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body as it came off the wire; a replayed response holds it already."""
+    try:
+        async for chunk in response.aiter_raw():
+            yield chunk
+    except httpx.StreamConsumed:
+        yield response.content
+
+
+def _headers(response: httpx.Response) -> dict[str, str]:
+    return {name.lower(): value for name, value in response.headers.items()}
+
+
+def _charset(response: httpx.Response) -> str:
+    """The body's declared charset when Python knows it, else UTF-8."""
+    declared = response.charset_encoding or "utf-8"
+    try:
+        return codecs.lookup(declared).name
+    except LookupError:
+        return "utf-8"
 
 
 def page_links(exchange: HttpExchange) -> dict[str, str]:
@@ -142,12 +174,12 @@ def _pause_asked(exchange: HttpExchange) -> float | None:
     """
     if exchange.status not in (403, 429):
         return None
-    retry_after = exchange.header("retry-after")
-    if retry_after and retry_after.isdigit():
+    retry_after = exchange.whole_number("retry-after", digits=9)
+    if retry_after is not None:
         return float(retry_after)
-    reset = exchange.header("x-ratelimit-reset")
-    if exchange.header("x-ratelimit-remaining") == "0" and reset and reset.isdigit():
-        return max(0.0, int(reset) - time.time())
+    reset = exchange.whole_number("x-ratelimit-reset")
+    if exchange.header("x-ratelimit-remaining") == "0" and reset is not None:
+        return max(0.0, reset - time.time())
     return None
 
 
@@ -167,13 +199,42 @@ def proxy_url(url: str) -> str | None:
     return proxy
 
 
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+                   "all_proxy")
+
+
+def proxy_credentials(environ: Mapping[str, str]) -> list[Secret]:
+    """Check every proxy variable; the user names and passwords they hold, to redact.
+    ValueError names a variable that cannot be used, never its value."""
+    found = []
+    for name in PROXY_VARIABLES:
+        value = environ.get(name, "").strip()
+        if not value:
+            continue
+        unusable = ValueError(f"{name} is not a proxy URL connector-checks can use (its value is "
+                              f"not shown): give http://[USER:PASSWORD@]HOST:PORT, or unset it")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises ValueError for a port that is not one)
+        except ValueError:
+            raise unusable from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise unusable
+        userinfo = parts.netloc.rpartition("@")[0]
+        found += [Secret(v, f"{name} credentials") for v in
+                  (userinfo, parts.password or "", parts.username or "") if len(v) >= 4]
+    return found
+
+
 def proxy_for(url: str) -> str:
-    """What the report says about the proxy for ``url``, credentials masked."""
+    """What the report says about the proxy for ``url``: its user name and password hidden."""
     proxy = proxy_url(url)
     if proxy is None:
         proxies = urllib.request.getproxies_environment()
         host = urlsplit(url).hostname or ""
         configured = proxies.get(urlsplit(url).scheme) or proxies.get("all")
         return f"none ({host} is in NO_PROXY)" if configured else "none"
-    password = urlsplit(proxy).password
-    return proxy.replace(f":{password}@", f":{mask(password)}@") if password else proxy
+    parts = urlsplit(proxy)
+    if "@" in parts.netloc:
+        return urlunsplit(parts._replace(netloc="****@" + parts.netloc.rpartition("@")[2]))
+    return proxy

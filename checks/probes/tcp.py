@@ -10,6 +10,9 @@ import time
 from checks.model.observations import TcpConnect
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
+# This machine's own limits: out of file descriptors, buffers or memory.
+_LOCAL = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+IN_FLIGHT = 64  # connection attempts at once, so thousands of addresses do not exhaust files
 
 
 async def connect(address: str, port: int, timeout: float) -> TcpConnect:
@@ -25,7 +28,8 @@ async def connect(address: str, port: int, timeout: float) -> TcpConnect:
     except ConnectionRefusedError:
         return seen("refused", "connection refused (TCP reset)")
     except OSError as error:
-        kind = "unreachable" if error.errno in _UNREACHABLE else "error"
+        kind = ("local_limit" if error.errno in _LOCAL else
+                "unreachable" if error.errno in _UNREACHABLE else "error")
         return seen(kind, error.strerror or str(error))
     writer.close()
     with contextlib.suppress(OSError):  # the peer may reset first; the connect succeeded

@@ -7,6 +7,7 @@ The handshake accepts any certificate and any protocol version so that the evalu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 import time
@@ -44,7 +45,7 @@ def _presented_chain(sock: ssl.SSLSocket) -> tuple[str, ...]:
 
 
 def _handshake(host: str, port: int, address: str, connect_port: int,
-               timeout: float) -> TlsHandshake:
+               timeout: float, opened: list[socket.socket]) -> TlsHandshake:
     started = time.monotonic()
 
     def seen(error: str | None, detail: str, **found: object) -> TlsHandshake:
@@ -57,7 +58,8 @@ def _handshake(host: str, port: int, address: str, connect_port: int,
         return seen("connect_timeout", f"TCP connect took over {timeout:g} s")
     except OSError as error:
         return seen("connect_failed", error.strerror or str(error))
-    raw.settimeout(timeout)  # the handshake has its own bound, separate from the connect
+    opened.append(raw)  # so that the deadline can end a handshake a server drips
+    raw.settimeout(timeout)
     server_hostname = None if is_ip(host) else host
     try:
         with _observer_context().wrap_socket(raw, server_hostname=server_hostname) as sock:
@@ -82,4 +84,16 @@ def _handshake(host: str, port: int, address: str, connect_port: int,
 
 async def handshake(host: str, port: int, address: str, connect_port: int,
                     timeout: float) -> TlsHandshake:
-    return await asyncio.to_thread(_handshake, host, port, address, connect_port, timeout)
+    """The handshake, ended at ``timeout`` however slowly the server sends its bytes."""
+    started = time.monotonic()
+    opened: list[socket.socket] = []
+    work = asyncio.to_thread(_handshake, host, port, address, connect_port, timeout, opened)
+    try:
+        return await asyncio.wait_for(work, timeout)
+    except TimeoutError:
+        for sock in opened:  # wakes the thread blocked in the handshake; it then ends
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        return TlsHandshake(host, port, address, connect_port, "timeout",
+                            f"no complete TLS handshake within {timeout:g} s",
+                            elapsed_s=round(time.monotonic() - started, 3))
