@@ -10,8 +10,10 @@ import secrets
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -50,6 +52,9 @@ class AppWorld:
     latency_s: float = 0.0  # answer each request after this long (benchmarks)
     rate_limit_first: bool = False  # answer the first installations request 429 Retry-After: 1
     list_permissions: bool = True  # False: installations list {} (as one recording shows)
+    # Hostile answers: the last page the Link header names, and a rewrite of each page's body.
+    last_page: str | None = None
+    mangle: Callable[[list[dict[str, Any]]], list[Any]] | None = None
     tokens: dict[str, Installation] = field(default_factory=dict)
     jwts: list[str] = field(default_factory=list)  # every JWT received, for the secrets scan
     requests: list[str] = field(default_factory=list)
@@ -171,13 +176,15 @@ def app_handler(world: AppWorld) -> type[BaseHTTPRequestHandler]:
             links = []
             if page < last:
                 links.append(f'<{base}&page={page + 1}>; rel="next"')
-            links.append(f'<{base}&page={last}>; rel="last"')
-            body = [{"id": i.id, "account": {"login": i.account, "type": "Organization"},
+            links.append(f'<{base}&page={world.last_page or last}>; rel="last"')
+            body: list[Any] = [{"id": i.id, "account": {"login": i.account, "type": "Organization"},
                      "repository_selection": "selected",
                      "permissions": i.permissions if world.list_permissions else {},
                      "suspended_at": "2026-10-01T12:00:00Z" if i.suspended else None,
                      "suspended_by": {"login": "octo-admin"} if i.suspended else None}
                     for i in chunk]
+            if world.mangle is not None:
+                body = world.mangle(body)
             self.reply(200, body, {"Link": ", ".join(links)})
 
         def repo_route(self, installation: Installation, path: str) -> None:
