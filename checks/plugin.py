@@ -3,11 +3,11 @@ elsewhere: the engine decides the verdicts, :mod:`checks.report` writes them."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import uuid
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,14 +58,22 @@ def _connector_name(text: str) -> str:
     return text
 
 
-def _cli(parse: Callable[[str], T]) -> Callable[[str], T]:
-    """An argparse ``type=`` that reports our one-line message."""
+@dataclass(frozen=True)
+class _Invalid:
+    """An option value that did not parse; reported as one line once options are read (an
+    argparse error would print pytest's usage banner around it)."""
 
-    def checked(text: str) -> T:
+    message: str
+
+
+def _cli(parse: Callable[[str], T]) -> Callable[[str], T | _Invalid]:
+    """An argparse ``type=``: the value parsed at parse time, or what is wrong with it."""
+
+    def checked(text: str) -> T | _Invalid:
         try:
             return parse(text)
         except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
+            return _Invalid(str(error))
 
     checked.__name__ = parse.__name__
     return checked
@@ -141,6 +149,10 @@ def _setting(config: pytest.Config, ini: str, parse: Callable[[str], T], repeata
              ) -> Any:
     """Command line first, then the ini file (validated the same way), then None."""
     value = config.getoption(ini)
+    flag = next(f for f, i, *_ in _OPTIONS if i == ini)
+    for one in value if isinstance(value, list) else [value]:
+        if isinstance(one, _Invalid):
+            raise pytest.UsageError(f"{flag}: {one.message}")
     if value is not None:
         return value
     raw = config.getini(ini)

@@ -15,7 +15,7 @@ META = {"installed_version": "3.14.2", "verifiable_password_authentication": Tru
 
 
 @cache
-def gzip_bomb(inflated: int = 256 * 2**20) -> bytes:
+def gzip_bomb(inflated: int = 64 * 2**20) -> bytes:
     """``Content-Encoding: gzip, gzip``: a few hundred KB on the wire, ``inflated`` bytes of
     zeros once both layers are undone."""
     inner = gzip.compress(b"\0" * inflated, compresslevel=9, mtime=0)
