@@ -137,6 +137,38 @@ TLS_INCOMPLETE_CHAIN = _reason(
     "tls.incomplete_chain", F, "The server does not send the intermediate certificate(s).",
     "Configure the server with the full chain (the certificate followed by its intermediates, "
     "often called fullchain.pem).")
+TLS_UNKNOWN_ISSUER = _reason(
+    "tls.unknown_issuer", F,
+    "The certificate's issuer is neither sent by the server nor a public CA, and nothing in the "
+    "certificate says which: a missing intermediate, or a private CA.",
+    "Ask who issued the certificate (its issuer is named in the evidence). A public CA's "
+    "intermediate: configure the server with the full chain. A private CA: install a "
+    "certificate from a public CA.")
+TLS_NOT_A_CA = _reason(
+    "tls.not_a_ca", F,
+    "A certificate in the chain signed another one but is not a CA (its basic constraints do "
+    "not allow it to sign certificates).",
+    "Install a certificate issued by a real CA: one signed by a server or client certificate "
+    "is refused by every TLS client.")
+TLS_WRONG_PURPOSE = _reason(
+    "tls.wrong_purpose", F,
+    "The server's certificate is not made for TLS server authentication (its key usage or "
+    "extended key usage forbids it, or it is a CA certificate).",
+    "Install a TLS server certificate: extended key usage serverAuth, not a CA certificate.")
+TLS_INVALID_CHAIN = _reason(
+    "tls.invalid_chain", F,
+    "A strict TLS client (cryptography's verifier) refuses the chain for a reason none of the "
+    "specific codes names; its message is in the evidence.",
+    "Read the verifier's message in the evidence; reissue or reconfigure the certificate chain "
+    "so that a current TLS client accepts it.")
+TLS_INTERCEPTED = _reason(
+    "tls.intercepted", F,
+    "The chain is issued by a TLS interception product (a gateway, firewall, endpoint agent or "
+    "debugging proxy) on this machine's network: the server's own certificate cannot be seen "
+    "from here.",
+    "Run the check from a network without TLS inspection (the vendor's side, if you can), or "
+    "have the host exempted from inspection; if this network's inspection CA is trusted on "
+    "purpose, name it with --ca-bundle.")
 TLS_WEAK_SIGNATURE = _reason(
     "tls.weak_signature", F, "A certificate in the chain is signed with SHA-1 or MD5.",
     "Reissue the certificate with a SHA-256 (or stronger) signature.")

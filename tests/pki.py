@@ -11,9 +11,10 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+PUBLIC_ISSUER_URL = "http://crt.example-public-ca.test/tls-ca-1.crt"
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -55,8 +56,13 @@ def issue(
     rsa_bits: int | None = None,
     digest: hashes.SHA256 | hashes.SHA384 | hashes.SHA512 | None = None,
     now: datetime = NOW,
+    usages: tuple[x509.ObjectIdentifier, ...] | None = (ExtendedKeyUsageOID.SERVER_AUTH,),
+    issuer_url: str | None = None,
+    authority_key_id: bool = True,
 ) -> Issued:
-    """A certificate signed by ``issuer``, or self-signed when there is none."""
+    """A certificate signed by ``issuer``, or self-signed when there is none. A leaf carries
+    ``usages`` as its extended key usage (None: no such extension), and ``issuer_url`` as the
+    Authority Information Access URL of its issuer's certificate."""
     key = new_key(rsa_bits)
     subject = _name(common_name)
     builder = (
@@ -70,7 +76,7 @@ def issue(
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
-    if issuer is not None:
+    if issuer is not None and authority_key_id:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
             critical=False)
@@ -80,9 +86,12 @@ def issue(
                           content_commitment=False, key_encipherment=False,
                           data_encipherment=False, key_agreement=False, encipher_only=False,
                           decipher_only=False), critical=True)
-    else:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    elif usages is not None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(list(usages)), critical=False)
+    if issuer_url is not None:
+        builder = builder.add_extension(x509.AuthorityInformationAccess([
+            x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
+                                   x509.UniformResourceIdentifier(issuer_url))]), critical=False)
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName([_general_name(s)
                                                                      for s in sans]),
@@ -156,6 +165,9 @@ class Pki:
         return cls(root, intermediate, private)
 
     def public_chain(self, *names: str, **options: object) -> Chain:
+        """A leaf from the public intermediate, which publishes its certificate as public CAs
+        do (Authority Information Access), sent with that intermediate."""
+        options.setdefault("issuer_url", PUBLIC_ISSUER_URL)
         leaf = issue(names[0], self.public_intermediate, sans=names, **options)  # type: ignore[arg-type]
         return Chain(leaf, (leaf, self.public_intermediate))
 

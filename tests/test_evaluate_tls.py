@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from checks.evaluate import tls
+from checks.evaluate.interception import INTERCEPTORS, interceptor
 from checks.model.observations import TlsHandshake
 from checks.model.trust import Trust
-from tests.pki import NOW, Chain, Pki, issue
+from checks.scenario import bundled_names, load
+from tests.pki import NOW, PUBLIC_ISSUER_URL, Chain, Pki, issue
 
 HOST = "git.example.com"
 
@@ -129,3 +133,150 @@ def test_chains_are_judged_at_the_observation_time(pki: Pki) -> None:
     assert tls.public_ca(seen(chain), trust(pki), NOW + timedelta(days=201)).reason == "tls.expired"
 
 
+
+
+# -- decided by cryptography's verifier, named by our walk ---------------------------------
+
+def _new_cases(pki: Pki) -> dict[str, tuple[Chain, bool, str]]:
+    private_ca = issue("Acme Issuing CA 2", pki.private_root, ca=True)
+    behind_private = issue(HOST, private_ca, sans=(HOST,))
+    not_a_ca = issue("Build Server", pki.public_intermediate, sans=("build.example.com",))
+    signed_by_leaf = issue(HOST, not_a_ca, sans=(HOST,))
+    client_only = issue(HOST, pki.public_intermediate, sans=(HOST,),
+                        usages=(ExtendedKeyUsageOID.CLIENT_AUTH,))
+    ca_as_leaf = issue(HOST, pki.public_intermediate, ca=True, sans=(HOST,))
+    private_alone = issue(HOST, pki.private_root, sans=(HOST,))
+    return {
+        "private intermediate sent, private root not": (
+            Chain(behind_private, (behind_private, private_ca)), False, "tls.untrusted_root"),
+        "leaf alone, issuer unknown": (Chain(private_alone, (private_alone,)), False,
+                                       "tls.unknown_issuer"),
+        "signed by a certificate that is not a CA": (
+            Chain(signed_by_leaf, (signed_by_leaf, not_a_ca, pki.public_intermediate)), False,
+            "tls.not_a_ca"),
+        "a leaf made for client authentication only": (
+            Chain(client_only, (client_only, pki.public_intermediate)), False,
+            "tls.wrong_purpose"),
+        "a CA certificate presented as the server's": (
+            Chain(ca_as_leaf, (ca_as_leaf, pki.public_intermediate)), False, "tls.wrong_purpose"),
+        # RFC 5280 requires the Authority Key Identifier; no specific code names its absence.
+        "refused for a reason no code names": (
+            Chain(bare := issue(HOST, pki.public_intermediate, sans=(HOST,),
+                                authority_key_id=False), (bare, pki.public_intermediate)),
+            False, "tls.invalid_chain"),
+    }
+
+
+@pytest.mark.parametrize("case", ["private intermediate sent, private root not",
+                                  "leaf alone, issuer unknown",
+                                  "signed by a certificate that is not a CA",
+                                  "a leaf made for client authentication only",
+                                  "a CA certificate presented as the server's",
+                                  "refused for a reason no code names"])
+def test_each_new_chain_problem_is_named(pki: Pki, case: str) -> None:
+    chain, private, reason = _new_cases(pki)[case]
+    verdict = tls.public_ca(seen(chain), trust(pki, private), NOW)
+    assert (verdict.outcome, verdict.reason) == ("failed", reason), verdict.message
+    assert verdict.evidence["verifier"] != "accepted"
+
+
+def test_a_private_root_not_sent_is_named_as_a_private_or_unknown_root(pki: Pki) -> None:
+    chain, _, _ = _new_cases(pki)["private intermediate sent, private root not"]
+    verdict = tls.public_ca(seen(chain), trust(pki), NOW)
+    assert "Acme Corp Internal Root CA" in verdict.message
+    assert "a private or unknown root" in verdict.message
+    assert "full chain" not in verdict.remediation
+
+
+def test_an_unknown_issuer_says_both_possibilities_and_how_to_tell(pki: Pki) -> None:
+    chain, _, _ = _new_cases(pki)["leaf alone, issuer unknown"]
+    verdict = tls.public_ca(seen(chain), trust(pki), NOW)
+    assert "either a public CA's intermediate is missing" in verdict.message
+    assert "is a private CA" in verdict.message and "Ask who issued it" in verdict.message
+
+
+def test_an_incomplete_chain_names_where_the_issuer_is_published(pki: Pki) -> None:
+    leaf = pki.public_chain(HOST).leaf
+    verdict = tls.public_ca(seen(Chain(leaf, (leaf,))), trust(pki), NOW)
+    assert verdict.reason == "tls.incomplete_chain" and PUBLIC_ISSUER_URL in verdict.message
+
+
+def test_a_weak_key_the_verifier_accepts_still_fails_our_stricter_rule(pki: Pki) -> None:
+    verdict = tls.public_ca(seen(pki.public_chain(HOST, rsa_bits=1024)), trust(pki), NOW)
+    assert verdict.evidence["verifier"] == "accepted"
+    assert verdict.reason == "tls.weak_key"
+
+
+def _interception_chain(common_name: str) -> Chain:
+    root = issue(common_name, ca=True)
+    leaf = issue(HOST, root, sans=(HOST,))
+    return Chain(leaf, (leaf, root))
+
+
+@pytest.mark.parametrize(("kind", "ca", "product"), [
+    ("gateway", "Zscaler Intermediate Root CA", "Zscaler"),
+    ("firewall", "FortiGate CA", "Fortinet"),
+    ("endpoint", "Kaspersky Anti-Virus Personal Root Certificate", "Kaspersky"),
+    ("debugging proxy", "mitmproxy", "mitmproxy"),
+    ("known bad root", "eDellRoot", "eDellRoot"),
+])
+def test_an_interception_ca_is_named_and_the_server_not_blamed(
+    pki: Pki, kind: str, ca: str, product: str
+) -> None:
+    verdict = tls.public_ca(seen(_interception_chain(ca)), trust(pki), NOW)
+    assert (verdict.outcome, verdict.reason) == ("failed", "tls.intercepted")
+    assert product in verdict.message and kind in verdict.message
+    assert "cannot be seen from here" in verdict.message
+    assert "--ca-bundle" in verdict.remediation
+
+
+def test_every_interception_entry_has_a_kind_and_matches_its_own_name() -> None:
+    kinds = {entry.kind for entry in INTERCEPTORS}
+    assert kinds == {"gateway", "firewall", "endpoint", "debugging proxy", "known bad root"}
+    for entry in INTERCEPTORS:
+        chain = _interception_chain(f"{entry.names[0]} root").pems
+        found = interceptor([x509.load_pem_x509_certificate(p.encode()) for p in chain])
+        assert found is not None and found[0] == entry
+
+
+def test_a_public_chain_is_never_taken_for_interception(pki: Pki) -> None:
+    chain = pki.public_chain(HOST)
+    assert interceptor([c.cert for c in chain.presented]) is None
+
+
+def test_an_interception_ca_named_with_ca_bundle_is_still_named_but_lets_the_api_run(
+    pki: Pki
+) -> None:
+    chain = _interception_chain("Zscaler Root CA")
+    bundle = Trust((pki.public_root.cert,), "test roots", (chain.presented[1].cert,), "bundle")
+    verdict = tls.public_ca(seen(chain), bundle, NOW)
+    assert verdict.reason == "tls.intercepted"
+    assert verdict.evidence["trusted_by_http_client"] is True
+
+
+def _every_chain_in_the_suite(pki: Pki) -> list[tuple[str, tuple[str, ...], bool]]:
+    chains = [(name, chain.pems, private) for name, (chain, private, _) in
+              {**_cases(pki), **_new_cases(pki)}.items()]
+    chains.append(("public", pki.public_chain(HOST).pems, False))
+    chains += [(f"{c}:{n}", tuple(entry["chain"]), False)
+               for c in ("ghes", "github", "gitlab", "github-app") for n in bundled_names(c)
+               for entry in load(c, n).data.get("tls", {}).values() if entry.get("chain")]
+    return chains
+
+
+def test_public_ca_never_passes_a_chain_the_verifier_refuses(pki: Pki) -> None:
+    placed = {"refused for a reason no code names"}
+    for name, pems, private in _every_chain_in_the_suite(pki):
+        roots: tuple[x509.Certificate, ...] = (pki.public_root.cert,)
+        scenario = name.split(":")
+        if len(scenario) == 2:
+            bundle = load(*scenario).trust("public_roots")
+            roots = bundle.certificates if bundle else roots
+        verdict = tls.public_ca(TlsHandshake(HOST, 443, HOST, 443, chain_pem=pems),
+                                Trust(roots, "roots", (pki.private_root.cert,) if private else (),
+                                      "bundle"), NOW if len(scenario) == 1 else load(
+                                          *scenario).recorded_at)
+        refused = verdict.evidence["verifier"] != "accepted"
+        assert not (refused and verdict.outcome == "passed"), name
+        if refused and name not in placed:
+            assert verdict.reason != "tls.invalid_chain", (name, verdict.evidence["verifier"])

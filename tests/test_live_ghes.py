@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from datetime import timedelta
 
 import pytest
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from tests.conftest import HOST, Runner, Site, fake_token
 from tests.pki import NOW, Chain, issue, reissue_with_sha1
@@ -161,6 +162,29 @@ CASES: dict[str, tuple[Setup, Expected]] = {
     "wrong host": (_chain(lambda s: s.pki.public_chain("git.other.example")),
                    {f"tls.hostname[{HERE}]": ("failed", "tls.hostname_mismatch"),
                     f"tls.public_ca[{HERE}]": ("passed", None), **skipped(*API_AND_AFTER)}),
+    "issuer neither sent nor known": (
+        _chain(lambda s: Chain(leaf := issue(HOST, s.pki.private_root, sans=(HOST,)), (leaf,))),
+        {f"tls.public_ca[{HERE}]": ("failed", "tls.unknown_issuer"), **skipped(*API_AND_AFTER)}),
+    "private intermediate without its root": (
+        _chain(lambda s: Chain(leaf := issue(HOST, ca := issue("Acme Issuing CA", s.pki.private_root,
+                                                                ca=True), sans=(HOST,)),
+                               (leaf, ca))),
+        {f"tls.public_ca[{HERE}]": ("failed", "tls.untrusted_root"), **skipped(*API_AND_AFTER)}),
+    "signed by a server certificate": (
+        _chain(lambda s: Chain(leaf := issue(HOST, signer := issue(
+            "build.example.com", s.pki.public_intermediate, sans=("build.example.com",)),
+            sans=(HOST,)), (leaf, signer, s.pki.public_intermediate))),
+        {f"tls.public_ca[{HERE}]": ("failed", "tls.not_a_ca"), **skipped(*API_AND_AFTER)}),
+    "client authentication certificate": (
+        _chain(lambda s: s.pki.public_chain(HOST, usages=(ExtendedKeyUsageOID.CLIENT_AUTH,))),
+        {f"tls.public_ca[{HERE}]": ("failed", "tls.wrong_purpose"), **skipped(*API_AND_AFTER)}),
+    "no authority key identifier": (
+        _chain(lambda s: s.pki.public_chain(HOST, authority_key_id=False)),
+        {f"tls.public_ca[{HERE}]": ("failed", "tls.invalid_chain"), **skipped(*API_AND_AFTER)}),
+    "behind tls inspection": (
+        _chain(lambda s: Chain(leaf := issue(HOST, zscaler := issue(
+            "Zscaler Intermediate Root CA", ca=True), sans=(HOST,)), (leaf, zscaler))),
+        {f"tls.public_ca[{HERE}]": ("failed", "tls.intercepted"), **skipped(*API_AND_AFTER)}),
     "missing intermediate": (
         _chain(lambda s: Chain(leaf := s.pki.public_chain(HOST).leaf, (leaf,))),
         {f"tls.public_ca[{HERE}]": ("failed", "tls.incomplete_chain")}),

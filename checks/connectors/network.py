@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-from checks import reasons
 from checks.evaluate import network, tls
 from checks.model.addresses import host_port
 from checks.model.requirement import Requirement, ok, passed_or_warned
@@ -35,9 +34,7 @@ TLS_HANDSHAKE = Requirement(
 def _usable_for_https(verdict: Verdict) -> bool:
     """A chain from a private CA named by --ca-bundle fails tls.public_ca, yet the HTTP client
     trusts it: the API checks behind it still run."""
-    return passed_or_warned(verdict) or (
-        verdict.reason == reasons.TLS_UNTRUSTED_ROOT.code
-        and "private CA from" in str(verdict.evidence.get("anchor", "")))
+    return passed_or_warned(verdict) or verdict.evidence.get("trusted_by_http_client") is True
 
 
 TLS_PUBLIC_CA = Requirement(
@@ -113,4 +110,4 @@ async def network_checks(plan: Plan, context: RunContext, host: str, port: int) 
     if plan.ready(TLS_PUBLIC_CA, where):
         plan.add(TLS_PUBLIC_CA, where, tls.public_ca(observed, context.trust, context.now))
     if plan.ready(TLS_HOSTNAME, where):
-        plan.add(TLS_HOSTNAME, where, tls.hostname(observed))
+        plan.add(TLS_HOSTNAME, where, tls.hostname(observed, context.trust, context.now))

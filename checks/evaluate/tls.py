@@ -11,9 +11,17 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
-from cryptography.x509.oid import ExtensionOID, ObjectIdentifier, SignatureAlgorithmOID
+from cryptography.x509.oid import (
+    AuthorityInformationAccessOID,
+    ExtendedKeyUsageOID,
+    ExtensionOID,
+    ObjectIdentifier,
+    SignatureAlgorithmOID,
+)
+from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from checks import reasons
+from checks.evaluate.interception import interceptor
 from checks.model.observations import TlsHandshake
 from checks.model.trust import Trust
 from checks.model.verdict import Verdict, passed
@@ -50,16 +58,28 @@ def handshake(observed: TlsHandshake) -> Verdict:
 
 
 def public_ca(observed: TlsHandshake, trust: Trust, now: datetime) -> Verdict:
+    """Decided by cryptography's verifier (a strict, current TLS client over the public roots,
+    at ``now``) and our stricter rules; our walk of the chain names the cause. Never a pass
+    when the verifier refuses."""
     chain = [x509.load_pem_x509_certificate(pem.encode()) for pem in observed.chain_pem]
     evidence: dict[str, Any] = {"chain": [describe(cert) for cert in chain],
                                 "public_roots": trust.public_label}
     if not chain:
         return reasons.TLS_HANDSHAKE_FAILED("the server presented no certificate", **evidence)
+    refusal = verify(chain, trust.public_roots, now, _name_to_verify(observed.host, chain[0]))
+    evidence["verifier"] = refusal or "accepted"
     path, anchor, anchor_kind = _build_path(chain, trust)
     evidence["path"] = [_name(cert.subject) for cert in path]
     if anchor is not None:
         evidence["anchor"] = f"{_name(anchor.subject)} ({anchor_kind})"
+    # The HTTP client trusts the public roots and --ca-bundle: when it accepts the chain, the
+    # API checks can still run (a private CA named with --ca-bundle fails tls.public_ca only).
+    evidence["trusted_by_http_client"] = refusal is None or (bool(trust.private_cas) and verify(
+        chain, (*trust.public_roots, *trust.private_cas), now,
+        _name_to_verify(observed.host, chain[0])) is None)
     problems = _problems(chain, path, anchor, anchor_kind, trust, now)
+    if refusal is not None and not problems:
+        problems = [_refusal_reason(refusal)]
     evidence["problems"] = [f"{reason.code}: {text}" for reason, text in problems]
     if problems:
         reason, text = problems[0]
@@ -72,22 +92,75 @@ def public_ca(observed: TlsHandshake, trust: Trust, now: datetime) -> Verdict:
         return reasons.TLS_EXPIRING_SOON(
             f"the certificate for {_name(leaf.subject)} expires on "
             f"{leaf.not_valid_after_utc:%Y-%m-%d} ({left.days} days left)", **evidence)
-    assert anchor is not None  # no problems means the path reached a public root
+    assert anchor is not None  # the verifier accepted and the walk reached a root
     return passed(f"the chain validates to the public root {_name(anchor.subject)}; the "
                   f"certificate is valid until {leaf.not_valid_after_utc:%Y-%m-%d}", **evidence)
 
 
-def hostname(observed: TlsHandshake) -> Verdict:
-    leaf = x509.load_pem_x509_certificate(observed.chain_pem[0].encode())
+def verify(chain: Sequence[x509.Certificate], roots: Sequence[x509.Certificate],
+           now: datetime, name: x509.DNSName | x509.IPAddress) -> str | None:
+    """cryptography's verdict on the chain for a server named ``name``: None when it accepts,
+    else its message."""
+    if not roots:
+        return "no trust anchors"
+    verifier = (PolicyBuilder().store(Store(list(roots))).time(now)
+                .build_server_verifier(name))
+    try:
+        verifier.verify(chain[0], list(chain[1:]))
+    except VerificationError as error:
+        return str(error).split(" (encountered processing")[0]
+    return None
+
+
+def _name_to_verify(host: str, leaf: x509.Certificate) -> x509.DNSName | x509.IPAddress:
+    """The chain is judged here, the name by tls.hostname: verify for a name the leaf holds."""
+    dns_names, ips = subject_alt_names(leaf)
+    if not _matches(host, dns_names, ips):
+        if ips:
+            return x509.IPAddress(ipaddress.ip_address(ips[0]))
+        concrete = [n.replace("*", "wildcard", 1) for n in dns_names if n.count("*") <= 1]
+        if concrete:
+            host = concrete[0]
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        return x509.DNSName(host)
+
+
+def _refusal_reason(refusal: str) -> tuple[reasons.Reason, str]:
+    """What the verifier's refusal means, when our walk found no cause of its own."""
+    said = f"a strict TLS client refuses the chain: {refusal}"
+    if "basicConstraints.cA must be asserted" in refusal:
+        return reasons.TLS_NOT_A_CA, said
+    if "EKU" in refusal or "basicConstraints.cA must not be asserted" in refusal:
+        return reasons.TLS_WRONG_PURPOSE, said
+    return reasons.TLS_INVALID_CHAIN, said
+
+
+def hostname(observed: TlsHandshake, trust: Trust | None = None,
+             now: datetime | None = None) -> Verdict:
+    """RFC 6125 matching; where the verifier can build the chain (over the public roots and
+    --ca-bundle), its name rules must agree too."""
+    chain = [x509.load_pem_x509_certificate(pem.encode()) for pem in observed.chain_pem]
+    leaf = chain[0]
     dns_names, ips = subject_alt_names(leaf)
     evidence: dict[str, Any] = {"name": observed.host, "subject_alt_names": dns_names + ips,
-                "subject": _name(leaf.subject)}
-    if _matches(observed.host, dns_names, ips):
-        return passed(f"the certificate names {observed.host}", **evidence)
+                                "subject": _name(leaf.subject)}
     listed = ", ".join(dns_names + ips) or "none"
-    return reasons.TLS_HOSTNAME_MISMATCH(
-        f"the certificate does not name {observed.host}; its subjectAltNames are: {listed}"
-        + ("" if dns_names or ips else " (a common name alone is not accepted)"), **evidence)
+    if not _matches(observed.host, dns_names, ips):
+        return reasons.TLS_HOSTNAME_MISMATCH(
+            f"the certificate does not name {observed.host}; its subjectAltNames are: {listed}"
+            + ("" if dns_names or ips else " (a common name alone is not accepted)"), **evidence)
+    if trust is not None and now is not None:
+        roots = (*trust.public_roots, *trust.private_cas)
+        wanted = _name_to_verify(observed.host, leaf)
+        refusal = verify(chain, roots, now, wanted)
+        if refusal is not None and "subjectAltName" in refusal:
+            return reasons.TLS_HOSTNAME_MISMATCH(
+                f"a strict TLS client finds no subjectAltName for {observed.host} "
+                f"({refusal}); the certificate lists: {listed}", verifier=refusal, **evidence)
+        evidence["verifier"] = refusal or "accepted"
+    return passed(f"the certificate names {observed.host}", **evidence)
 
 
 # -- chain analysis ------------------------------------------------------------------------
@@ -149,6 +222,14 @@ def _problems(
 ) -> list[tuple[reasons.Reason, str]]:
     found: list[tuple[reasons.Reason, str]] = []
     leaf, top = chain[0], path[-1]
+    intercepted = interceptor(chain) if not anchor_kind.startswith("public") else None
+    if intercepted is not None:
+        product, ca = intercepted
+        found.append((reasons.TLS_INTERCEPTED,
+                      f"the chain is issued by {ca}, the CA of {product.product} (a "
+                      f"{product.kind} that intercepts TLS): this network re-signs the "
+                      f"server's certificate, so the server's own certificate cannot be seen "
+                      f"from here"))
     if anchor is top and anchor_kind.startswith("self-signed"):
         if top is leaf:
             found.append((reasons.TLS_SELF_SIGNED,
@@ -158,14 +239,12 @@ def _problems(
                           f"the chain ends at {_name(top.subject)}, a self-signed root that is "
                           f"not among the public roots ({trust.public_label})"))
     elif anchor is None:
-        found.append((reasons.TLS_INCOMPLETE_CHAIN,
-                      f"the server sends {_name(top.subject)}, issued by {_name(top.issuer)}, "
-                      f"but not that issuer's certificate, and it is not a known root: the "
-                      f"intermediate certificate is missing from the server's chain"))
+        found.append(_missing_issuer(top, trust))
     elif anchor_kind.startswith("private"):
         found.append((reasons.TLS_UNTRUSTED_ROOT,
                       f"the chain leads to {_name(anchor.subject)}, a private CA ({anchor_kind}) "
                       f"that is not a public root: the vendor will not trust it"))
+    found += _purpose(leaf, path, anchor)
     for cert in path:
         if now > cert.not_valid_after_utc:
             found.append((reasons.TLS_EXPIRED,
@@ -188,10 +267,99 @@ def _problems(
     return sorted(found, key=lambda item: _PRECEDENCE.index(item[0]))
 
 
-# Root causes first: a renewal does not fix a self-signed or private certificate.
-_PRECEDENCE = [reasons.TLS_SELF_SIGNED, reasons.TLS_UNTRUSTED_ROOT, reasons.TLS_INCOMPLETE_CHAIN,
-               reasons.TLS_EXPIRED, reasons.TLS_NOT_YET_VALID, reasons.TLS_WEAK_SIGNATURE,
-               reasons.TLS_WEAK_KEY]
+def _missing_issuer(top: x509.Certificate, trust: Trust) -> tuple[reasons.Reason, str]:
+    """The chain stops at ``top``, whose issuer is neither sent nor known: say what is known."""
+    issuer = _name(top.issuer)
+    if _is_ca(top):
+        return (reasons.TLS_UNTRUSTED_ROOT,
+                f"the chain's top certificate {_name(top.subject)} is issued by {issuer}, which "
+                f"the server does not send and which is not a public root "
+                f"({trust.public_label}): a private or unknown root")
+    published = _issuer_url(top)
+    if published is not None:
+        return (reasons.TLS_INCOMPLETE_CHAIN,
+                f"the server sends {_name(top.subject)} without its issuer {issuer}, whose "
+                f"certificate the CA publishes at {published} (its Authority Information "
+                f"Access): the intermediate is missing from the server's chain")
+    return (reasons.TLS_UNKNOWN_ISSUER,
+            f"the server sends {_name(top.subject)}, issued by {issuer}, without that "
+            f"issuer's certificate; the issuer is not a public CA this machine knows, and the "
+            f"certificate does not say where its issuer is published: either a public CA's "
+            f"intermediate is missing from the server's chain, or {issuer} is a private CA. "
+            f"Ask who issued it, or compare with `openssl s_client -showcerts`")
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        return False
+    return constraints.ca
+
+
+def _issuer_url(cert: x509.Certificate) -> str | None:
+    """Where the issuer's certificate is published (AIA caIssuers), read, never fetched."""
+    try:
+        access = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except x509.ExtensionNotFound:
+        return None
+    for description in access:
+        if (description.access_method == AuthorityInformationAccessOID.CA_ISSUERS
+                and isinstance(description.access_location, x509.UniformResourceIdentifier)):
+            return str(description.access_location.value)
+    return None
+
+
+_USAGE_NAMES = {ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
+                ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
+                ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
+                ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
+                ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
+                ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning"}
+
+
+def _purpose(leaf: x509.Certificate, path: Sequence[x509.Certificate],
+             anchor: x509.Certificate | None) -> list[tuple[reasons.Reason, str]]:
+    """Certificates doing a job they were not made for: a signer that is not a CA, a server
+    certificate not made for TLS servers."""
+    found = []
+    for cert in path[1:]:
+        if not _is_ca(cert):
+            found.append((reasons.TLS_NOT_A_CA,
+                          f"{_name(cert.subject)} signed the certificate below it but is not a "
+                          f"CA (basic constraints): no TLS client accepts what it signs"))
+    if _is_ca(leaf) and anchor is not leaf:
+        found.append((reasons.TLS_WRONG_PURPOSE,
+                      f"the server presents {_name(leaf.subject)}, a CA certificate, as its own "
+                      f"certificate"))
+    try:
+        usages = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        usages = None
+    if usages is not None and not {ExtendedKeyUsageOID.SERVER_AUTH,
+                                    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(usages):
+        allowed = ", ".join(_USAGE_NAMES.get(u, u.dotted_string) for u in usages) or "nothing"
+        found.append((reasons.TLS_WRONG_PURPOSE,
+                      f"{_name(leaf.subject)} is made for {allowed}, not TLS server "
+                      f"authentication (extended key usage)"))
+    try:
+        key_usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        key_usage = None
+    if key_usage is not None and not (key_usage.digital_signature or key_usage.key_encipherment
+                                      or key_usage.key_agreement):
+        found.append((reasons.TLS_WRONG_PURPOSE,
+                      f"{_name(leaf.subject)}'s key usage allows neither digital signatures "
+                      f"nor key exchange, which a TLS server needs"))
+    return found
+
+
+# Root causes first: a renewal does not fix a self-signed or private certificate, and from
+# behind an interception proxy nothing about the server can be seen.
+_PRECEDENCE = [reasons.TLS_INTERCEPTED, reasons.TLS_SELF_SIGNED, reasons.TLS_UNTRUSTED_ROOT,
+               reasons.TLS_INCOMPLETE_CHAIN, reasons.TLS_UNKNOWN_ISSUER, reasons.TLS_NOT_A_CA,
+               reasons.TLS_WRONG_PURPOSE, reasons.TLS_EXPIRED, reasons.TLS_NOT_YET_VALID,
+               reasons.TLS_WEAK_SIGNATURE, reasons.TLS_WEAK_KEY, reasons.TLS_INVALID_CHAIN]
 
 
 def _hash(cert: x509.Certificate) -> hashes.HashAlgorithm | None:
