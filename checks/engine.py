@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import ssl
 import time
 import traceback
@@ -18,11 +19,12 @@ from checks import __version__, reasons
 from checks.catalogue import Connector
 from checks.connectors import get_connector
 from checks.model.addresses import host_port
-from checks.model.endpoints import Nameserver, Target
+from checks.model.endpoints import Nameserver, Route, Target
 from checks.model.observations import DnsLookup, TcpConnect, TlsHandshake
 from checks.model.requirement import Check, Requirement
 from checks.model.secret import Redactor, Secret, secret_from_env
 from checks.model.trust import PemBundle, Trust
+from checks.model.vantage import Vantage
 from checks.plan import Plan
 from checks.probes.body import ACCEPTED
 from checks.probes.http import (
@@ -32,7 +34,7 @@ from checks.probes.http import (
     proxy_for,
     verifying_context,
 )
-from checks.run import Facts, LiveBackend, RunContext
+from checks.run import Facts, LiveBackend, Observed, RunContext
 from checks.scenario import Scenario, ScenarioBackend
 from checks.scenario import load as load_scenario
 from checks.settings import Settings, certifi_roots, parse_target
@@ -54,6 +56,10 @@ class Job:
     trust: Trust
     env: Mapping[str, str] = field(default_factory=dict)
     repo: str | None = None
+    # As given, or as the scenario was recorded with (a replay repeats the recorded run).
+    routes: Mapping[tuple[str, int], Route] = field(default_factory=dict)
+    public_resolvers: tuple[Nameserver, ...] = ()
+    require_scopes: tuple[str, ...] = ()
 
     @property
     def mode(self) -> str:
@@ -68,7 +74,9 @@ class Result:
     duration_s: float
     proxy: str
     probes: list[dict[str, Any]] = field(default_factory=list)
-    observations: tuple[tuple[str, Any], ...] = ()  # (kind, observation), as they arrived
+    observed: tuple[Observed, ...] = ()  # every observation, as it arrived
+    vantage: Vantage = field(default_factory=lambda: Vantage(socket.gethostname()))
+    replay_of: dict[str, Any] | None = None  # when and where a replayed recording was made
 
 
 def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
@@ -82,8 +90,14 @@ def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
         repo = _recorded(scenario, "repo", settings.repo)
         secrets = _secrets(connector, environ, scenario)
         env = _required_env(connector, environ, scenario)
-        jobs.append(Job(connector, target, org, scenario, secrets, _trust(settings, scenario),
-                        env, repo))
+        given = settings.connect_to or (scenario.connect_to if scenario else ())
+        jobs.append(Job(
+            connector, target, org, scenario, secrets, _trust(settings, scenario), env, repo,
+            routes={(c.host, c.port): c.route for c in given},
+            public_resolvers=settings.public_resolvers or (
+                scenario.public_resolvers if scenario else ()),
+            require_scopes=settings.require_scopes or (
+                scenario.require_scopes if scenario else ())))
     return jobs
 
 
@@ -175,10 +189,9 @@ def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
                redact: Redactor) -> RunContext:
     return RunContext(
         target=job.target, facts=facts, trust=job.trust, now=now, secrets=dict(job.secrets),
-        org=job.org, repo=job.repo, require_scopes=settings.require_scopes, env=dict(job.env),
-        redactor=redact, resolvers=settings.resolvers, public_resolvers=settings.public_resolvers,
-        routes={(c.host, c.port): c.route for c in settings.connect_to},
-        max_pages=settings.max_pages)
+        org=job.org, repo=job.repo, require_scopes=job.require_scopes, env=dict(job.env),
+        redactor=redact, resolvers=settings.resolvers, public_resolvers=job.public_resolvers,
+        routes=dict(job.routes), max_pages=settings.max_pages)
 
 
 def expected_checks(job: Job, settings: Settings) -> list[tuple[Requirement, str]]:
@@ -221,6 +234,19 @@ async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
         return plan.abandon(plan.add(HARNESS, job.connector.name, verdict))
 
 
+def _vantage(settings: Settings, job: Job, proxy: str,
+             observed: tuple[Observed, ...]) -> Vantage:
+    """Where the run looked from; a replay looked from where its recording was made."""
+    recording = job.scenario.recording if job.scenario is not None else None
+    if recording is not None:
+        return Vantage.of(recording.get("vantage"))
+    local = next((o.observation.local_address for o in observed
+                  if isinstance(o.observation, TcpConnect) and o.observation.local_address), "")
+    resolvers = (", ".join(map(str, settings.resolvers)) or "system") if job.scenario is None \
+        else "recorded answers"
+    return Vantage(socket.gethostname(), settings.vantage, local, resolvers, proxy)
+
+
 def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
     roots = jobs[0].trust
     context: ssl.SSLContext = verifying_context(
@@ -261,8 +287,11 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
         checks = await _run_job(job, facts, settings, now, redact)
         if job.scenario is not None:
             await facts.backend.http.aclose()
+        observed = tuple(facts.observed)
+        recording = job.scenario.recording if job.scenario is not None else None
         return Result(job, checks, started, time.monotonic() - clock, proxy, list(facts.log),
-                      tuple(facts.observations))
+                      observed, _vantage(settings, job, proxy, observed),
+                      recording)
 
     try:
         return list(await asyncio.gather(*map(one, jobs)))

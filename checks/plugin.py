@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from checks import __version__, report
+from checks import __version__, output, report
 from checks.connectors import connector_names
 from checks.engine import Job, Result, command_line, expected_checks, plan_jobs, redactor, run_jobs
 from checks.model.requirement import Check
@@ -29,11 +29,13 @@ from checks.settings import (
     parse_max_wait,
     parse_nameserver,
     parse_org,
+    parse_output_file,
     parse_repo,
     parse_report_dir,
     parse_scope,
     parse_target,
     parse_timeout,
+    parse_vantage,
 )
 
 T = TypeVar("T")
@@ -113,6 +115,14 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
      "(default 100)"),
     ("--report-dir", "connector_report_dir", parse_report_dir, False,
      "folder for the HTML, JUnit and JSON reports (default: reports)"),
+    ("--vantage", "connector_vantage", parse_vantage, False,
+     "where this run looks from, in your words (\"vendor side\", \"office network\"); shown in "
+     "the reports and compared by connector-checks merge"),
+    ("--record", "connector_record", parse_output_file(".json"), False,
+     "save the live run as a scenario file, secrets removed: --offline --scenario PATH replays "
+     "it"),
+    ("--bundle", "connector_bundle", parse_output_file(".zip"), False,
+     "write one zip to attach to a ticket: the reports, the recording, how to replay it"),
 ]
 
 
@@ -189,6 +199,8 @@ def _settings(config: pytest.Config) -> Settings | None:
         report_dir=values["connector_report_dir"] or _checked(parse_report_dir, "reports"),
         max_wait=30.0 if values["connector_max_wait"] is None else values["connector_max_wait"],
         max_pages=values["connector_max_pages"] or 100,
+        vantage=values["connector_vantage"] or "", record=values["connector_record"],
+        bundle=values["connector_bundle"],
         repo=values["connector_repo"],
         require_scopes=tuple(values["connector_require_scopes"]))
 
@@ -431,28 +443,29 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Every report of this run, written whole or not at all, even when it was interrupted
     (while probing, nothing was checked: the reports say so rather than leave an earlier
-    run's in place)."""
+    run's in place); then the recording and the bundle, when asked for."""
     config = session.config
     if JOBS not in config.stash or config.option.collectonly:
         return
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-    results = config.stash.get(RESULTS, None)
+    settings, redact = config.stash[SETTINGS], config.stash[REDACT]
+    results = {id(r.job): r for r in config.stash.get(RESULTS, None) or ()}
+    written = output.Written()
     try:
         for job in config.stash[JOBS]:
-            result = next((r for r in results or () if r.job is job), None)
-            info = report.RunInfo(
-                connector=job.connector.name, target=job.target.url, mode=job.mode,
-                scenario=job.scenario.name if job.scenario else None,
-                started_at=result.started_at if result else config.stash[STARTED],
-                duration_s=result.duration_s if result else 0.0,
-                proxy=result.proxy if result else "", probes=result.probes if result else [],
-                interrupted=interrupted, run_id=config.stash[RUN_ID])
+            result = results.get(id(job))
+            info = output.run_info(job, result, config.stash[STARTED], config.stash[RUN_ID],
+                                   interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
             records = _selected_records(config, job) if result else []
-            report.write_all(config.stash[SETTINGS].report_dir, info, records, __version__,
-                             config.stash[REDACT])
+            written.reports += report.write_all(settings.report_dir, info, records, __version__,
+                                                redact)
+            if result is not None:
+                written.recordings |= output.write_recording(settings, result, len(
+                    config.stash[JOBS]), __version__, redact)
+        if settings.bundle is not None:
+            output.write_bundle(settings.bundle, written, settings, __version__)
     except OSError as error:
         config.stash[WRITE_FAILED] = (f"connector-checks: the reports could not be written in "
-                                      f"{config.stash[SETTINGS].report_dir}/: "
+                                      f"{settings.report_dir}/: "
                                       f"{error.strerror or error}; earlier reports there are "
                                       f"untouched")
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR

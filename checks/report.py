@@ -45,6 +45,8 @@ class RunInfo:
     probes: list[dict[str, Any]]
     interrupted: bool = False
     run_id: str = ""
+    vantage: dict[str, str] | None = None  # Vantage.as_data()
+    replay_of: dict[str, Any] | None = None  # a replayed recording's "recorded" block
 
 
 def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]:
@@ -136,6 +138,8 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
         "interrupted": info.interrupted,
         "environment": {"python": platform.python_version(), "platform": sys.platform,
                         "proxy": info.proxy},
+        "vantage": info.vantage,
+        "replay_of": info.replay_of,
         "summary": summary,
         "checks": records,
         "probes": info.probes,
@@ -200,13 +204,14 @@ def files(folder: Path, connector: str) -> list[Path]:
 
 
 def write_all(folder: Path, info: RunInfo, records: list[dict[str, Any]], tool_version: str,
-              redact: Redactor) -> None:
+              redact: Redactor) -> list[Path]:
     """The three reports of one connector, all rendered from the same JSON document."""
     document = redact.data(build(info, records, tool_version))
     html_path, junit_path, json_path = files(folder, info.connector)
     write_text(json_path, json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
     write_text(junit_path, junit(info, records, redact))
     write_text(html_path, redact(html_page.render(document)))
+    return [html_path, junit_path, json_path]
 
 
 def failure_text(check: Check) -> str:

@@ -23,7 +23,7 @@ class ConnectorResult:
     target: str
     mode: str  # "live" | "offline"
     checks: tuple[Check, ...]
-    # (kind, observation) as the probes made them: kind is dns, tcp, tls or http.
+    # (kind, observation) as the probes made them: kind is dns, public_dns, tcp, tls or http.
     observations: tuple[tuple[str, Any], ...]
 
     def verdict(self, check_id: str) -> Verdict:
@@ -46,7 +46,7 @@ class ConnectorResults(Mapping[str, ConnectorResult]):
     def of(cls, results: Iterable[Result]) -> ConnectorResults:
         return cls({r.job.connector.name: ConnectorResult(
             r.job.connector.name, r.job.target.url, r.job.mode, tuple(r.checks),
-            tuple(r.observations)) for r in results})
+            tuple((o.kind, o.observation) for o in r.observed)) for r in results})
 
     def __getitem__(self, name: str) -> ConnectorResult:
         return self._by_name[name]

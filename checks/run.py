@@ -61,33 +61,47 @@ class LiveBackend:
         return await tls_probe.handshake(host, port, address, connect_port, self.timeout)
 
 
+@dataclass(frozen=True)
+class Observed:
+    """One observation as the run made it: what kind, when (seconds after the run began, and
+    how long), and for HTTP the request that was sent."""
+
+    kind: str  # dns | public_dns | tcp | tls | http
+    observation: Any
+    started_s: float
+    elapsed_s: float
+    request: HttpRequest | None = None
+
+
 @dataclass
 class Facts:
     """Every fact is probed once per run and shared by every check that needs it."""
 
     backend: Backend
     log: list[dict[str, Any]] = field(default_factory=list)
-    # Every observation made, in the order it arrived: (kind, observation).
-    observations: list[tuple[str, Any]] = field(default_factory=list)
+    observed: list[Observed] = field(default_factory=list)  # in the order they arrived
+    began: float = field(default_factory=time.monotonic)
     _tasks: dict[Hashable, asyncio.Task[Any]] = field(default_factory=dict)
 
     async def _once(self, key: Hashable, kind: str, target: str,
-                    probe: Callable[[], Awaitable[T]]) -> T:
+                    probe: Callable[[], Awaitable[T]], request: HttpRequest | None = None) -> T:
         task = self._tasks.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._logged(kind, target, probe))
+            task = asyncio.ensure_future(self._logged(kind, target, probe, request))
             self._tasks[key] = task
         result: T = await task
         return result
 
-    async def _logged(self, kind: str, target: str, probe: Callable[[], Awaitable[T]]) -> T:
+    async def _logged(self, kind: str, target: str, probe: Callable[[], Awaitable[T]],
+                      request: HttpRequest | None) -> T:
         started = time.monotonic()
         result = await probe()
         error = getattr(result, "error", None)
         elapsed = round(time.monotonic() - started, 3)
+        offset = round(started - self.began, 3)
         self.log.append({"kind": kind, "target": target, "result": error or "ok",
-                         "elapsed_s": elapsed})
-        self.observations.append((kind, result))
+                         "started_s": offset, "elapsed_s": elapsed})
+        self.observed.append(Observed(kind, result, offset, elapsed, request))
         log.debug("probe %s %s: %s in %.3f s (%s)", kind, target, error or "ok", elapsed,
                   getattr(result, "detail", ""))
         return result
@@ -95,7 +109,8 @@ class Facts:
     async def dns(self, name: str, servers: tuple[Nameserver, ...], public: bool = False
                   ) -> DnsLookup:
         label = ", ".join(map(str, servers)) or "system"
-        return await self._once(("dns", name, servers, public), "dns", f"{name} @ {label}",
+        return await self._once(("dns", name, servers, public), "public_dns" if public else "dns",
+                                f"{name} @ {label}",
                                 lambda: self.backend.dns(name, servers, public))
 
     async def tcp(self, address: str, port: int) -> TcpConnect:
@@ -109,7 +124,7 @@ class Facts:
 
     async def http(self, request: HttpRequest) -> HttpExchange:
         return await self._once(("http", request.key), "http", f"{request.method} {request.url}",
-                                lambda: self.backend.http.send(request))
+                                lambda: self.backend.http.send(request), request)
 
 
 @dataclass

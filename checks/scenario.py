@@ -18,11 +18,12 @@ import httpx
 import respx
 
 from checks.model.addresses import host_port
-from checks.model.endpoints import Nameserver
+from checks.model.endpoints import ConnectTo, Nameserver
 from checks.model.observations import DnsLookup, RecordSet, TcpConnect, TlsHandshake
 from checks.model.secret import Secret
 from checks.model.trust import PemBundle
-from checks.probes.http import HttpClient
+from checks.probes.http import HttpClient, RecordedFailure
+from checks.settings import parse_connect_to, parse_nameserver
 
 SCHEMA = 1
 
@@ -58,6 +59,25 @@ class Scenario:
     def expect(self) -> list[dict[str, str]]:
         return list(self.data.get("expect", []))
 
+    @property
+    def connect_to(self) -> tuple[ConnectTo, ...]:
+        """The --connect-to routes the run was recorded with."""
+        return tuple(parse_connect_to(text) for text in self.data.get("connect_to", []))
+
+    @property
+    def public_resolvers(self) -> tuple[Nameserver, ...]:
+        return tuple(parse_nameserver(text) for text in self.data.get("public_resolvers", []))
+
+    @property
+    def require_scopes(self) -> tuple[str, ...]:
+        return tuple(self.data.get("require_scopes", []))
+
+    @property
+    def recording(self) -> dict[str, Any] | None:
+        """Where and when a recorded live run was made (None for a hand-made scenario)."""
+        recorded = self.data.get("recorded")
+        return dict(recorded) if isinstance(recorded, dict) else None
+
     def trust(self, key: str) -> PemBundle | None:
         pems = self.data.get("trust", {}).get(key)
         if not pems:
@@ -75,17 +95,41 @@ class Scenario:
 
 
 def _stand_in(name: str, kind: str) -> str:
+    """A credential of the recorded kind: a token with the recorded prefix, or key text of
+    the recorded kind ("key:rsa-2048", "key:ec-p256", "key:ed25519", "key:certificate",
+    "key:public", "key:encrypted", "key:unreadable"), made afresh."""
     if not kind.startswith("key:"):
         return f"{kind}{'0' * 32}{name[-4:].lower()}"
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
     algorithm, _, size = kind.removeprefix("key:").partition("-")
-    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = (
-        rsa.generate_private_key(65537, int(size)) if algorithm == "rsa"
-        else ec.generate_private_key(ec.SECP256R1()))
+    if algorithm == "unreadable":
+        return "not a key"
+    if algorithm == "ed25519":
+        key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey = (
+            ed25519.Ed25519PrivateKey.generate())
+    elif algorithm == "ec":
+        key = ec.generate_private_key(ec.SECP256R1())
+    else:
+        key = rsa.generate_private_key(65537, int(size) if size else 2048)
+    if algorithm == "public":
+        return key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    if algorithm == "certificate":
+        assert isinstance(key, rsa.RSAPrivateKey)
+        name_ = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "stand-in")])
+        now = datetime.now().astimezone()
+        certificate = (x509.CertificateBuilder().subject_name(name_).issuer_name(name_)
+                       .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+                       .not_valid_after(now).sign(key, hashes.SHA256()))
+        return certificate.public_bytes(serialization.Encoding.PEM).decode()
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(b"stand-in") if algorithm == "encrypted"
+        else serialization.NoEncryption())
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+                             encryption).decode()
 
 
 def bundled_dir(connector: str) -> Path:
@@ -149,13 +193,14 @@ class ScenarioBackend:
                                    **({"headers": request["headers"]} if "headers" in request
                                       else {}))
         if "error" in response:
-            errors = {"timeout": httpx.ReadTimeout, "connect": httpx.ConnectError}
-            route.mock(side_effect=errors[response["error"]](response.get("detail", "")))
+            route.mock(side_effect=RecordedFailure(response["error"], response.get("detail", "")))
             return
         content: dict[str, Any] = ({"json": response["json"]} if "json" in response
                                    else {"text": response.get("text", "")})
-        route.mock(return_value=httpx.Response(response["status"],
-                                               headers=response.get("headers", {}), **content))
+        # Header values as bytes: a server may send what is not ASCII (Retry-After: ²).
+        headers = {name: str(value).encode() for name, value in
+                   response.get("headers", {}).items()}
+        route.mock(return_value=httpx.Response(response["status"], headers=headers, **content))
 
     def _unrecorded(self, what: str) -> str:
         return f"{what} is not recorded in scenario {self.scenario.name}"
@@ -176,7 +221,7 @@ class ScenarioBackend:
         if entry is None:
             return TcpConnect(address, port, "error", self._unrecorded(f"TCP to {key}"))
         return TcpConnect(address, port, entry.get("error"), entry.get("detail", "connected"),
-                          entry.get("elapsed_s", 0.0))
+                          entry.get("elapsed_s", 0.0), entry.get("local_address", ""))
 
     async def tls(self, host: str, port: int, address: str, connect_port: int) -> TlsHandshake:
         entry = self.scenario.data.get("tls", {}).get(f"{host}:{port}")

@@ -11,6 +11,7 @@ import ipaddress
 import os
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,6 +42,9 @@ class Settings:
     require_scopes: tuple[str, ...] = ()  # replaces a connector's default scopes
     max_wait: float = 30.0  # longest Retry-After or rate-limit reset honoured, in seconds
     max_pages: int = 100  # pages of a paginated list read at most
+    vantage: str = ""  # --vantage: where this run looks from, in the reader's words
+    record: Path | None = None  # --record: save the live run as a scenario file
+    bundle: Path | None = None  # --bundle: one zip of the reports and the recording
 
 
 def parse_target(text: str) -> Target:
@@ -179,6 +183,29 @@ def parse_report_dir(text: str) -> Path:
         raise ValueError(f"{text!r} cannot be written here ({existing} is not writable): give "
                          f"a folder you can write to")
     return path
+
+
+def parse_vantage(text: str) -> str:
+    if not 0 < len(text.strip()) <= 80 or not text.isprintable():
+        raise ValueError(f"{text[:80]!r} is not a vantage label: up to 80 printable characters, "
+                         f"e.g. \"vendor side\" or \"office network\"")
+    return text.strip()
+
+
+def parse_output_file(suffix: str) -> Callable[[str], Path]:
+    """A file to write (a recording, a bundle) in a folder that can be written."""
+    def parse(text: str) -> Path:
+        path = Path(text).expanduser()
+        if not path.name.endswith(suffix):
+            raise ValueError(f"{text!r} does not end with {suffix}: name the {suffix} file "
+                             f"to write")
+        if path.is_dir():
+            raise ValueError(f"{text!r} is a folder: name the {suffix} file to write")
+        parse_report_dir(str(path.parent))
+        return path
+
+    parse.__name__ = f"parse_{suffix.strip('.')}_file"
+    return parse
 
 
 def parse_org(text: str) -> str:

@@ -60,15 +60,36 @@ class Run:
         return "\n".join(self.result.outlines + self.result.errlines)
 
 
+def verdicts(report: dict[str, Any]) -> list[tuple[str, str, str, str | None]]:
+    return [(c["requirement"], c["parameter"], c["outcome"], c["reason"])
+            for c in report["checks"]]
+
+
 @dataclass
 class Runner:
+    """Runs the plugin from outside. A live run is also recorded (--record) and the recording
+    replayed offline: the replay must reach the same verdicts, check for check."""
+
     pytester: pytest.Pytester
 
-    def __call__(self, *args: str, connector: str = "ghes") -> Run:
+    def __call__(self, *args: str, connector: str = "ghes", replay: bool = True) -> Run:
+        live = "--offline" not in args
+        recording = self.pytester.path / f"recorded-{connector}.json"
+        recorded = ("--record", str(recording)) if live and replay else ()
+        run = self._run(connector, *args, *recorded)
+        if recorded and recording.is_file():
+            again = self._run(connector, "--offline", "--scenario", str(recording),
+                              "--report-dir", "replayed")
+            assert verdicts(again.report) == verdicts(run.report), again.text
+            assert again.report["replay_of"]["at"] == run.report["started_at"]
+        return run
+
+    def _run(self, connector: str, *args: str) -> Run:
         result = self.pytester.runpytest("-p", "no:cacheprovider",
                                          "-W", "ignore::pytest.PytestAssertRewriteWarning",
                                          "--connector", connector, *args)
-        path = self.pytester.path / "reports" / f"{connector}.json"
+        folder = args[args.index("--report-dir") + 1] if "--report-dir" in args else "reports"
+        path = self.pytester.path / folder / f"{connector}.json"
         assert path.is_file(), "\n".join(result.outlines + result.errlines)
         return Run(result, json.loads(path.read_text()))
 

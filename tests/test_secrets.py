@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 import re
 import secrets
+import zipfile
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -22,9 +23,18 @@ LOUD = ("-vv", "-l", "--log-level=DEBUG", "-rA")
 
 
 def _outputs(run_text: str, reports: Path) -> dict[str, str]:
+    """The terminal, the reports, and what a live run also wrote beside them: its recording,
+    the replay's reports, a bundle's every file."""
     found = {"terminal": run_text}
-    for path in reports.iterdir():
-        found[path.name] = path.read_text(encoding="utf-8")
+    files = [*reports.iterdir(), *reports.parent.glob("recorded-*.json"),
+             *(reports.parent / "replayed").glob("*"), *reports.parent.glob("*.zip")]
+    for path in files:
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                found.update({f"{path.name}:{name}": archive.read(name).decode()
+                              for name in archive.namelist()})
+        else:
+            found[str(path.relative_to(reports.parent))] = path.read_text(encoding="utf-8")
     return found
 
 
@@ -46,13 +56,14 @@ def test_no_planted_secret_appears_in_any_offline_output(
     planted = _plant(monkeypatch, token)
     run = run_connector("--offline", "--scenario", name, *LOUD)
     outputs = _outputs(run.text, pytester.path / "reports")
-    assert sorted(outputs) == ["ghes.html", "ghes.json", "ghes.junit.xml", "terminal"]
+    assert sorted(outputs) == ["reports/ghes.html", "reports/ghes.json", "reports/ghes.junit.xml",
+                               "terminal"]
     for where, text in outputs.items():
         for secret in planted:
             assert secret not in text, f"a planted secret leaked into {where}"
     if any(c["id"] == "auth.token[ghes]" and c["outcome"] != "skipped"
            for c in run.report["checks"]):
-        assert mask(token) in outputs["ghes.json"]  # the token was used, and shown masked
+        assert mask(token) in outputs["reports/ghes.json"]  # the token was used, and shown masked
 
 
 LIVE_CASES = ["healthy", "rejected token", "rejected oauth secret"]
@@ -69,7 +80,7 @@ def test_no_planted_secret_appears_in_any_live_output(
         site.world.accounts[token] = site.world.accounts[site.token]
     if case != "rejected oauth secret":
         site.world.oauth_clients["Iv1.0a1b2c3d4e5f6a7b"] = planted[1]
-    run = run_connector(*site.args(site.https()), *LOUD)
+    run = run_connector(*site.args(site.https()), *LOUD, "--bundle", "ticket.zip")
     expected = {"healthy": "passed", "rejected token": "failed",
                 "rejected oauth secret": "passed"}[case]
     assert run.verdict("auth.token[ghes]")[0] == expected
@@ -151,7 +162,7 @@ def test_no_key_jwt_or_installation_token_appears_in_any_live_app_output(
         site = AppSite(pki, keys, tmp_path, stack, monkeypatch)
         site.world.installations[1].permissions = {k: v for k, v in READ.items()
                                                    if k != "deployments"}
-        run = run_connector(*site.args(*LOUD), connector="github-app")
+        run = run_connector(*site.args(*LOUD, "--bundle", "ticket.zip"), connector="github-app")
         key_text = (tmp_path / "app.pem").read_text()
     assert run.report["summary"]["failed"] == 1  # globex lacks deployments: a failure is shown
     secrets_seen = [*site.world.jwts, *site.world.tokens]
@@ -183,3 +194,19 @@ def test_gitlab_private_token_headers_are_redacted_by_shape() -> None:
     value = "acme-" + secrets.token_hex(16)
     assert value not in Redactor()(f"headers: {{'PRIVATE-TOKEN': '{value}'}}; "
                                    f"PRIVATE-TOKEN: {value}")
+
+
+def test_a_bundle_holds_the_reports_the_recording_and_how_to_replay_it(
+    site: Site, run_connector: Runner, pytester: pytest.Pytester
+) -> None:
+    run_connector(*site.args(site.https()), "--bundle", "ticket.zip", "--record", "live.json",
+                  replay=False)
+    with zipfile.ZipFile(pytester.path / "ticket.zip") as archive:
+        names = sorted(archive.namelist())
+        readme = archive.read("README.txt").decode()
+        recording = archive.read("recordings/live.json").decode()
+    assert names == ["README.txt", "recordings/live.json", "reports/ghes.html",
+                     "reports/ghes.json", "reports/ghes.junit.xml"]
+    assert "pytest --connector ghes --offline --scenario recordings/live.json" in readme
+    assert site.token not in recording and '"CONNECTOR_GHES_TOKEN": "ghp_"' in recording
+    assert "Authorization" not in recording

@@ -41,9 +41,10 @@ class DnsLookup:
 class TcpConnect:
     address: str
     port: int
-    error: str | None = None  # refused | timeout | unreachable | error
+    error: str | None = None  # refused | timeout | unreachable | local_limit | error
     detail: str = ""
     elapsed_s: float = 0.0
+    local_address: str = ""  # this machine's address the connection left from
 
     @property
     def endpoint(self) -> str:

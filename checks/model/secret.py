@@ -33,13 +33,17 @@ _PATTERNS = (
 _SHORTEST_SHOWN = 16
 
 
+def token_prefix(value: str) -> str:
+    """The part of a token that says what it is (``ghp_``, ``glpat-``), or nothing."""
+    match = _PREFIX.match(value)
+    return match.group(1) if match else ""
+
+
 def mask(value: str) -> str:
     """Show a secret as its type prefix and last four characters, or not at all."""
     if len(value) < _SHORTEST_SHOWN:
         return "****"
-    match = _PREFIX.match(value)
-    prefix = match.group(1) if match else ""
-    return f"{prefix}…{value[-4:]}"
+    return f"{token_prefix(value)}…{value[-4:]}"
 
 
 class Secret:

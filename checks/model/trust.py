@@ -14,8 +14,12 @@ class PemBundle:
     certificates: tuple[x509.Certificate, ...]
 
     @property
+    def pem_list(self) -> tuple[str, ...]:
+        return tuple(c.public_bytes(Encoding.PEM).decode() for c in self.certificates)
+
+    @property
     def pem(self) -> str:
-        return "".join(c.public_bytes(Encoding.PEM).decode() for c in self.certificates)
+        return "".join(self.pem_list)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,14 @@ from checks.probes import body as bounded
 IN_FLIGHT = 32  # requests at once in a fan-out: well under GitHub's 100 concurrent
 
 
+class RecordedFailure(Exception):
+    """How a recorded exchange failed, raised by a replay transport to be observed as such."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind, self.detail = kind, detail
+
+
 class _TokenAuth(httpx.Auth):
     """Adds the token at send time, so it lives in no request object we build or log."""
 
@@ -98,6 +106,8 @@ class HttpClient:
                                               response.headers.get("content-encoding"))
                 finally:
                     await response.aclose()
+        except RecordedFailure as failure:  # a replayed recording of a failed exchange
+            return seen(error=failure.kind, detail=failure.detail)
         except TimeoutError:
             return seen(error="timeout", detail=f"no complete answer within {self.timeout:g} s")
         except httpx.TimeoutException as error:

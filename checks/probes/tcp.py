@@ -18,8 +18,9 @@ IN_FLIGHT = 64  # connection attempts at once, so thousands of addresses do not 
 async def connect(address: str, port: int, timeout: float) -> TcpConnect:
     started = time.monotonic()
 
-    def seen(error: str | None, detail: str = "") -> TcpConnect:
-        return TcpConnect(address, port, error, detail, round(time.monotonic() - started, 3))
+    def seen(error: str | None, detail: str = "", local: str = "") -> TcpConnect:
+        return TcpConnect(address, port, error, detail, round(time.monotonic() - started, 3),
+                          local)
 
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
@@ -31,7 +32,8 @@ async def connect(address: str, port: int, timeout: float) -> TcpConnect:
         kind = ("local_limit" if error.errno in _LOCAL else
                 "unreachable" if error.errno in _UNREACHABLE else "error")
         return seen(kind, error.strerror or str(error))
+    local = writer.get_extra_info("sockname")
     writer.close()
     with contextlib.suppress(OSError):  # the peer may reset first; the connect succeeded
         await writer.wait_closed()
-    return seen(None, "connected")
+    return seen(None, "connected", str(local[0]) if local else "")

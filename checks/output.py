@@ -1,0 +1,89 @@
+"""What a run leaves behind besides its reports: the recording (--record) and the bundle to
+attach to a ticket (--bundle). Plain code; the plugin calls it once the session ends."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from checks.engine import Job, Result
+from checks.model.secret import Redactor
+from checks.recording import record
+from checks.report import RunInfo, write_text
+from checks.settings import Settings
+
+
+@dataclass
+class Written:
+    reports: list[Path] = field(default_factory=list)
+    recordings: dict[str, str] = field(default_factory=dict)  # file name -> scenario JSON
+
+
+def run_info(job: Job, result: Result | None, started: datetime, run_id: str,
+             interrupted: bool) -> RunInfo:
+    """What a report says about its run; a run interrupted while probing has no result."""
+    return RunInfo(
+        connector=job.connector.name, target=job.target.url, mode=job.mode,
+        scenario=job.scenario.name if job.scenario else None,
+        started_at=result.started_at if result else started,
+        duration_s=result.duration_s if result else 0.0,
+        proxy=result.proxy if result else "", probes=result.probes if result else [],
+        interrupted=interrupted, run_id=run_id,
+        vantage=result.vantage.as_data() if result else None,
+        replay_of=result.replay_of if result else None)
+
+
+def recording_path(settings: Settings, connector: str, jobs: int) -> Path | None:
+    """--record PATH, or PATH-CONNECTOR.json when several connectors ran."""
+    path = settings.record
+    if path is None or jobs == 1:
+        return path
+    return path.with_name(f"{path.stem}-{connector}{path.suffix}")
+
+
+def write_recording(settings: Settings, result: Result, jobs: int, tool_version: str,
+                    redact: Redactor) -> dict[str, str]:
+    """The live run as a scenario: written to --record, and kept for --bundle."""
+    if result.job.scenario is not None or (settings.record is None and settings.bundle is None):
+        return {}  # a replay is not recorded again
+    connector = result.job.connector.name
+    text = json.dumps(record(result, settings, result.vantage, tool_version, redact),
+                      indent=2, ensure_ascii=False) + "\n"
+    path = recording_path(settings, connector, jobs)
+    if path is not None:
+        write_text(path, text)
+    return {path.name if path is not None else f"{connector}.json": text}
+
+
+def write_bundle(path: Path, written: Written, settings: Settings, tool_version: str) -> None:
+    """One zip for a ticket: the reports, the recordings, and how to replay them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in written.reports:
+            archive.write(file, f"reports/{file.name}")
+        for name, text in written.recordings.items():
+            archive.writestr(f"recordings/{name}", text)
+        archive.writestr("README.txt", _readme(written, tool_version))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(buffer.getvalue())
+    temporary.replace(path)
+
+
+def _readme(written: Written, tool_version: str) -> str:
+    lines = [f"connector-checks {tool_version}: a run to attach to a support ticket.", "",
+             "reports/    the HTML page (open it in a browser), JUnit XML and JSON reports",
+             "recordings/ the live run as it was observed, secrets removed", "",
+             "Replay a recording (no network is used; the verdicts are the same):", ""]
+    for name, text in written.recordings.items():
+        lines.append(f"    pytest --connector {json.loads(text)['connector']} --offline "
+                     f"--scenario recordings/{name}")
+    if not written.recordings:
+        lines.append("    (this run was offline: it replayed a scenario, so there is no "
+                     "recording)")
+    lines += ["", "(with connector-checks installed; the pytest plugin registers itself)", ""]
+    return "\n".join(lines)
