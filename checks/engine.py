@@ -77,6 +77,7 @@ class Result:
     observed: tuple[Observed, ...] = ()  # every observation, as it arrived
     vantage: Vantage = field(default_factory=lambda: Vantage(socket.gethostname()))
     replay_of: dict[str, Any] | None = None  # when and where a replayed recording was made
+    observed_at: datetime | None = None  # the moment the observations describe
 
 
 def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
@@ -291,7 +292,7 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
         recording = job.scenario.recording if job.scenario is not None else None
         return Result(job, checks, started, time.monotonic() - clock, proxy, list(facts.log),
                       observed, _vantage(settings, job, proxy, observed),
-                      recording)
+                      recording, now)
 
     try:
         return list(await asyncio.gather(*map(one, jobs)))

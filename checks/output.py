@@ -34,7 +34,8 @@ def run_info(job: Job, result: Result | None, started: datetime, run_id: str,
         proxy=result.proxy if result else "", probes=result.probes if result else [],
         interrupted=interrupted, run_id=run_id,
         vantage=result.vantage.as_data() if result else None,
-        replay_of=result.replay_of if result else None)
+        replay_of=result.replay_of if result else None,
+        observed_at=result.observed_at if result else None)
 
 
 def recording_path(settings: Settings, connector: str, jobs: int) -> Path | None:

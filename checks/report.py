@@ -47,6 +47,7 @@ class RunInfo:
     run_id: str = ""
     vantage: dict[str, str] | None = None  # Vantage.as_data()
     replay_of: dict[str, Any] | None = None  # a replayed recording's "recorded" block
+    observed_at: datetime | None = None  # what the verdicts describe (a recording's time)
 
 
 def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]:
@@ -62,6 +63,7 @@ def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]
         "remediation": verdict.remediation,
         "evidence": dict(verdict.evidence),
         "seed": check.requirement.seed,
+        "requirement_fix": check.requirement.remediation,
         "duration_s": check.duration_s,
         "kind": "check",
     }
@@ -134,6 +136,7 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
         "mode": info.mode,
         "scenario": info.scenario,
         "started_at": info.started_at.isoformat(timespec="seconds"),
+        "observed_at": (info.observed_at or info.started_at).isoformat(timespec="seconds"),
         "duration_s": round(info.duration_s, 3),
         "interrupted": info.interrupted,
         "environment": {"python": platform.python_version(), "platform": sys.platform,

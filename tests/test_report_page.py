@@ -1,0 +1,102 @@
+"""The HTML report as a person sees it: Debian's Chromium, headless, JavaScript off. The
+verdict, the fix-first list and each failed check's message and fix are on the page itself,
+and the page asks for no URL but its own file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools import browser
+
+SCENARIOS = ("firewall-blocked", "private-ca", "missing-scopes")
+
+
+def report(pytester: pytest.Pytester, scenario: str) -> tuple[Path, dict[str, Any]]:
+    result = pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                                "--scenario", scenario)
+    assert result.ret == 1
+    folder = pytester.path / "reports"
+    return folder / "ghes.html", json.loads((folder / "ghes.json").read_text())
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_a_reader_without_javascript_sees_the_verdict_and_every_fix(
+    pytester: pytest.Pytester, tmp_path: Path, scenario: str
+) -> None:
+    page, document = report(pytester, scenario)
+    net_log = tmp_path / "net.json"
+    text = browser.visible_text(browser.dom(page, net_log))
+    assert "Verdict: not ready" in text and "Fix first" in text
+    assert "OFFLINE SCENARIO" in text and scenario in text
+    failed = [c for c in document["checks"] if c["outcome"] == "failed"]
+    assert failed
+    for check in failed:
+        assert " ".join(check["message"].split()) in text, check["id"]
+        assert " ".join(check["remediation"].split()) in text, check["id"]
+    assert browser.page_requests(net_log) == []
+
+
+def test_the_browser_in_these_tests_runs_no_script(tmp_path: Path) -> None:
+    page = tmp_path / "script.html"
+    page.write_text('<p id="x">no script ran</p><script>document.getElementById("x")'
+                    '.textContent = "a script ran"</script>')
+    assert "no script ran" in browser.visible_text(browser.dom(page))
+
+
+def test_a_request_the_page_makes_would_be_seen(tmp_path: Path) -> None:
+    page = tmp_path / "image.html"
+    page.write_text('<img src="http://127.0.0.1:9/tracker.png"><p>text</p>')
+    net_log = tmp_path / "net.json"
+    browser.dom(page, net_log)
+    assert browser.page_requests(net_log) == ["http://127.0.0.1:9/tracker.png"]
+
+
+def test_the_page_names_no_external_resource(pytester: pytest.Pytester) -> None:
+    page, _ = report(pytester, "missing-scopes")
+    html = page.read_text()
+    for needle in ("src=", "href=", "url(", "@import", "<script", "<link"):
+        assert needle not in html
+
+
+def test_a_replayed_recording_is_marked_with_where_and_when_it_was_made(
+    pytester: pytest.Pytester
+) -> None:
+    from checks.scenario import load
+
+    data = load("ghes", "healthy").data
+    data["recorded"] = {"at": "2026-11-20T08:00:00+00:00", "tool_version": "0.1.0",
+                        "vantage": {"machine": "build-7", "label": "vendor side",
+                                    "local_address": "203.0.113.9", "resolvers": "system",
+                                    "proxy": "none"}}
+    path = pytester.path / "recorded.json"
+    path.write_text(json.dumps(data))
+    pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                       "--scenario", str(path))
+    text = browser.visible_text((pytester.path / "reports" / "ghes.html").read_text())
+    assert "REPLAYED RECORDING" in text
+    assert "recording made on 2026-11-20T08:00:00+00:00 from vendor side (build-7)" in text
+    document = json.loads((pytester.path / "reports" / "ghes.json").read_text())
+    assert document["replay_of"]["vantage"]["label"] == "vendor side"
+    assert document["vantage"]["local_address"] == "203.0.113.9"
+
+
+def test_five_missing_scopes_are_one_instruction_in_fix_first(pytester: pytest.Pytester) -> None:
+    page, _ = report(pytester, "missing-scopes")
+    text = browser.visible_text(page.read_text())
+    assert "5 × scopes.granted (scopes.missing)" in text
+    assert "not met for admin:org, admin:repo_hook, admin:org_hook, user, read:user" in text
+
+
+def test_a_large_run_folds_its_passes_per_group(pytester: pytest.Pytester,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONNECTOR_GITHUB_APP_ID", raising=False)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--connector", "github-app",
+                                "--offline", "--scenario", "many-installations")
+    assert result.ret in (0, 1)
+    html = (pytester.path / "reports" / "github-app.html").read_text()
+    assert "more checks passed</summary>" in html
+    assert len(html) < 2_000_000
