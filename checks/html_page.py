@@ -7,25 +7,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from itertools import groupby
 from typing import Any
 
 import jinja2
 
-LAYERS = (("dns", "DNS"), ("tcp", "Network"), ("tls", "TLS"), ("api", "API"),
-          ("github", "API"), ("auth", "Credentials"), ("oauth", "Credentials"),
-          ("scopes", "Scopes and permissions"), ("app", "GitHub App"),
-          ("org", "Organization"))
-FOLD_PASSES_OVER = 8  # a group shows its passes one by one up to this many, else folds them
+from checks.findings import fix_first, groups
+
 WATERFALL_ROWS = 60
 
 
 @cache
-def _template() -> jinja2.Template:
-    environment = jinja2.Environment(
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("checks", "templates"), autoescape=True,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    return environment.get_template("report.html.j2")
+
+
+def _template() -> jinja2.Template:
+    return _environment().get_template("report.html.j2")
 
 
 def verdict(summary: Mapping[str, int], interrupted: bool) -> tuple[str, str]:
@@ -37,56 +36,6 @@ def verdict(summary: Mapping[str, int], interrupted: bool) -> tuple[str, str]:
     if summary.get("warning"):
         return "ready with warnings", "warning"
     return "ready", "passed"
-
-
-def groups(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Records grouped by layer, in the order a connection is made; user tests last. Each
-    group: its name, the records to show, and the passes folded away."""
-    names = dict(LAYERS)
-    grouped: dict[str, list[Mapping[str, Any]]] = {}
-    for record in records:
-        category = str(record.get("requirement") or "").split(".")[0]
-        name = names.get(category, "Your tests" if record.get("kind") == "test" else "Other")
-        grouped.setdefault(name, []).append(record)
-    order = [*dict.fromkeys(name for _, name in LAYERS), "Other", "Your tests"]
-    shown = []
-    for name in (n for n in order if n in grouped):
-        members = grouped[name]
-        passes = [r for r in members if r["outcome"] == "passed"]
-        fold = len(passes) > FOLD_PASSES_OVER
-        shown.append({"name": name, "records": [r for r in members if not fold
-                                                or r["outcome"] != "passed"],
-                      "folded": passes if fold else [], "counts": _counts(members)})
-    return shown
-
-
-def _counts(records: Sequence[Mapping[str, Any]]) -> str:
-    tally: dict[str, int] = {}
-    for record in records:
-        tally[record["outcome"]] = tally.get(record["outcome"], 0) + 1
-    return ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in tally.items())
-
-
-def fix_first(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The root causes, in the order a connection is made (the report's order): checks that
-    failed, broke or warned on their own account, never a skip. Causes of one requirement
-    with one reason are one line: five missing scopes are one instruction."""
-    causes = [r for r in records if r["outcome"] in ("failed", "error", "warning")]
-    lines = []
-    for (requirement, reason), same in groupby(causes, key=lambda r: (r["requirement"],
-                                                                      r["reason"])):
-        members = list(same)
-        first = members[0]
-        if len(members) == 1:
-            lines.append({"outcome": first["outcome"], "title": first["id"],
-                          "message": first["message"], "fix": first["remediation"]})
-            continue
-        lines.append({"outcome": first["outcome"],
-                      "title": f"{len(members)} × {requirement} ({reason})",
-                      "message": f"{first['title']}: not met for "
-                                 f"{', '.join(str(r['parameter']) for r in members)}",
-                      "fix": first.get("requirement_fix") or first["remediation"]})
-    return lines
 
 
 def chains(records: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
@@ -144,3 +93,8 @@ def render(document: Mapping[str, Any]) -> str:
     return _template().render(doc=document, verdict=words, tone=tone, groups=groups(records),
                               fix_first=fix_first(records), chains=chains(records, now),
                               waterfall=waterfall(document.get("probes", [])))
+
+
+def render_merge(merged: Mapping[str, Any]) -> str:
+    """The page of `connector-checks merge`: a row per check, a column per vantage point."""
+    return _environment().get_template("merge.html.j2").render(doc=merged)

@@ -6,14 +6,17 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from checks.compare import changes
 from checks.engine import Job, Result
 from checks.model.secret import Redactor
 from checks.recording import record
-from checks.report import RunInfo, write_text
+from checks.report import RunInfo, build, write_text
 from checks.settings import Settings
 
 
@@ -36,6 +39,17 @@ def run_info(job: Job, result: Result | None, started: datetime, run_id: str,
         vantage=result.vantage.as_data() if result else None,
         replay_of=result.replay_of if result else None,
         observed_at=result.observed_at if result else None)
+
+
+def document(info: RunInfo, records: list[dict[str, Any]], tool_version: str,
+             previous: Mapping[str, Any] | None, redact: Redactor) -> dict[str, Any]:
+    """The JSON report of one connector; with --compare, what changed since the previous run
+    of the same connector."""
+    built = build(info, records, tool_version)
+    if previous is not None and previous.get("connector") == info.connector:
+        built["comparison"] = changes(previous, built)
+    redacted: dict[str, Any] = redact.data(built)
+    return redacted
 
 
 def recording_path(settings: Settings, connector: str, jobs: int) -> Path | None:

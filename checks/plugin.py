@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from checks import __version__, output, report
+from checks import __version__, ci, compare, metrics, output, report
 from checks.connectors import connector_names
 from checks.engine import Job, Result, command_line, expected_checks, plan_jobs, redactor, run_jobs
 from checks.model.requirement import Check
@@ -24,7 +24,9 @@ from checks.results import ConnectorResults
 from checks.settings import (
     Settings,
     load_pem_bundle,
+    load_report,
     parse_connect_to,
+    parse_fail_on,
     parse_max_pages,
     parse_max_wait,
     parse_nameserver,
@@ -49,6 +51,7 @@ RECORDS = pytest.StashKey[dict[str, dict[str, Any]]]()  # node id -> what its ru
 RUN_ID = pytest.StashKey[str]()  # carried by every report of the run
 STARTED = pytest.StashKey[datetime]()
 WRITE_FAILED = pytest.StashKey[str]()
+DOCUMENTS = pytest.StashKey[list[dict[str, Any]]]()  # the JSON reports, as written
 
 LISTED_LATER = ("connector-checks: per-address (tcp.reachable) and per-installation (app.*) "
                 "checks appear when the run probes; listing probes nothing")
@@ -123,6 +126,12 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
      "it"),
     ("--bundle", "connector_bundle", parse_output_file(".zip"), False,
      "write one zip to attach to a ticket: the reports, the recording, how to replay it"),
+    ("--fail-on", "connector_fail_on", parse_fail_on, False,
+     "what fails the run (exit code 1): failed (the default) or warning"),
+    ("--compare", "connector_compare", load_report, False,
+     "a previous JSON report: say what changed since (fixed, newly failing, ...)"),
+    ("--metrics", "connector_metrics", parse_output_file(".prom"), False,
+     "write the run in Prometheus text format, for node_exporter's textfile collector"),
 ]
 
 
@@ -200,7 +209,8 @@ def _settings(config: pytest.Config) -> Settings | None:
         max_wait=30.0 if values["connector_max_wait"] is None else values["connector_max_wait"],
         max_pages=values["connector_max_pages"] or 100,
         vantage=values["connector_vantage"] or "", record=values["connector_record"],
-        bundle=values["connector_bundle"],
+        bundle=values["connector_bundle"], fail_on=values["connector_fail_on"] or "failed",
+        compare=values["connector_compare"], metrics=values["connector_metrics"],
         repo=values["connector_repo"],
         require_scopes=tuple(values["connector_require_scopes"]))
 
@@ -323,7 +333,9 @@ class CheckItem(pytest.Item):
     def runtest(self) -> None:
         verdict = self.check.verdict
         redact = self.config.stash[REDACT]
-        if verdict.outcome is Outcome.FAILED:
+        if verdict.outcome is Outcome.FAILED or (
+                verdict.outcome is Outcome.WARNING
+                and self.config.stash[SETTINGS].fail_on == "warning"):
             raise CheckFailed(redact(report.failure_text(self.check)))
         if verdict.outcome is Outcome.ERROR:
             raise RuntimeError(redact(f"connector-checks broke: {verdict.message}"))
@@ -366,9 +378,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     if isinstance(item, CheckItem):
         if rep.when == "call" or (rep.when == "setup" and rep.skipped):
             _check_report(item, rep)
+            # A failed report of a check that did not fail (nor warn under --fail-on
+            # warning) is the harness breaking.
             records[item.nodeid] = report.check_record(
                 item.check, Outcome.ERROR if rep.failed and item.check.verdict.outcome
-                is not Outcome.FAILED else None)
+                not in (Outcome.FAILED, Outcome.WARNING) else None)
     else:
         records[item.nodeid] = report.user_record(item.nodeid, rep,
                                                   records.get(item.nodeid), config.stash[REDACT])
@@ -438,6 +452,15 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         files = ", ".join(map(str, report.files(config.stash[SETTINGS].report_dir,
                                                 job.connector.name)))
         terminalreporter.write_line(f"{report.count(records)}; reports: {files}")
+    for document in config.stash.get(DOCUMENTS, []):
+        if "comparison" in document:
+            terminalreporter.section(f"connector {document['connector']}: since the previous "
+                                     f"run")
+            for line in compare.change_lines(document["comparison"]):
+                terminalreporter.write_line(line)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            for command in ci.workflow_commands(document):
+                terminalreporter.write_line(command)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -449,6 +472,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     settings, redact = config.stash[SETTINGS], config.stash[REDACT]
     results = {id(r.job): r for r in config.stash.get(RESULTS, None) or ()}
+    documents: list[dict[str, Any]] = []
+    config.stash[DOCUMENTS] = documents
     written = output.Written()
     try:
         for job in config.stash[JOBS]:
@@ -456,13 +481,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             info = output.run_info(job, result, config.stash[STARTED], config.stash[RUN_ID],
                                    interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
             records = _selected_records(config, job) if result else []
-            written.reports += report.write_all(settings.report_dir, info, records, __version__,
-                                                redact)
+            document = output.document(info, records, __version__, settings.compare, redact)
+            documents.append(document)
+            written.reports += report.write_all(settings.report_dir, document, info, redact)
             if result is not None:
                 written.recordings |= output.write_recording(settings, result, len(
                     config.stash[JOBS]), __version__, redact)
         if settings.bundle is not None:
             output.write_bundle(settings.bundle, written, settings, __version__)
+        if settings.metrics is not None:
+            report.write_text(settings.metrics, metrics.exposition(documents))
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as file:
+                file.writelines(ci.step_summary(d) for d in documents)
     except OSError as error:
         config.stash[WRITE_FAILED] = (f"connector-checks: the reports could not be written in "
                                       f"{settings.report_dir}/: "

@@ -15,7 +15,7 @@ import platform
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -149,7 +149,7 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
     }
 
 
-def junit(info: RunInfo, records: list[dict[str, Any]], redact: Redactor) -> str:
+def junit(info: RunInfo, records: Sequence[Mapping[str, Any]], redact: Redactor) -> str:
     """JUnit XML for one connector: a testcase per check, the verdict in its properties."""
     counts = tally(records)
     suites = ET.Element("testsuites", name="connector-checks")
@@ -206,13 +206,12 @@ def files(folder: Path, connector: str) -> list[Path]:
     return [folder / f"{connector}.{kind}" for kind in ("html", "junit.xml", "json")]
 
 
-def write_all(folder: Path, info: RunInfo, records: list[dict[str, Any]], tool_version: str,
+def write_all(folder: Path, document: Mapping[str, Any], info: RunInfo,
               redact: Redactor) -> list[Path]:
     """The three reports of one connector, all rendered from the same JSON document."""
-    document = redact.data(build(info, records, tool_version))
     html_path, junit_path, json_path = files(folder, info.connector)
     write_text(json_path, json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
-    write_text(junit_path, junit(info, records, redact))
+    write_text(junit_path, junit(info, document["checks"], redact))
     write_text(html_path, redact(html_page.render(document)))
     return [html_path, junit_path, json_path]
 

@@ -8,12 +8,14 @@ one-line message saying what is wrong and what to do; the plugin uses them both 
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import certifi
@@ -45,6 +47,9 @@ class Settings:
     vantage: str = ""  # --vantage: where this run looks from, in the reader's words
     record: Path | None = None  # --record: save the live run as a scenario file
     bundle: Path | None = None  # --bundle: one zip of the reports and the recording
+    fail_on: str = "failed"  # --fail-on: failed, or warning
+    compare: dict[str, Any] | None = None  # --compare: a previous JSON report
+    metrics: Path | None = None  # --metrics: Prometheus text exposition
 
 
 def parse_target(text: str) -> Target:
@@ -206,6 +211,27 @@ def parse_output_file(suffix: str) -> Callable[[str], Path]:
 
     parse.__name__ = f"parse_{suffix.strip('.')}_file"
     return parse
+
+
+def parse_fail_on(text: str) -> str:
+    if text not in ("failed", "warning"):
+        raise ValueError(f"{text!r}: give failed (a failure fails the run) or warning (a "
+                         f"warning does too)")
+    return text
+
+
+def load_report(text: str) -> dict[str, Any]:
+    """A previous run's JSON report, to compare with."""
+    try:
+        document = json.loads(Path(text).expanduser().read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"cannot read {text!r}: {error.strerror}; give a JSON report of an "
+                         f"earlier run") from None
+    except ValueError:
+        raise ValueError(f"{text!r} is not JSON: give a JSON report of an earlier run") from None
+    if not isinstance(document, dict) or not isinstance(document.get("checks"), list):
+        raise ValueError(f"{text!r} is not a connector-checks JSON report")
+    return document
 
 
 def parse_org(text: str) -> str:

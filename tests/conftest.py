@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from tests import netguard  # noqa: F401  (installs the guard for the whole test process)
@@ -97,6 +98,31 @@ class Runner:
 @pytest.fixture
 def run_connector(pytester: pytest.Pytester) -> Runner:
     return Runner(pytester)
+
+
+SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "checks" /
+                     "report.schema.json").read_text())
+
+
+@pytest.fixture(autouse=True)
+def _every_report_follows_the_schema(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every JSON report a test makes the plugin write is validated against the published
+    schema (checks/report.schema.json)."""
+    if "pytester" not in request.fixturenames:
+        yield
+        return
+    folder = request.getfixturevalue("pytester").path  # torn down after this fixture
+    yield
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    for path in (p for p in folder.rglob("*.json") if p.is_file()):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(document, dict) and document.get("tool", {}).get("name") == \
+                "connector-checks":
+            errors = sorted(validator.iter_errors(document), key=str)
+            assert not errors, f"{path}: {errors[0].message} at {list(errors[0].path)}"
 
 
 @dataclass

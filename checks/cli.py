@@ -1,0 +1,63 @@
+"""The connector-checks command: reports compared outside a pytest run.
+
+    connector-checks diff A.json B.json        what changed from run A to run B
+    connector-checks merge A.json B.json ...   one report with a column per vantage point
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from checks import __version__
+from checks.compare import change_lines, changes, merge
+from checks.html_page import render_merge
+from checks.report import write_text
+
+
+def _report(path_text: str) -> tuple[str, dict[str, Any]]:
+    path = Path(path_text)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"connector-checks: {path_text} cannot be read as a JSON report: "
+                         f"{getattr(error, 'strerror', None) or error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("checks"), list):
+        raise SystemExit(f"connector-checks: {path_text} is not a connector-checks JSON report")
+    return path.name, document
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="connector-checks", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"connector-checks {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    diff = commands.add_parser("diff", help="what changed from run A to run B")
+    diff.add_argument("before")
+    diff.add_argument("after")
+    joined = commands.add_parser("merge", help="one report with a column per vantage point")
+    joined.add_argument("reports", nargs="+")
+    joined.add_argument("--out", default="merged", help="folder for merged.json and merged.html")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "diff":
+        (_, before), (_, after) = _report(arguments.before), _report(arguments.after)
+        change = changes(before, after)
+        print("\n".join(change_lines(change)))
+        return 1 if change["newly_failing"] else 0
+    documents = [_report(path) for path in arguments.reports]
+    merged = merge(documents)
+    folder = Path(arguments.out)
+    write_text(folder / "merged.json", json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
+    write_text(folder / "merged.html", render_merge(merged))
+    for check in merged["differs"]:
+        print(f"DIFFERS  {check}")
+    print(f"{len(merged['differs'])} of {len(merged['rows'])} checks differ between "
+          f"{', '.join(merged['columns'])}; wrote {folder}/merged.html and merged.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""The CI gate: what fails the run, the exit codes, GitHub Actions annotations and job
+summaries, the GitLab JUnit report, the recipes, comparisons over time and place, metrics."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from checks import ci
+from checks.cli import main as cli
+
+REPO = Path(__file__).resolve().parent.parent
+BASE = ("-p", "no:cacheprovider")
+
+
+def run(pytester: pytest.Pytester, *args: str, connector: str = "ghes") -> pytest.RunResult:
+    return pytester.runpytest(*BASE, "--connector", connector, *args)
+
+
+def document(pytester: pytest.Pytester, connector: str = "ghes",
+             folder: str = "reports") -> dict[str, Any]:
+    return json.loads((pytester.path / folder / f"{connector}.json").read_text())  # type: ignore[no-any-return]
+
+
+@pytest.fixture(autouse=True)
+def _outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "CONNECTOR_GHES_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_a_warning_fails_the_gate_only_with_fail_on_warning(pytester: pytest.Pytester) -> None:
+    assert run(pytester, "--offline", "--scenario", "not-owner").ret == 0
+    strict = run(pytester, "--offline", "--scenario", "not-owner", "--fail-on", "warning")
+    assert strict.ret == 1
+    owner = next(c for c in document(pytester)["checks"] if c["id"] == "org.owner[acme]")
+    assert (owner["outcome"], owner["reason"]) == ("warning", "org.not_owner")
+
+
+EXIT_CASES = {
+    "ready": (["--offline"], 0),
+    "not ready": (["--offline", "--scenario", "missing-scopes"], 1),
+    "usage error": (["--offline", "--fail-on", "sometimes"], 4),
+    "no checks selected": (["--offline", "-k", "no_such_check"], 5),
+}
+
+
+@pytest.mark.parametrize(("args", "code"), EXIT_CASES.values(), ids=EXIT_CASES.keys())
+def test_each_exit_code_means_what_the_table_says(
+    pytester: pytest.Pytester, args: list[str], code: int
+) -> None:
+    assert run(pytester, *args).ret == code
+    assert code in dict(ci.EXIT_CODES)
+
+
+def test_the_exit_code_table_is_the_one_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text()
+    for code, meaning in ci.EXIT_CODES:
+        assert f"| {code} | {meaning} |" in readme
+
+
+def test_github_actions_gets_an_annotation_per_root_cause_with_its_fix(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = run(pytester, "--offline", "--scenario", "firewall-blocked")
+    # Both addresses are filtered: one root cause, one annotation; the skips after it, none.
+    (command,) = [line for line in result.outlines if line.startswith("::")]
+    assert command.startswith("::error title=connector-checks ghes%3A 2 × tcp.reachable "
+                              "(tcp.timeout)::")
+    assert "Fix: Allowlist the vendor's IP addresses on port 443." in command
+
+
+def _parse_command(line: str) -> tuple[str, dict[str, str], str]:
+    """A workflow command read back as GitHub's runner reads it."""
+    def unescape(text: str) -> str:
+        return (text.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":")
+                .replace("%2C", ",").replace("%25", "%"))
+
+    head, _, message = line[2:].partition("::")
+    name, _, props = head.partition(" ")
+    properties = dict(p.split("=", 1) for p in props.split(",") if p)
+    return name, {k: unescape(v) for k, v in properties.items()}, unescape(message)
+
+
+def test_workflow_commands_escape_percent_cr_lf_and_colons() -> None:
+    record = {"id": "x[a::b]", "requirement": "x", "parameter": "a::b", "title": "X",
+              "outcome": "failed", "reason": "x.bad", "remediation": "do 100% of it",
+              "message": "line one\r\nline two :: with %0A and ::error::"}
+    (command,) = ci.workflow_commands({"connector": "ghes", "checks": [record]})
+    assert "\n" not in command and "\r" not in command
+    name, properties, message = _parse_command(command)
+    assert name == "error"
+    assert properties == {"title": "connector-checks ghes: x[a::b]"}
+    assert message == "line one\r\nline two :: with %0A and ::error:: Fix: do 100% of it"
+
+
+def test_a_job_summary_is_appended_when_github_gives_a_file(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    run(pytester, "--offline", "--scenario", "missing-scopes")
+    text = summary.read_text()
+    assert text.startswith("earlier step\n## connector-checks ghes: not ready")
+    assert "### Fix first" in text and "5 × scopes.granted (scopes.missing)" in text
+    assert "| Scopes and permissions | `scopes.granted[admin:org]` | failed | scopes.missing |" \
+        in text
+
+
+def test_the_junit_report_is_one_case_per_check_with_message_and_fix(
+    pytester: pytest.Pytester
+) -> None:
+    run(pytester, "--offline", "--scenario", "missing-scopes")
+    suite = ET.parse(pytester.path / "reports" / "ghes.junit.xml").getroot().find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    assert len(cases) == 18 and suite.get("failures") == "5"
+    failure = next(c for c in cases if c.get("name") == "scopes.granted[admin:org]").find(
+        "failure")
+    assert failure is not None and failure.get("type") == "scopes.missing"
+    assert "fix: Edit the token and select admin:org" in (failure.text or "")
+
+
+def _connector_step(recipe: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The recipe's command that runs the checks, and the variables it sets."""
+    if "jobs" in recipe:
+        steps = [s for job in recipe["jobs"].values() for s in job["steps"]]
+        step = next(s for s in steps if "--connector" in s.get("run", ""))
+        return step["run"], {k: v for k, v in step.get("env", {}).items()
+                             if not str(v).startswith("${{")}
+    job = next(j for j in recipe.values() if isinstance(j, dict) and "script" in j)
+    command = next(line for line in job["script"] if "--connector" in line)
+    return command, dict(job.get("variables", {}))
+
+
+@pytest.mark.parametrize("recipe", ["github-actions.yml", "gitlab-ci.yml"])
+def test_each_recipe_gates_on_its_connector_step(tmp_path: Path, recipe: str) -> None:
+    loaded = yaml.safe_load((REPO / "docs" / "ci" / recipe).read_text())
+    command, variables = _connector_step(loaded)
+    connector = command.split("--connector ")[1].split()[0]
+    failing = {"ghes": "missing-scopes", "gitlab": "missing-scope"}[connector]
+    codes = {}
+    for scenario in ("healthy", failing):
+        env = {**os.environ, **variables, "PATH": f"{Path(sys.executable).parent}:"
+               f"{os.environ['PATH']}",
+               "CONNECTOR_CHECKS_ARGS": f"--offline --scenario {scenario} -p no:cacheprovider"}
+        env.pop("CONNECTOR_GHES_TOKEN", None)
+        env.pop("CONNECTOR_GITLAB_TOKEN", None)
+        done = subprocess.run(["bash", "-c", command.replace("python ", f"{sys.executable} ")],
+                              cwd=tmp_path, env=env, capture_output=True, text=True)
+        codes[scenario] = done.returncode
+        assert (tmp_path / "reports" / f"{connector}.junit.xml").is_file()
+    assert codes == {"healthy": 0, failing: 1}
+    if recipe == "gitlab-ci.yml":
+        assert loaded["connector-checks"]["artifacts"]["reports"]["junit"] == \
+            "reports/gitlab.junit.xml"
+
+
+def test_compare_says_what_changed_since_the_previous_run(pytester: pytest.Pytester) -> None:
+    run(pytester, "--offline", "--scenario", "private-ca", "--report-dir", "before")
+    result = run(pytester, "--offline", "--scenario", "missing-scopes", "--compare",
+                 "before/ghes.json")
+    change = document(pytester)["comparison"]
+    assert change["fixed"] == ["tls.public_ca[github.example.com:443]"]
+    assert change["newly_failing"] == [f"scopes.granted[{s}]" for s in (
+        "admin:org", "admin:repo_hook", "admin:org_hook", "user", "read:user")]
+    assert change["still_failing"] == [] and change["new"] == [] and change["vanished"] == []
+    result.stdout.fnmatch_lines(["*since the previous run*", "FIXED *tls.public_ca*",
+                                 "NEWLY FAILING *scopes.granted[[]admin:org[]]*"])
+
+
+def test_diff_of_two_reports_names_each_change(pytester: pytest.Pytester,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    run(pytester, "--offline", "-k", "not oauth", "--report-dir", "a")
+    run(pytester, "--offline", "--scenario", "firewall-blocked", "--report-dir", "b")
+    code = cli(["diff", str(pytester.path / "a" / "ghes.json"),
+                str(pytester.path / "b" / "ghes.json")])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1  # something newly fails
+    assert "NEWLY FAILING  tcp.reachable[93.184.215.14:443]" in out
+    assert "NEW            oauth.client[ghes]" in out
+
+
+def test_merge_puts_vantage_points_side_by_side_and_names_what_differs(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(pytester, "--offline", "--vantage", "inside", "--report-dir", "inside")
+    run(pytester, "--offline", "--scenario", "firewall-blocked", "--vantage", "vendor side",
+        "--report-dir", "outside")
+    code = cli(["merge", str(pytester.path / "inside" / "ghes.json"),
+                str(pytester.path / "outside" / "ghes.json"), "--out",
+                str(pytester.path / "merged")])
+    assert code == 0
+    merged = json.loads((pytester.path / "merged" / "merged.json").read_text())
+    assert merged["columns"] == ["inside", "vendor side"]
+    assert "tcp.reachable[93.184.215.14:443]" in merged["differs"]
+    assert "dns.resolves[github.example.com]" not in merged["differs"]
+    page = (pytester.path / "merged" / "merged.html").read_text()
+    assert "vendor side" in page and "differs" in page
+    assert "DIFFERS  tcp.reachable[93.184.215.14:443]" in capsys.readouterr().out
+
+
+def test_the_console_command_is_installed(tmp_path: Path) -> None:
+    done = subprocess.run([str(Path(sys.executable).parent / "connector-checks"), "--version"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("connector-checks ")
+    bad = subprocess.run([str(Path(sys.executable).parent / "connector-checks"), "diff",
+                          str(tmp_path / "none.json"), str(tmp_path / "none.json")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "cannot be read" in bad.stderr
+
+
+def test_metrics_are_prometheus_text_with_outcomes_and_expiry(pytester: pytest.Pytester) -> None:
+    run(pytester, "--offline", "--scenario", "missing-scopes", "--metrics", "run.prom")
+    families = {f.name: f for f in text_string_to_metric_families(
+        (pytester.path / "run.prom").read_text())}
+    outcome = {(s.labels["check"], s.labels["outcome"]): s.value
+               for s in families["connector_checks_check_outcome"].samples}
+    assert outcome[("scopes.granted[admin:org]", "failed")] == 1
+    assert outcome[("scopes.granted[admin:org]", "passed")] == 0
+    (ready,) = families["connector_checks_ready"].samples
+    assert ready.value == 0
+    (expiry,) = families["connector_checks_certificate_expiry_seconds"].samples
+    assert 300 * 86400 < expiry.value < 400 * 86400  # valid until 2027-11-01, seen 2026-11-01
+    assert families["connector_checks_probe_duration_seconds"].samples
+
+
+def test_token_expiry_is_a_metric(pytester: pytest.Pytester) -> None:
+    run(pytester, "--offline", "--scenario", "expiring-token", "--metrics", "run.prom",
+        connector="github")
+    families = {f.name: f for f in text_string_to_metric_families(
+        (pytester.path / "run.prom").read_text())}
+    (token,) = families["connector_checks_token_expiry_seconds"].samples
+    assert 0 < token.value < 14 * 86400
