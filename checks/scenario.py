@@ -164,6 +164,16 @@ def load(connector: str, name_or_path: str) -> Scenario:
     return Scenario(path.stem, str(path), data)
 
 
+def _response(recorded: dict[str, Any]) -> httpx.Response:
+    if "error" in recorded:
+        raise RecordedFailure(recorded["error"], recorded.get("detail", ""))
+    content: dict[str, Any] = ({"json": recorded["json"]} if "json" in recorded
+                               else {"text": recorded.get("text", "")})
+    # Header values as bytes: a server may send what is not ASCII (Retry-After: ²).
+    headers = {name: str(value).encode() for name, value in recorded.get("headers", {}).items()}
+    return httpx.Response(recorded["status"], headers=headers, **content)
+
+
 def _records(rdtype: str, entry: Any) -> RecordSet:
     if isinstance(entry, list):
         return RecordSet(rdtype, tuple(entry))
@@ -177,30 +187,28 @@ class ScenarioBackend:
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
-        data = scenario.data
-        self._router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
-        for exchange in data.get("http", []):
-            self._route(exchange)
-        replay = httpx.AsyncClient(transport=httpx.MockTransport(self._router.async_handler),
+        # One respx route answers every request from a table keyed on method and URL (each
+        # entry with its header constraints): replay costs the same per request however many
+        # exchanges a scenario holds.
+        self._exchanges: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for exchange in scenario.data.get("http", []):
+            request = exchange["request"]
+            url = request.get("url") or f"{scenario.target}{request['path']}"
+            self._exchanges.setdefault((request.get("method", "GET"), url), []).append(exchange)
+        router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
+        router.route().mock(side_effect=self._answer)
+        replay = httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler),
                                    follow_redirects=False)
         self.http = HttpClient(lambda proxy: replay, proxy=lambda url: None,
                                clock=lambda: scenario.recorded_at)
 
-    def _route(self, exchange: dict[str, Any]) -> None:
-        request, response = exchange["request"], exchange["response"]
-        url = request.get("url") or f"{self.scenario.target}{request['path']}"
-        route = self._router.route(method=request.get("method", "GET"), url=url,
-                                   **({"headers": request["headers"]} if "headers" in request
-                                      else {}))
-        if "error" in response:
-            route.mock(side_effect=RecordedFailure(response["error"], response.get("detail", "")))
-            return
-        content: dict[str, Any] = ({"json": response["json"]} if "json" in response
-                                   else {"text": response.get("text", "")})
-        # Header values as bytes: a server may send what is not ASCII (Retry-After: ²).
-        headers = {name: str(value).encode() for name, value in
-                   response.get("headers", {}).items()}
-        route.mock(return_value=httpx.Response(response["status"], headers=headers, **content))
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        wanted = (request.method, str(request.url))
+        for exchange in self._exchanges.get(wanted, []):
+            constraints = exchange["request"].get("headers", {})
+            if all(request.headers.get(name) == value for name, value in constraints.items()):
+                return _response(exchange["response"])
+        raise RecordedFailure("error", self._unrecorded(f"{wanted[0]} {wanted[1]}"))
 
     def _unrecorded(self, what: str) -> str:
         return f"{what} is not recorded in scenario {self.scenario.name}"

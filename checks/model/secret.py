@@ -109,6 +109,35 @@ def secret_from_env(name: str, environ: Mapping[str, str] | None = None,
     return Secret(value, source)
 
 
+def _trie(values: Iterable[str]) -> str:
+    """One pattern for many literal strings, their common prefixes shared (ghs_...): a
+    match costs the length of the secret, not the number of secrets. Longer matches are
+    preferred, so a secret that contains another is replaced whole."""
+    root: dict[str, Any] = {}
+    for value in values:
+        node = root
+        for char in value:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a secret ends here
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = []
+        for char, child in sorted(node.items()):
+            if not char:
+                continue
+            run = [char]
+            while len(child) == 1 and "" not in child:  # a run with no branch: one literal
+                (following, child), = child.items()
+                run.append(following)
+            branches.append(re.escape("".join(run)) + pattern(child))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(root)
+
+
 def _escaped_forms(value: str) -> set[str]:
     forms = {value, json.dumps(value)[1:-1], repr(value)[1:-1],
              value.encode("unicode_escape").decode("ascii")}
@@ -142,9 +171,7 @@ class Redactor:
         """One pattern for every known secret and every credential shape: redaction costs one
         pass over the text, however many secrets there are."""
         if self._matcher is None:
-            # Longest first, so a secret that contains another is replaced whole.
-            known = sorted(self._known, key=len, reverse=True)
-            parts = [f"(?P<known>{'|'.join(map(re.escape, known))})"] if known else []
+            parts = [f"(?P<known>{_trie(self._known)})"] if self._known else []
             parts += [f"(?:{pattern})" for pattern in _PATTERNS]
             self._matcher = re.compile("|".join(parts), re.S)
         return self._matcher
