@@ -48,7 +48,10 @@ def document(info: RunInfo, records: list[dict[str, Any]], tool_version: str,
     built = build(info, records, tool_version)
     if previous is not None and previous.get("connector") == info.connector:
         built["comparison"] = changes(previous, built)
-    redacted: dict[str, Any] = redact.data(built)
+    # One pass over the whole document's text (secrets are known in their JSON-escaped form
+    # too), rather than one per string in it.
+    redacted: dict[str, Any] = json.loads(redact(json.dumps(built, default=str,
+                                                            ensure_ascii=False)))
     return redacted
 
 

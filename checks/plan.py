@@ -36,6 +36,9 @@ class Plan:
         self._expected: dict[str, _Expected] = {}
         self._decided: list[Check] = []
         self._by_id: dict[str, Check] = {}
+        # By requirement id: the checks decided and expected (looked up at every ready()).
+        self._decided_of: dict[str, list[Check]] = {}
+        self._expected_of: dict[str, list[_Expected]] = {}
 
     def requirement(self, requirement: Requirement) -> Requirement:
         """The connector's own declaration of a requirement (with its seed reference)."""
@@ -48,7 +51,9 @@ class Plan:
                ) -> None:
         expected = _Expected(self.requirement(requirement), parameter,
                              tuple(check.id for check in after))
-        self._expected.setdefault(expected.id, expected)
+        if expected.id not in self._expected:
+            self._expected[expected.id] = expected
+            self._expected_of.setdefault(requirement.id, []).append(expected)
 
     def expect_all(self, checks: Iterable[tuple[Requirement, str]]) -> None:
         for requirement, parameter in checks:
@@ -58,6 +63,7 @@ class Plan:
             duration_s: float = 0.0) -> Check:
         check = Check(self.requirement(requirement), parameter, verdict, duration_s)
         self._decided.append(check)
+        self._decided_of.setdefault(requirement.id, []).append(check)
         self._by_id.setdefault(check.id, check)
         return check
 
@@ -110,10 +116,8 @@ class Plan:
         """The checks of a prerequisite that one check waits for: those with its parameter
         when there are any (app.repositories[acme] after app.installation_active[acme]),
         else all of them (tls.handshake[HOST:443] after any tcp.reachable[ADDR:443])."""
-        every: list[_Expected | Check] = [c for c in self._decided
-                                          if c.requirement.id == requirement_id]
-        every += [e for e in self._expected.values() if e.requirement.id == requirement_id
-                  and e.id not in self._by_id]
+        every: list[_Expected | Check] = list(self._decided_of.get(requirement_id, []))
+        every += [e for e in self._expected_of.get(requirement_id, []) if e.id not in self._by_id]
         return [c for c in every if c.parameter == parameter] or every
 
     def _settle(self, expected: _Expected) -> Verdict:

@@ -4,6 +4,7 @@ elsewhere: the engine decides the verdicts, :mod:`checks.report` writes them."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import uuid
 from collections.abc import Callable, Generator, Iterator
@@ -310,6 +311,12 @@ def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
     return LISTED_LATER if JOBS in config.stash and config.option.collectonly else None
 
 
+@functools.cache
+def _connector_mark(name: str, layer: str, requirement: str) -> pytest.MarkDecorator:
+    """One mark per requirement, shared by its checks (thousands in a large run)."""
+    return pytest.mark.connector(name=name, layer=layer, requirement=requirement)
+
+
 class CheckFailed(Exception):
     """A requirement is not met; the item's report is the verdict, not a traceback."""
 
@@ -318,8 +325,8 @@ class CheckItem(pytest.Item):
     def __init__(self, *, check: Check, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.check = check
-        self.add_marker(pytest.mark.connector(name=self.connector, layer=check.requirement.category,
-                                              requirement=check.requirement.id))
+        self.add_marker(_connector_mark(self.connector, check.requirement.category,
+                                        check.requirement.id))
         verdict = check.verdict
         if verdict.outcome is Outcome.SKIPPED:
             # A mark, not pytest.skip(): the report then points at the check, not at us.
@@ -395,10 +402,10 @@ def _check_report(item: CheckItem, rep: pytest.TestReport) -> None:
     rep.user_properties += [("requirement", item.check.requirement.id),
                             ("outcome", verdict.outcome.value),
                             ("reason", verdict.reason or ""),
-                            ("message", redact(verdict.message))]
+                            ("message", verdict.message)]  # --junitxml is redacted whole
     if verdict.outcome is Outcome.WARNING:
         rep.sections.append(("connector-checks warning", redact(report.failure_text(item.check))))
-    if item.config.pluginmanager.hasplugin("html"):  # pytest-html, through its public API
+    if getattr(item.config.option, "htmlpath", None):  # --html: pytest-html's public API
         import pytest_html
 
         extras = getattr(rep, "extras", [])
@@ -483,7 +490,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             records = _selected_records(config, job) if result else []
             document = output.document(info, records, __version__, settings.compare, redact)
             documents.append(document)
-            written.reports += report.write_all(settings.report_dir, document, info, redact)
+            written.reports += report.write_all(settings.report_dir, document, info)
             if result is not None:
                 written.recordings |= output.write_recording(settings, result, len(
                     config.stash[JOBS]), __version__, redact)

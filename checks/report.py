@@ -149,8 +149,9 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
     }
 
 
-def junit(info: RunInfo, records: Sequence[Mapping[str, Any]], redact: Redactor) -> str:
-    """JUnit XML for one connector: a testcase per check, the verdict in its properties."""
+def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> str:
+    """JUnit XML for one connector: a testcase per check, the verdict in its properties.
+    The records are the JSON report's, which has passed the redactor."""
     counts = tally(records)
     suites = ET.Element("testsuites", name="connector-checks")
     suite = ET.SubElement(suites, "testsuite", {
@@ -171,9 +172,9 @@ def junit(info: RunInfo, records: Sequence[Mapping[str, Any]], redact: Redactor)
         for name in ("requirement", "outcome", "reason", "vendor_code"):
             if record.get(name):
                 ET.SubElement(shown, "property", name=name, value=str(record[name]))
-        text = redact(f"{record['message']}\nfix: {record['remediation']}\n"
+        text = (f"{record['message']}\nfix: {record['remediation']}\n"
                       f"evidence: {json.dumps(record['evidence'], default=str)}")
-        message = redact(f"{record['reason'] or record['outcome']}: {record['message']}")
+        message = f"{record['reason'] or record['outcome']}: {record['message']}"
         if record["outcome"] == "failed":
             ET.SubElement(case, "failure", message=message,
                           type=record["reason"] or "failed").text = text
@@ -206,13 +207,13 @@ def files(folder: Path, connector: str) -> list[Path]:
     return [folder / f"{connector}.{kind}" for kind in ("html", "junit.xml", "json")]
 
 
-def write_all(folder: Path, document: Mapping[str, Any], info: RunInfo,
-              redact: Redactor) -> list[Path]:
-    """The three reports of one connector, all rendered from the same JSON document."""
+def write_all(folder: Path, document: Mapping[str, Any], info: RunInfo) -> list[Path]:
+    """The three reports of one connector, all rendered from the same JSON document, which
+    has passed the redactor (output.document)."""
     html_path, junit_path, json_path = files(folder, info.connector)
     write_text(json_path, json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
-    write_text(junit_path, junit(info, document["checks"], redact))
-    write_text(html_path, redact(html_page.render(document)))
+    write_text(junit_path, junit(info, document["checks"]))
+    write_text(html_path, html_page.render(document))
     return [html_path, junit_path, json_path]
 
 

@@ -187,14 +187,20 @@ class ScenarioBackend:
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
-        # One respx route answers every request from a table keyed on method and URL (each
-        # entry with its header constraints): replay costs the same per request however many
-        # exchanges a scenario holds.
-        self._exchanges: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # One respx route answers every request from a table keyed on method, URL and the
+        # values of the headers an exchange is constrained by (a minted token): replay costs
+        # the same per request however many exchanges a scenario holds.
+        self._exchanges: dict[tuple[str, str], dict[tuple[str, ...],
+                                                    dict[tuple[str, ...], Any]]] = {}
         for exchange in scenario.data.get("http", []):
             request = exchange["request"]
             url = request.get("url") or f"{scenario.target}{request['path']}"
-            self._exchanges.setdefault((request.get("method", "GET"), url), []).append(exchange)
+            constraints = request.get("headers", {})
+            names = tuple(sorted(name.lower() for name in constraints))
+            values = tuple(str(value) for _, value in sorted(
+                (name.lower(), value) for name, value in constraints.items()))
+            shapes = self._exchanges.setdefault((request.get("method", "GET"), url), {})
+            shapes.setdefault(names, {}).setdefault(values, exchange["response"])
         router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         router.route().mock(side_effect=self._answer)
         replay = httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler),
@@ -204,10 +210,12 @@ class ScenarioBackend:
 
     def _answer(self, request: httpx.Request) -> httpx.Response:
         wanted = (request.method, str(request.url))
-        for exchange in self._exchanges.get(wanted, []):
-            constraints = exchange["request"].get("headers", {})
-            if all(request.headers.get(name) == value for name, value in constraints.items()):
-                return _response(exchange["response"])
+        shapes = self._exchanges.get(wanted, {})
+        # The most constrained answer that fits first: a token's own, then anyone's.
+        for names in sorted(shapes, key=len, reverse=True):
+            values = tuple(request.headers.get(name, "") for name in names)
+            if values in shapes[names]:
+                return _response(shapes[names][values])
         raise RecordedFailure("error", self._unrecorded(f"{wanted[0]} {wanted[1]}"))
 
     def _unrecorded(self, what: str) -> str:

@@ -54,6 +54,10 @@ class JsonHandler(BaseHTTPRequestHandler):
     server_version = "GitHub.com"
     sys_version = ""
     always: dict[str, str] = {}
+    # Headers and body leave in one send (flushed at the end of each reply), as a real
+    # server's do; with TCP_NODELAY no answer waits on the peer's delayed ACK.
+    wbufsize = 256 * 1024
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -70,6 +74,7 @@ class JsonHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
 
 
 def github_handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn
 
 # Token prefixes that say what a credential is; they are not secret.
@@ -138,10 +138,14 @@ def _trie(values: Iterable[str]) -> str:
     return pattern(root)
 
 
-def _escaped_forms(value: str) -> set[str]:
-    forms = {value, json.dumps(value)[1:-1], repr(value)[1:-1],
-             value.encode("unicode_escape").decode("ascii")}
-    return {form for form in forms if form}
+# The forms a secret takes inside text: as it is, in JSON, in a repr, in escaped text.
+_ESCAPES: tuple[Callable[[str], str], ...] = (
+    lambda value: value,
+    lambda value: json.dumps(value, ensure_ascii=False)[1:-1],
+    lambda value: json.dumps(value)[1:-1],
+    lambda value: repr(value)[1:-1],
+    lambda value: value.encode("unicode_escape").decode("ascii"),
+)
 
 
 class SecretUnreadable(ValueError):
@@ -162,8 +166,9 @@ class Redactor:
         it is and in the escaped forms it takes inside repr, JSON and escaped text."""
         value = secret.reveal()
         if value and value not in self._known:
-            for form in _escaped_forms(value):
-                self._known.setdefault(form, secret.masked)
+            for escape in _ESCAPES:
+                # The mask is escaped as the secret was, so JSON stays JSON.
+                self._known.setdefault(escape(value), escape(secret.masked))
             self._matcher = None
         return secret
 
