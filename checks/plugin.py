@@ -3,7 +3,6 @@ elsewhere: the engine decides the verdicts, :mod:`checks.report` writes them."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import uuid
@@ -15,9 +14,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from checks import __version__, ci, compare, metrics, output, report
+from checks import __version__, ci, compare, engine, metrics, output, report
 from checks.connectors import connector_names
-from checks.engine import Job, Result, command_line, expected_checks, plan_jobs, redactor, run_jobs
+from checks.engine import Job, Result, command_line, expected_checks, plan_jobs, redactor
 from checks.model.requirement import Check
 from checks.model.secret import Redactor, SecretUnreadable
 from checks.model.verdict import Outcome
@@ -282,8 +281,8 @@ def pytest_make_collect_report(collector: pytest.Collector
 def _results(config: pytest.Config) -> list[Result]:
     """Every job's checks, decided once for the whole session (all jobs concurrently)."""
     if RESULTS not in config.stash:
-        config.stash[RESULTS] = asyncio.run(run_jobs(config.stash[SETTINGS], config.stash[JOBS],
-                                                     config.stash[REDACT]))
+        config.stash[RESULTS] = engine.run(config.stash[SETTINGS], config.stash[JOBS],
+                                           config.stash[REDACT])
     return config.stash[RESULTS]
 
 

@@ -23,6 +23,7 @@ from checks.model.secret import Secret
 from checks.probes import body as bounded
 
 IN_FLIGHT = 32  # requests at once in a fan-out: well under GitHub's 100 concurrent
+POOLS = 4  # clients requests take turns over, each with IN_FLIGHT / POOLS connections
 
 
 class RecordedFailure(Exception):
@@ -56,17 +57,23 @@ class HttpClient:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     max_wait_s: float = 30.0  # longest rate-limit pause honoured before reporting the limit
     timeout: float = 5.0  # for the whole of one request: connect, TLS, headers, body
-    _clients: dict[str | None, httpx.AsyncClient] = field(default_factory=dict)
+    _clients: dict[str | None, list[httpx.AsyncClient]] = field(default_factory=dict)
+    _sent: int = 0
     _resume_at: float = 0.0  # monotonic time before which no request is sent (rate limits)
 
     def _client(self, proxy: str | None) -> httpx.AsyncClient:
+        """Requests take turns over a few clients, each with a small pool: httpcore assigns
+        a request by scanning its pool's connections for every waiting request, a cost that
+        grows with the square of the pool (benchmarks/installations.py measures it)."""
         if proxy not in self._clients:
-            self._clients[proxy] = self.make(proxy)
-        return self._clients[proxy]
+            self._clients[proxy] = [self.make(proxy) for _ in range(POOLS)]
+        self._sent += 1
+        return self._clients[proxy][self._sent % POOLS]
 
     async def aclose(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
+        for clients in self._clients.values():
+            for client in clients:
+                await client.aclose()
 
     async def send(self, request: HttpRequest) -> HttpExchange:
         """Send once; when GitHub asks to wait (Retry-After, or no requests remaining until a
