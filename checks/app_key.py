@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import jwt
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from jwt.warnings import InsecureKeyLengthWarning
 
 # GitHub rejects a JWT issued in its future or expiring more than 10 minutes ahead; the seed's
 # script and GitHub's docs issue it 60 s in the past to absorb clock drift.
@@ -111,6 +109,9 @@ def _kind(key: object) -> str:
 
 def mint_jwt(key: rsa.RSAPrivateKey, app_id: str, now: datetime) -> str:
     """An RS256 JWT as GitHub asks: iat 60 s back, exp under 10 minutes ahead, iss the app."""
+    import jwt  # only the github-app connector signs JWTs
+    from jwt.warnings import InsecureKeyLengthWarning
+
     claims = {"iat": int((now - IAT_BACKDATE).timestamp()),
               "exp": int((now + LIFETIME).timestamp()),
               "iss": app_id}  # a string, as in the seed's script: app id or client id

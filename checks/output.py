@@ -15,7 +15,6 @@ from typing import Any
 from checks.compare import changes
 from checks.engine import Job, Result
 from checks.model.secret import Redactor
-from checks.recording import record
 from checks.report import RunInfo, build, write_text
 from checks.settings import Settings
 
@@ -68,6 +67,8 @@ def write_recording(settings: Settings, result: Result, jobs: int, tool_version:
     """The live run as a scenario: written to --record, and kept for --bundle."""
     if result.job.scenario is not None or (settings.record is None and settings.bundle is None):
         return {}  # a replay is not recorded again
+    from checks.recording import record  # only a run that records needs it (and PyJWT)
+
     connector = result.job.connector.name
     text = json.dumps(record(result, settings, result.vantage, tool_version, redact),
                       indent=2, ensure_ascii=False) + "\n"

@@ -1,26 +1,16 @@
-"""The pytest plugin: options, one item per check, reports of what pytest ran. Logic lives
-elsewhere: the engine decides the verdicts, :mod:`checks.report` writes them."""
+"""The pytest plugin: the connector options, validated as they are read. A run that asks for
+a connector registers :mod:`checks.session`, which collects the checks and writes the
+reports; any other pytest run costs no more than reading these options."""
 
 from __future__ import annotations
 
-import functools
-import os
-import uuid
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from checks import __version__, ci, compare, engine, metrics, output, report
 from checks.connectors import connector_names
-from checks.engine import Job, Result, command_line, expected_checks, plan_jobs, redactor
-from checks.model.requirement import Check
-from checks.model.secret import Redactor, SecretUnreadable
-from checks.model.verdict import Outcome
-from checks.results import ConnectorResults
 from checks.settings import (
     Settings,
     load_pem_bundle,
@@ -40,22 +30,10 @@ from checks.settings import (
     parse_vantage,
 )
 
+if TYPE_CHECKING:
+    from checks.results import ConnectorResults
+
 T = TypeVar("T")
-
-SETTINGS = pytest.StashKey[Settings]()
-JOBS = pytest.StashKey[list[Job]]()
-REDACT = pytest.StashKey[Redactor]()
-RESULTS = pytest.StashKey[list[Result]]()
-SELECTED = pytest.StashKey[list[pytest.Item]]()
-RECORDS = pytest.StashKey[dict[str, dict[str, Any]]]()  # node id -> what its run reported
-RUN_ID = pytest.StashKey[str]()  # carried by every report of the run
-STARTED = pytest.StashKey[datetime]()
-WRITE_FAILED = pytest.StashKey[str]()
-DOCUMENTS = pytest.StashKey[list[dict[str, Any]]]()  # the JSON reports, as written
-
-LISTED_LATER = ("connector-checks: per-address (tcp.reachable) and per-installation (app.*) "
-                "checks appear when the run probes; listing probes nothing")
-
 
 def _connector_name(text: str) -> str:
     if text not in connector_names():
@@ -221,305 +199,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "connector(name, layer, requirement): a connector-checks check; select with "
                    "-m \"connector(layer='tls')\" or -m \"connector(name='ghes')\"")
     settings = _settings(config)
-    if settings is None:
-        return
-    if config.getoption("numprocesses", None):
-        raise pytest.UsageError("--connector runs its probes concurrently in one process "
-                                "already: drop -n (each pytest-xdist worker would probe again)")
-    try:
-        jobs = plan_jobs(settings, os.environ)
-        redact = redactor(jobs, os.environ)
-    except (ValueError, SecretUnreadable) as error:
-        raise pytest.UsageError(str(error)) from None
-    config.stash[SETTINGS] = settings
-    config.stash[JOBS] = jobs
-    config.stash[REDACT] = redact
-    config.stash[RECORDS] = {}
-    config.stash[RUN_ID] = uuid.uuid4().hex[:12]
-    config.stash[STARTED] = datetime.now(UTC)
+    if settings is not None:
+        from checks import session
 
-
-def pytest_report_header(config: pytest.Config) -> list[str]:
-    if JOBS not in config.stash:
-        return []
-    settings, lines = config.stash[SETTINGS], []
-    for job in config.stash[JOBS]:
-        where = (f"offline scenario {job.scenario.name} (recorded {job.scenario.recorded_at:%Y-%m-%d})"
-                 if job.scenario else "live")
-        lines.append(f"connector-checks {__version__}: {job.connector.name} -> {job.target.url}, "
-                     f"{where}; public roots: {job.trust.public_label}")
-    lines.append(f"connector-checks: timeout {settings.timeout:g} s per step; reports in "
-                 f"{settings.report_dir}/")
-    lines.append(f"connector-checks: reproduce with: pytest "
-                 f"{command_line(settings, config.stash[JOBS])}")
-    return lines
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection(session: pytest.Session) -> bool | None:
-    """Without test paths, a connector run collects its checks and nothing of the folder."""
-    config = session.config
-    if JOBS in config.stash and config.args_source is not pytest.Config.ArgsSource.ARGS:
-        session.perform_collect(args=[])
-        return True
-    return None
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector
-                               ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-    collected = yield
-    config = collector.config
-    if isinstance(collector, pytest.Session) and JOBS in config.stash:
-        suites = [ConnectorSuite.from_parent(collector, name=job.connector.name,
-                                             nodeid=job.connector.name, job=job)
-                  for job in config.stash[JOBS]]
-        collected.result[:0] = suites
-    return collected
-
-
-def _results(config: pytest.Config) -> list[Result]:
-    """Every job's checks, decided once for the whole session (all jobs concurrently)."""
-    if RESULTS not in config.stash:
-        config.stash[RESULTS] = engine.run(config.stash[SETTINGS], config.stash[JOBS],
-                                           config.stash[REDACT])
-    return config.stash[RESULTS]
-
-
-class ConnectorSuite(pytest.Collector):
-    """One connector's checks. Listing them (--collect-only) probes nothing."""
-
-    def __init__(self, *, job: Job, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.job = job
-
-    def collect(self) -> Iterator[pytest.Item]:
-        if self.config.option.collectonly:
-            checks = [Check(requirement, parameter, report.UNDECIDED) for requirement, parameter
-                      in expected_checks(self.job, self.config.stash[SETTINGS])]
-        else:
-            checks = next(r for r in _results(self.config) if r.job is self.job).checks
-        for check in checks:
-            # The node id is given as text, so it is read as pytest reads ids from its cache
-            # (--lf, --ff): "ghes::scopes.granted[repo]" is scopes.granted with params "repo".
-            yield CheckItem.from_parent(self, name=check.id, nodeid=f"{self.nodeid}::{check.id}",
-                                        check=check)
-
-
-def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
-    return LISTED_LATER if JOBS in config.stash and config.option.collectonly else None
-
-
-@functools.cache
-def _connector_mark(name: str, layer: str, requirement: str) -> pytest.MarkDecorator:
-    """One mark per requirement, shared by its checks (thousands in a large run)."""
-    return pytest.mark.connector(name=name, layer=layer, requirement=requirement)
-
-
-class CheckFailed(Exception):
-    """A requirement is not met; the item's report is the verdict, not a traceback."""
-
-
-class CheckItem(pytest.Item):
-    def __init__(self, *, check: Check, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.check = check
-        self.add_marker(_connector_mark(self.connector, check.requirement.category,
-                                        check.requirement.id))
-        verdict = check.verdict
-        if verdict.outcome is Outcome.SKIPPED:
-            # A mark, not pytest.skip(): the report then points at the check, not at us.
-            reason = self.config.stash[REDACT](f"{verdict.reason}: {verdict.message}")
-            self.add_marker(pytest.mark.skip(reason=reason))
-
-    @property
-    def connector(self) -> str:
-        return self.parent.name if self.parent else ""
-
-    def runtest(self) -> None:
-        verdict = self.check.verdict
-        redact = self.config.stash[REDACT]
-        if verdict.outcome is Outcome.FAILED or (
-                verdict.outcome is Outcome.WARNING
-                and self.config.stash[SETTINGS].fail_on == "warning"):
-            raise CheckFailed(redact(report.failure_text(self.check)))
-        if verdict.outcome is Outcome.ERROR:
-            raise RuntimeError(redact(f"connector-checks broke: {verdict.message}"))
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
-        if isinstance(excinfo.value, CheckFailed | RuntimeError):
-            return str(excinfo.value)
-        return self.config.stash[REDACT](str(super().repr_failure(excinfo, style=style)))
-
-    def reportinfo(self) -> tuple[str, int, str]:
-        # The domain is shown as the failure's heading; it is not a suffix of the node id,
-        # so pytest does not rewrite the dots of the check id. A check has no source line.
-        return (self.connector, 0, f"{self.check.id} - {self.check.requirement.title}")
+        session.start(config, settings)
 
 
 @pytest.fixture(scope="session")
 def connector_results(request: pytest.FixtureRequest) -> ConnectorResults:
     """The run's verdicts and observations, read-only, by connector name (see the README:
     "Your own checks")."""
-    config = request.config
-    if JOBS not in config.stash:
+    session = request.config.pluginmanager.get_plugin("connector-checks-session")
+    if session is None:
         pytest.skip("connector_results needs a connector run: pass --connector NAME")
-    return ConnectorResults.of(_results(config))
+    return session.results(request.config)  # type: ignore[no-any-return]
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    if JOBS in session.config.stash:
-        session.config.stash[SELECTED] = list(session.items)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
-                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    rep = yield
-    config = item.config
-    if JOBS not in config.stash:
-        return rep
-    records = config.stash[RECORDS]
-    if isinstance(item, CheckItem):
-        if rep.when == "call" or (rep.when == "setup" and rep.skipped):
-            _check_report(item, rep)
-            # A failed report of a check that did not fail (nor warn under --fail-on
-            # warning) is the harness breaking.
-            records[item.nodeid] = report.check_record(
-                item.check, Outcome.ERROR if rep.failed and item.check.verdict.outcome
-                not in (Outcome.FAILED, Outcome.WARNING) else None)
-    else:
-        records[item.nodeid] = report.user_record(item.nodeid, rep,
-                                                  records.get(item.nodeid), config.stash[REDACT])
-    return rep
-
-
-def _check_report(item: CheckItem, rep: pytest.TestReport) -> None:
-    verdict = item.check.verdict
-    redact = item.config.stash[REDACT]
-    rep.user_properties += [("requirement", item.check.requirement.id),
-                            ("outcome", verdict.outcome.value),
-                            ("reason", verdict.reason or ""),
-                            ("message", verdict.message)]  # --junitxml is redacted whole
-    if verdict.outcome is Outcome.WARNING:
-        rep.sections.append(("connector-checks warning", redact(report.failure_text(item.check))))
-    if getattr(item.config.option, "htmlpath", None):  # --html: pytest-html's public API
-        import pytest_html
-
-        extras = getattr(rep, "extras", [])
-        extras.append(pytest_html.extras.html(redact(report.html_fragment(item.check))))
-        rep.extras = extras  # type: ignore[attr-defined]
-
-
-def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config
-                             ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
-    if report.when == "call" and report.passed and ("outcome", "warning") in report.user_properties:
-        return "warning", "W", ("WARNING", {"yellow": True})
-    return None
-
-
-def _selected_records(config: pytest.Config, job: Job) -> list[dict[str, Any]]:
-    """The records of what pytest selected for this connector, in order: a check's or a user
-    test's outcome, or ``not_run`` when the session stopped before it (-x, --maxfail, Ctrl-C)."""
-    records = config.stash[RECORDS]
-    selected = []
-    for item in config.stash.get(SELECTED, []):
-        if isinstance(item, CheckItem):
-            if item.connector != job.connector.name:
-                continue
-            selected.append(records.get(item.nodeid) or report.not_run(item.check))
-        elif _belongs(item, job):
-            selected.append(records.get(item.nodeid) or report.user_not_run(item.nodeid))
-    return selected
-
-
-def _belongs(item: pytest.Item, job: Job) -> bool:
-    """A user test goes to the report of the connector its marker names, or to every one."""
-    marker = item.get_closest_marker("connector")
-    name = marker.kwargs.get("name", marker.args[0] if marker.args else None) if marker else None
-    return name in (None, job.connector.name)
-
-
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    if WRITE_FAILED in config.stash:
-        terminalreporter.write_line(config.stash[WRITE_FAILED], red=True, bold=True)
-    if RESULTS not in config.stash or config.option.collectonly:
-        return
-    redact = config.stash[REDACT]
-    for result in config.stash[RESULTS]:
-        job = result.job
-        records = _selected_records(config, job)
-        mode = f"offline scenario {job.scenario.name}" if job.scenario else "live"
-        terminalreporter.section(f"connector {job.connector.name}: {job.target.url} ({mode})")
-        every = config.get_verbosity() > 0 or len(records) <= report.LIST_ALL_UP_TO
-        for line in report.summary_lines(records, every):
-            terminalreporter.write_line(redact(line))
-        files = ", ".join(map(str, report.files(config.stash[SETTINGS].report_dir,
-                                                job.connector.name)))
-        terminalreporter.write_line(f"{report.count(records)}; reports: {files}")
-    for document in config.stash.get(DOCUMENTS, []):
-        if "comparison" in document:
-            terminalreporter.section(f"connector {document['connector']}: since the previous "
-                                     f"run")
-            for line in compare.change_lines(document["comparison"]):
-                terminalreporter.write_line(line)
-        if os.environ.get("GITHUB_ACTIONS") == "true":
-            for command in ci.workflow_commands(document):
-                terminalreporter.write_line(command)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Every report of this run, written whole or not at all, even when it was interrupted
-    (while probing, nothing was checked: the reports say so rather than leave an earlier
-    run's in place); then the recording and the bundle, when asked for."""
-    config = session.config
-    if JOBS not in config.stash or config.option.collectonly:
-        return
-    settings, redact = config.stash[SETTINGS], config.stash[REDACT]
-    results = {id(r.job): r for r in config.stash.get(RESULTS, None) or ()}
-    documents: list[dict[str, Any]] = []
-    config.stash[DOCUMENTS] = documents
-    written = output.Written()
-    try:
-        for job in config.stash[JOBS]:
-            result = results.get(id(job))
-            info = output.run_info(job, result, config.stash[STARTED], config.stash[RUN_ID],
-                                   interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
-            records = _selected_records(config, job) if result else []
-            document = output.document(info, records, __version__, settings.compare, redact)
-            documents.append(document)
-            written.reports += report.write_all(settings.report_dir, document, info)
-            if result is not None:
-                written.recordings |= output.write_recording(settings, result, len(
-                    config.stash[JOBS]), __version__, redact)
-        if settings.bundle is not None:
-            output.write_bundle(settings.bundle, written, settings, __version__)
-        if settings.metrics is not None:
-            report.write_text(settings.metrics, metrics.exposition(documents))
-        summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary:
-            with open(summary, "a", encoding="utf-8") as file:
-                file.writelines(ci.step_summary(d) for d in documents)
-    except OSError as error:
-        config.stash[WRITE_FAILED] = (f"connector-checks: the reports could not be written in "
-                                      f"{settings.report_dir}/: "
-                                      f"{error.strerror or error}; earlier reports there are "
-                                      f"untouched")
-        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """Redact secrets by value from the reports pytest itself writes on request (--junitxml,
-    --html: they embed captured output)."""
-    if RESULTS not in config.stash:
-        return
-    redact = config.stash[REDACT]
-    for option in ("htmlpath", "xmlpath"):
-        path = getattr(config.option, option, None)
-        if path and Path(path).is_file():
-            text = Path(path).read_text(encoding="utf-8")
-            cleaned = redact(text)
-            if cleaned != text:
-                Path(path).write_text(cleaned, encoding="utf-8")

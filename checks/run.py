@@ -14,17 +14,18 @@ import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from checks.model.addresses import host_port
 from checks.model.endpoints import HttpRequest, Nameserver, Route, Target
 from checks.model.observations import DnsLookup, HttpExchange, TcpConnect, TlsHandshake
 from checks.model.secret import Redactor, Secret
 from checks.model.trust import Trust
-from checks.probes import dns as dns_probe
 from checks.probes import tcp as tcp_probe
 from checks.probes import tls as tls_probe
-from checks.probes.http import HttpClient
+
+if TYPE_CHECKING:
+    from checks.probes.http import HttpClient
 
 T = TypeVar("T")
 log = logging.getLogger("checks.probes")
@@ -45,13 +46,18 @@ class Backend(Protocol):
 
 @dataclass
 class LiveBackend:
+    """The network. dnspython is imported when the first lookup runs: an offline run, and a
+    run that only lists its checks, need none of it."""
+
     http: HttpClient
     timeout: float
     _connecting: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(tcp_probe.IN_FLIGHT))
 
     async def dns(self, name: str, servers: tuple[Nameserver, ...], public: bool) -> DnsLookup:
-        return await dns_probe.lookup(name, servers, self.timeout)
+        from checks.probes import dns
+
+        return await dns.lookup(name, servers, self.timeout)
 
     async def tcp(self, address: str, port: int) -> TcpConnect:
         async with self._connecting:  # the timeout starts once the attempt does

@@ -12,10 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import httpx
-import respx
+from typing import TYPE_CHECKING, Any
 
 from checks.model.addresses import host_port
 from checks.model.endpoints import ConnectTo, Nameserver
@@ -23,6 +20,9 @@ from checks.model.observations import DnsLookup, RecordSet, TcpConnect, TlsHands
 from checks.model.secret import Secret
 from checks.model.trust import PemBundle
 from checks.probes.http import HttpClient, RecordedFailure
+
+if TYPE_CHECKING:
+    import httpx
 from checks.settings import parse_connect_to, parse_nameserver
 
 SCHEMA = 1
@@ -165,6 +165,8 @@ def load(connector: str, name_or_path: str) -> Scenario:
 
 
 def _response(recorded: dict[str, Any]) -> httpx.Response:
+    import httpx
+
     if "error" in recorded:
         raise RecordedFailure(recorded["error"], recorded.get("detail", ""))
     content: dict[str, Any] = ({"json": recorded["json"]} if "json" in recorded
@@ -201,6 +203,9 @@ class ScenarioBackend:
                 (name.lower(), value) for name, value in constraints.items()))
             shapes = self._exchanges.setdefault((request.get("method", "GET"), url), {})
             shapes.setdefault(names, {}).setdefault(values, exchange["response"])
+        import httpx
+        import respx  # offline HTTP is its job; a live run does not import it
+
         router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         router.route().mock(side_effect=self._answer)
         replay = httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler),

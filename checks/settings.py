@@ -18,10 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import certifi
-from cryptography import x509
-from cryptography.utils import CryptographyDeprecationWarning
-
 from checks.model.endpoints import ConnectTo, Nameserver, Route, Target
 from checks.model.trust import PemBundle
 
@@ -121,6 +117,9 @@ def load_pem_bundle(path_text: str) -> PemBundle:
     if len(data) > PEM_LIMIT:
         raise ValueError(f"{path_text!r} is larger than {PEM_LIMIT // 2**20} MiB: give a PEM "
                          f"file of CA certificates")
+    from cryptography import x509
+    from cryptography.utils import CryptographyDeprecationWarning
+
     try:
         with warnings.catch_warnings():
             # Mozilla's bundle holds a root with a non-positive serial number; cryptography
@@ -135,6 +134,8 @@ def load_pem_bundle(path_text: str) -> PemBundle:
 
 def certifi_roots() -> PemBundle:
     """Mozilla's roots as certifi ships them, loaded explicitly (SSL_CERT_FILE has no say)."""
+    import certifi
+
     bundle = load_pem_bundle(certifi.where())
     return PemBundle(f"certifi {certifi.__version__} (Mozilla)", bundle.certificates)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from checks import reasons
-from checks.connectors import CONNECTORS
+from checks.connectors import connector_names, get_connector
 from checks.model.requirement import Requirement
 from checks.model.verdict import Outcome, Verdict, passed
 from checks.plan import Plan
@@ -86,10 +86,10 @@ def test_a_requirement_the_connector_did_not_declare_is_refused() -> None:
         Plan((A,)).add(B, "h", passed("ok"))
 
 
-@pytest.mark.parametrize("name", sorted(CONNECTORS))
+@pytest.mark.parametrize("name", connector_names())
 def test_every_connector_declares_its_requirements_after_their_prerequisites(name: str) -> None:
     seen: set[str] = set()
-    for requirement in CONNECTORS[name].requirements:
+    for requirement in get_connector(name).requirements:
         assert {pre.id for pre in requirement.after} <= seen, requirement.id
         assert requirement.seed, requirement.id
         seen.add(requirement.id)

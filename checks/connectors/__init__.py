@@ -1,23 +1,23 @@
 """The built-in connectors, by name. A connector is one module declaring a
-:class:`~checks.catalogue.Connector`; listing it here makes it available."""
+:class:`~checks.catalogue.Connector` as ``CONNECTOR``; naming it here makes it available.
+A module is imported when its connector is asked for, not before: a pytest run without
+--connector imports none of them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
+import importlib
+from typing import TYPE_CHECKING
 
-from checks.catalogue import Connector
-from checks.connectors import ghes, github, github_app, gitlab
+if TYPE_CHECKING:
+    from checks.catalogue import Connector
 
-CONNECTORS: Mapping[str, Connector] = MappingProxyType({
-    connector.name: connector
-    for connector in (ghes.CONNECTOR, github.CONNECTOR, github_app.CONNECTOR, gitlab.CONNECTOR)
-})
+_MODULES = {"ghes": "ghes", "github": "github", "github-app": "github_app", "gitlab": "gitlab"}
 
 
 def connector_names() -> tuple[str, ...]:
-    return tuple(sorted(CONNECTORS))
+    return tuple(sorted(_MODULES))
 
 
 def get_connector(name: str) -> Connector:
-    return CONNECTORS[name]
+    connector: Connector = importlib.import_module(f"checks.connectors.{_MODULES[name]}").CONNECTOR
+    return connector

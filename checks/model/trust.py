@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
+if TYPE_CHECKING:
+    from cryptography import x509
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,8 @@ class PemBundle:
 
     @property
     def pem_list(self) -> tuple[str, ...]:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
         return tuple(c.public_bytes(Encoding.PEM).decode() for c in self.certificates)
 
     @property
