@@ -35,7 +35,7 @@ from checks.probes.http import (
     proxy_for,
     verifying_context,
 )
-from checks.run import Facts, LiveBackend, Observed, RunContext
+from checks.run import Facts, LiveBackend, Observed, Progress, RunContext
 from checks.scenario import Scenario, ScenarioBackend
 from checks.scenario import load as load_scenario
 from checks.settings import Settings, certifi_roots, parse_target
@@ -270,26 +270,27 @@ def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
                       timeout=settings.timeout, max_wait_s=settings.max_wait)
 
 
-def run(settings: Settings, jobs: list[Job], redact: Redactor | None = None) -> list[Result]:
+def run(settings: Settings, jobs: list[Job], redact: Redactor | None = None,
+        progress: Progress | None = None) -> list[Result]:
     """run_jobs in a fresh event loop. Its results leave through a box, not as the main task's
     result: on Python 3.11, asyncio.run formats that task, result and all, when it restores
     the SIGINT handler (an 85 MB string for a thousand installations)."""
     box: list[list[Result]] = []
 
     async def main() -> None:
-        box.append(await run_jobs(settings, jobs, redact))
+        box.append(await run_jobs(settings, jobs, redact, progress))
 
     asyncio.run(main())
     return box[0]
 
 
-async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None = None
-                   ) -> list[Result]:
+async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None = None,
+                   progress: Progress | None = None) -> list[Result]:
     """Run every job concurrently; live jobs share one set of facts."""
     live = [job for job in jobs if job.scenario is None]
     redact = redact if redact is not None else redactor(jobs, os.environ)
     http = _live_http(settings, live) if live else None
-    shared = Facts(LiveBackend(http, settings.timeout)) if http else None
+    shared = Facts(LiveBackend(http, settings.timeout), progress=progress) if http else None
 
     async def one(job: Job) -> Result:
         started, clock = datetime.now(UTC), time.monotonic()

@@ -4,6 +4,7 @@ reports; any other pytest run costs no more than reading these options."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -200,9 +201,10 @@ def pytest_configure(config: pytest.Config) -> None:
                    "-m \"connector(layer='tls')\" or -m \"connector(name='ghes')\"")
     settings = _settings(config)
     if settings is not None:
-        from checks import session
-
-        session.start(config, settings)
+        # Imported by name, not as an attribute of the package: pytester's in-process runs
+        # take modules out of sys.modules between runs.
+        session = importlib.import_module("checks.session")
+        session.start(config, settings, session)
 
 
 @pytest.fixture(scope="session")

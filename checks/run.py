@@ -79,11 +79,16 @@ class Observed:
     request: HttpRequest | None = None
 
 
+# Told of each probe as it starts and ends: (kind, target, probes done, probes started).
+Progress = Callable[[str, str, int, int], None]
+
+
 @dataclass
 class Facts:
     """Every fact is probed once per run and shared by every check that needs it."""
 
     backend: Backend
+    progress: Progress | None = None
     log: list[dict[str, Any]] = field(default_factory=list)
     observed: list[Observed] = field(default_factory=list)  # in the order they arrived
     began: float = field(default_factory=time.monotonic)
@@ -101,6 +106,8 @@ class Facts:
     async def _logged(self, kind: str, target: str, probe: Callable[[], Awaitable[T]],
                       request: HttpRequest | None) -> T:
         started = time.monotonic()
+        if self.progress is not None:
+            self.progress(kind, target, len(self.observed), len(self._tasks))
         result = await probe()
         error = getattr(result, "error", None)
         elapsed = round(time.monotonic() - started, 3)
@@ -108,6 +115,8 @@ class Facts:
         self.log.append({"kind": kind, "target": target, "result": error or "ok",
                          "started_s": offset, "elapsed_s": elapsed})
         self.observed.append(Observed(kind, result, offset, elapsed, request))
+        if self.progress is not None:
+            self.progress(kind, target, len(self.observed), len(self._tasks))
         log.debug("probe %s %s: %s in %.3f s (%s)", kind, target, error or "ok", elapsed,
                   getattr(result, "detail", ""))
         return result

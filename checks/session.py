@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 import uuid
 from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from checks.model.requirement import Check
 from checks.model.secret import Redactor, SecretUnreadable
 from checks.model.verdict import Outcome
 from checks.results import ConnectorResults
+from checks.run import Progress
 from checks.settings import Settings
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -39,8 +40,9 @@ LISTED_LATER = ("connector-checks: per-address (tcp.reachable) and per-installat
                 "checks appear when the run probes; listing probes nothing")
 
 
-def start(config: pytest.Config, settings: Settings) -> None:
-    """A connector run: its jobs decided (one line for anything wrong), its hooks registered."""
+def start(config: pytest.Config, settings: Settings, this: ModuleType) -> None:
+    """A connector run: its jobs decided (one line for anything wrong), and this module's
+    hooks registered."""
     if config.getoption("numprocesses", None):
         raise pytest.UsageError("--connector runs its probes concurrently in one process "
                                 "already: drop -n (each pytest-xdist worker would probe again)")
@@ -55,7 +57,7 @@ def start(config: pytest.Config, settings: Settings) -> None:
     config.stash[RECORDS] = {}
     config.stash[RUN_ID] = uuid.uuid4().hex[:12]
     config.stash[STARTED] = datetime.now(UTC)
-    config.pluginmanager.register(sys.modules[__name__], "connector-checks-session")
+    config.pluginmanager.register(this, "connector-checks-session")
 
 
 def results(config: pytest.Config) -> ConnectorResults:
@@ -106,8 +108,27 @@ def _results(config: pytest.Config) -> list[Result]:
     """Every job's checks, decided once for the whole session (all jobs concurrently)."""
     if RESULTS not in config.stash:
         config.stash[RESULTS] = engine.run(config.stash[SETTINGS], config.stash[JOBS],
-                                           config.stash[REDACT])
+                                           config.stash[REDACT], _progress(config))
     return config.stash[RESULTS]
+
+
+def _progress(config: pytest.Config) -> Progress | None:
+    """On a terminal, and not with -q: what is being probed and how much is done, on one
+    line that rewrites itself, as pytest's own "collecting ..." line does."""
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is None or not terminal.isatty or config.get_verbosity() < 0:
+        return None
+    names = ", ".join(config.stash[SETTINGS].connectors)
+
+    def show(kind: str, target: str, done: int, started: int) -> None:
+        terminal.rewrite(progress_line(names, kind, target, done, started), bold=True)
+
+    return show
+
+
+def progress_line(names: str, kind: str, target: str, done: int, started: int) -> str:
+    return (f"connector-checks {names}: {done} of {started} probes done; "
+            f"{kind} {target}")[:120]
 
 
 class ConnectorSuite(pytest.Collector):

@@ -73,11 +73,12 @@ class Runner:
 
     pytester: pytest.Pytester
 
-    def __call__(self, *args: str, connector: str = "ghes", replay: bool = True) -> Run:
+    def __call__(self, *args: str, connector: str = "ghes", replay: bool = True,
+                 cache: bool = False) -> Run:
         live = "--offline" not in args
         recording = self.pytester.path / f"recorded-{connector}.json"
         recorded = ("--record", str(recording)) if live and replay else ()
-        run = self._run(connector, *args, *recorded)
+        run = self._run(connector, *args, *recorded, cache=cache)
         if recorded and recording.is_file():
             again = self._run(connector, "--offline", "--scenario", str(recording),
                               "--report-dir", "replayed")
@@ -85,8 +86,9 @@ class Runner:
             assert again.report["replay_of"]["at"] == run.report["started_at"]
         return run
 
-    def _run(self, connector: str, *args: str) -> Run:
-        result = self.pytester.runpytest("-p", "no:cacheprovider",
+    def _run(self, connector: str, *args: str, cache: bool = False) -> Run:
+        without_cache = () if cache else ("-p", "no:cacheprovider")
+        result = self.pytester.runpytest(*without_cache,
                                          "-W", "ignore::pytest.PytestAssertRewriteWarning",
                                          "--connector", connector, *args)
         folder = args[args.index("--report-dir") + 1] if "--report-dir" in args else "reports"

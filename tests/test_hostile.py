@@ -21,20 +21,27 @@ from tests.conftest import HOST, Site, fake_token
 from tests.servers import refused_port, serve_https, server_context
 from tests.test_live_github_app import AppSite, app_site, keys, run_app  # noqa: F401 (fixtures)
 
-LOUD = ("-vv", "-l", "--log-level=DEBUG", "--tb=long", "-p", "no:cacheprovider")
+LOUD = ("-vv", "-l", "--log-level=DEBUG", "--tb=long")
 API = f"api.reachable[https://{HOST}/api/v3]"
 NETWORK = ["dns.resolves[github.example.com]", "tls.handshake[github.example.com:443]",
            "tls.public_ca[github.example.com:443]", "tls.hostname[github.example.com:443]"]
 
 
 def everything_written(folder: Path, connector: str = "ghes") -> str:
-    """Every report, parsed (so none is half-written), and the text of all of them."""
+    """Every report, parsed (so none is half-written), and the text of everything the runs
+    left in the folder: reports, recordings, pytest's cache."""
     reports = folder / "reports"
     json.loads((reports / f"{connector}.json").read_text())
     ET.parse(reports / f"{connector}.junit.xml")
     page = (reports / f"{connector}.html").read_text()
     assert page.rstrip().endswith("</html>")
-    return "\n".join(p.read_text(errors="replace") for p in reports.iterdir())
+    # The cache is in the run's rootdir: its folder, or (with option values naming files in a
+    # sibling folder) their common parent.
+    caches = [c for c in (folder / ".pytest_cache", folder.parent / ".pytest_cache")
+              if c.is_dir()]
+    assert caches, "pytest's cache was written"
+    files = [*folder.rglob("*"), *(p for cache in caches for p in cache.rglob("*"))]
+    return "\n".join(p.read_text(errors="replace") for p in files if p.is_file())
 
 
 def no_secret(secrets: list[str], *texts: str) -> None:
@@ -76,7 +83,7 @@ def test_a_hostile_api_gets_a_verdict_and_every_other_check_keeps_its_own(
     context = server_context(site.directory, site.pki.public_chain(HOST))
     port = site.stack.enter_context(serve_https(hostile.handler_for(behaviour, stop),
                                                 context)).port
-    run = run_connector(*site.args(port), *LOUD)
+    run = run_connector(*site.args(port), *LOUD, cache=True)
     assert run.verdict(API) == (("passed", None) if reason is None else ("failed", reason))
     assert all(run.verdict(check) == ("passed", None) for check in NETWORK)
     assert "harness.error" not in run.text
@@ -128,7 +135,7 @@ def test_a_hostile_installation_list_fails_the_check_that_read_it(
     change: Callable[[AppSite], None], reason: str, says: str
 ) -> None:
     change(app_site)
-    run = run_app(run_connector, app_site, *LOUD)
+    run = run_connector(*app_site.args(*LOUD), connector="github-app", cache=True)
     check = run.checks["app.installed[123456]"]
     assert (check["outcome"], check["reason"]) == ("failed", reason)
     assert says in check["message"]
@@ -251,7 +258,7 @@ def test_a_proxy_user_and_password_never_appear_in_a_live_run(
     closed = site.stack.enter_context(refused_port())
     token = fake_token()
     site.monkeypatch.setenv("HTTPS_PROXY", f"http://{token}:{SECRET}@127.0.0.1:{closed.port}")
-    run = run_connector(*site.args(closed.port), *LOUD)
+    run = run_connector(*site.args(closed.port), *LOUD, cache=True)
     assert run.report["environment"]["proxy"] == f"http://****@127.0.0.1:{closed.port}"
     no_secret([token, SECRET, site.token], run.text, everything_written(pytester.path))
 

@@ -4,6 +4,10 @@ and ran; listing probes nothing; a connector run is safe in any folder, with any
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -11,6 +15,9 @@ from typing import Any
 import pytest
 
 from checks.scenario import load
+from tests.conftest import Site
+
+REPO = Path(__file__).resolve().parent.parent
 
 BASE = ("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning")
 TLS = ["tls.handshake[github.example.com:443]", "tls.public_ca[github.example.com:443]",
@@ -254,3 +261,47 @@ def test_an_interrupted_report_says_so(pytester: pytest.Pytester) -> None:
     document, _, page = reports(pytester.path)
     assert document["interrupted"] is True
     assert "This run was interrupted" in page
+
+
+def _in_a_terminal(args: list[str], cwd: Path) -> str:
+    """A whole pytest run whose output is a terminal (a pseudo-terminal), as a person sees it."""
+    main, side = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "tests.netguard", *args],
+                               cwd=cwd, stdout=side, stderr=side, env={
+                                   **os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"})
+    os.close(side)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the run ended and closed its side
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait()
+    os.close(main)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_a_live_run_on_a_terminal_shows_what_it_probes(site: Site, pytester: pytest.Pytester
+                                                       ) -> None:
+    args = ["-p", "no:cacheprovider", "--connector", "ghes", *site.args(site.https())]
+    shown = _in_a_terminal(args, pytester.path)
+    assert "connector-checks ghes: " in shown and " probes done; " in shown
+    assert " probes done; http GET https://github.example.com/api/v3/" in shown
+    quiet = _in_a_terminal([*args, "-q"], pytester.path)
+    assert "probes done" not in quiet and "passed" in quiet
+
+
+def test_pytest_html_still_reports_each_check_through_its_public_hooks(
+    pytester: pytest.Pytester
+) -> None:
+    pytest.importorskip("pytest_html")
+    result = pytester.runpytest(*BASE, "--connector", "ghes", "--offline", "--scenario",
+                                "missing-scopes", "--html", "theirs.html",
+                                "--self-contained-html")
+    assert result.ret == 1
+    page = (pytester.path / "theirs.html").read_text()
+    assert "scopes.granted[admin:org]" in page and "scopes.missing" in page
+    assert reports(pytester.path)[0]["summary"]["failed"] == 5  # our own reports, as ever

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -289,21 +289,24 @@ def _missing_issuer(top: x509.Certificate, trust: Trust) -> tuple[reasons.Reason
             f"Ask who issued it, or compare with `openssl s_client -showcerts`")
 
 
-def _is_ca(cert: x509.Certificate) -> bool:
+E = TypeVar("E", bound=x509.ExtensionType)
+
+
+def _extension(cert: x509.Certificate, kind: type[E]) -> E | None:
     try:
-        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+        return cert.extensions.get_extension_for_class(kind).value
     except x509.ExtensionNotFound:
-        return False
-    return constraints.ca
+        return None
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    constraints = _extension(cert, x509.BasicConstraints)
+    return constraints is not None and constraints.ca
 
 
 def _issuer_url(cert: x509.Certificate) -> str | None:
     """Where the issuer's certificate is published (AIA caIssuers), read, never fetched."""
-    try:
-        access = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-    except x509.ExtensionNotFound:
-        return None
-    for description in access:
+    for description in _extension(cert, x509.AuthorityInformationAccess) or ():
         if (description.access_method == AuthorityInformationAccessOID.CA_ISSUERS
                 and isinstance(description.access_location, x509.UniformResourceIdentifier)):
             return str(description.access_location.value)
@@ -332,20 +335,14 @@ def _purpose(leaf: x509.Certificate, path: Sequence[x509.Certificate],
         found.append((reasons.TLS_WRONG_PURPOSE,
                       f"the server presents {_name(leaf.subject)}, a CA certificate, as its own "
                       f"certificate"))
-    try:
-        usages = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        usages = None
+    usages = _extension(leaf, x509.ExtendedKeyUsage)
     if usages is not None and not {ExtendedKeyUsageOID.SERVER_AUTH,
                                     ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(usages):
         allowed = ", ".join(_USAGE_NAMES.get(u, u.dotted_string) for u in usages) or "nothing"
         found.append((reasons.TLS_WRONG_PURPOSE,
                       f"{_name(leaf.subject)} is made for {allowed}, not TLS server "
                       f"authentication (extended key usage)"))
-    try:
-        key_usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        key_usage = None
+    key_usage = _extension(leaf, x509.KeyUsage)
     if key_usage is not None and not (key_usage.digital_signature or key_usage.key_encipherment
                                       or key_usage.key_agreement):
         found.append((reasons.TLS_WRONG_PURPOSE,
