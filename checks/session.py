@@ -66,8 +66,6 @@ def results(config: pytest.Config) -> ConnectorResults:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    if JOBS not in config.stash:
-        return []
     settings, lines = config.stash[SETTINGS], []
     for job in config.stash[JOBS]:
         where = (f"offline scenario {job.scenario.name} (recorded {job.scenario.recorded_at:%Y-%m-%d})"
@@ -85,7 +83,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_collection(session: pytest.Session) -> bool | None:
     """Without test paths, a connector run collects its checks and nothing of the folder."""
     config = session.config
-    if JOBS in config.stash and config.args_source is not pytest.Config.ArgsSource.ARGS:
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
         session.perform_collect(args=[])
         return True
     return None
@@ -96,7 +94,7 @@ def pytest_make_collect_report(collector: pytest.Collector
                                ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     collected = yield
     config = collector.config
-    if isinstance(collector, pytest.Session) and JOBS in config.stash:
+    if isinstance(collector, pytest.Session):
         suites = [ConnectorSuite.from_parent(collector, name=job.connector.name,
                                              nodeid=job.connector.name, job=job)
                   for job in config.stash[JOBS]]
@@ -152,7 +150,7 @@ class ConnectorSuite(pytest.Collector):
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
-    return LISTED_LATER if JOBS in config.stash and config.option.collectonly else None
+    return LISTED_LATER if config.option.collectonly else None
 
 
 @functools.cache
@@ -204,8 +202,7 @@ class CheckItem(pytest.Item):
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    if JOBS in session.config.stash:
-        session.config.stash[SELECTED] = list(session.items)
+    session.config.stash[SELECTED] = list(session.items)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -213,8 +210,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     rep = yield
     config = item.config
-    if JOBS not in config.stash:
-        return rep
     records = config.stash[RECORDS]
     if isinstance(item, CheckItem):
         if rep.when == "call" or (rep.when == "setup" and rep.skipped):
@@ -309,7 +304,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     (while probing, nothing was checked: the reports say so rather than leave an earlier
     run's in place); then the recording and the bundle, when asked for."""
     config = session.config
-    if JOBS not in config.stash or config.option.collectonly:
+    if config.option.collectonly:
         return
     settings, redact = config.stash[SETTINGS], config.stash[REDACT]
     results = {id(r.job): r for r in config.stash.get(RESULTS, None) or ()}
