@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from checks.engine import Result
@@ -44,9 +45,9 @@ class ConnectorResults(Mapping[str, ConnectorResult]):
 
     @classmethod
     def of(cls, results: Iterable[Result]) -> ConnectorResults:
-        return cls({r.job.connector.name: ConnectorResult(
+        return cls(MappingProxyType({r.job.connector.name: ConnectorResult(
             r.job.connector.name, r.job.target.url, r.job.mode, tuple(r.checks),
-            tuple((o.kind, o.observation) for o in r.observed)) for r in results})
+            tuple((o.kind, o.observation) for o in r.observed)) for r in results}))
 
     def __getitem__(self, name: str) -> ConnectorResult:
         return self._by_name[name]
