@@ -199,8 +199,7 @@ def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
 def expected_checks(job: Job, settings: Settings) -> list[tuple[Requirement, str]]:
     """The checks a job lists before probing (what --collect-only shows); opens no socket."""
     context = context_of(job, settings, Facts(_NoProbes()), datetime.now(UTC), Redactor())
-    plan = Plan(job.connector.requirements)
-    plan.expect_all(job.connector.expected(context))
+    plan = Plan(job.connector.requirements)  # the connector's own declarations, seeds and all
     return [(plan.requirement(r), parameter) for r, parameter in job.connector.expected(context)]
 
 

@@ -85,9 +85,7 @@ def user_record(nodeid: str, rep: Any, earlier: dict[str, Any] | None, redact: R
                 ) -> dict[str, Any]:
     """A user's own test run beside the checks, from pytest's report of one of its phases:
     a failure in setup or teardown is an error, in the call a failure."""
-    record = earlier or {"id": nodeid, "requirement": None, "parameter": None, "title": nodeid,
-                         "outcome": "passed", "reason": None, "message": "", "remediation": "",
-                         "evidence": {}, "seed": None, "duration_s": 0.0, "kind": "test"}
+    record = earlier or _test_record(nodeid, "passed", "")
     record["duration_s"] = round(record["duration_s"] + rep.duration, 3)
     if rep.failed:
         record["outcome"] = "failed" if rep.when == "call" else "error"
@@ -103,14 +101,13 @@ def user_record(nodeid: str, rep: Any, earlier: dict[str, Any] | None, redact: R
 
 
 def user_not_run(nodeid: str) -> dict[str, Any]:
-    record = user_record(nodeid, _Passed(), None, Redactor())
-    record.update(outcome=NOT_RUN, message="not run: the session stopped before this test")
-    return record
+    return _test_record(nodeid, NOT_RUN, "not run: the session stopped before this test")
 
 
-class _Passed:
-    duration = 0.0
-    failed = skipped = False
+def _test_record(nodeid: str, outcome: str, message: str) -> dict[str, Any]:
+    return {"id": nodeid, "requirement": None, "parameter": None, "title": nodeid,
+            "outcome": outcome, "reason": None, "message": message, "remediation": "",
+            "evidence": {}, "seed": None, "duration_s": 0.0, "kind": "test"}
 
 
 def _last_line(text: str) -> str:

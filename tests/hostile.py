@@ -25,8 +25,7 @@ def gzip_bomb(inflated: int = 64 * 2**20) -> bytes:
 Behaviour = Callable[[BaseHTTPRequestHandler, threading.Event], None]
 
 
-def _head(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
-          length: int) -> bytes:
+def _head(status: int, headers: dict[str, str], length: int) -> bytes:
     lines = [f"HTTP/1.1 {status} {'OK' if status == 200 else 'Refused'}",
              *(f"{name}: {value}" for name, value in headers.items()),
              f"Content-Length: {length}", "X-GitHub-Enterprise-Version: 3.14.2", "", ""]
@@ -46,20 +45,20 @@ def _drip(handler: BaseHTTPRequestHandler, data: bytes, stop: threading.Event) -
 
 def drip_headers(handler: BaseHTTPRequestHandler, stop: threading.Event) -> None:
     body = json.dumps(META).encode()
-    _drip(handler, _head(handler, 200, {"Content-Type": "application/json"}, len(body)) + body,
+    _drip(handler, _head(200, {"Content-Type": "application/json"}, len(body)) + body,
           stop)
 
 
 def drip_body(handler: BaseHTTPRequestHandler, stop: threading.Event) -> None:
     body = json.dumps(META).encode() + b" " * 4096
-    handler.wfile.write(_head(handler, 200, {"Content-Type": "application/json"}, len(body)))
+    handler.wfile.write(_head(200, {"Content-Type": "application/json"}, len(body)))
     handler.wfile.flush()
     _drip(handler, body, stop)
 
 
 def bomb(handler: BaseHTTPRequestHandler, stop: threading.Event) -> None:
     body = gzip_bomb()
-    handler.wfile.write(_head(handler, 200, {"Content-Type": "application/json",
+    handler.wfile.write(_head(200, {"Content-Type": "application/json",
                                              "Content-Encoding": "gzip, gzip"}, len(body)))
     handler.wfile.write(body)
 
@@ -67,7 +66,7 @@ def bomb(handler: BaseHTTPRequestHandler, stop: threading.Event) -> None:
 def answer(status: int, headers: dict[str, str], body: object) -> Behaviour:
     def send(handler: BaseHTTPRequestHandler, stop: threading.Event) -> None:
         data = json.dumps(body).encode()
-        handler.wfile.write(_head(handler, status, headers, len(data)) + data)
+        handler.wfile.write(_head(status, headers, len(data)) + data)
 
     return send
 
