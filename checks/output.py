@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 from checks.compare import changes
 from checks.engine import Job, Result
 from checks.model.secret import Redactor
-from checks.report import RunInfo, build, write_text
+from checks.report import ONE_LINE, RunInfo, build, tally, write_text
 from checks.settings import Settings
 
 
@@ -40,18 +40,24 @@ def run_info(job: Job, result: Result | None, started: datetime, run_id: str,
         observed_at=result.observed_at if result else None)
 
 
-def document(info: RunInfo, records: list[dict[str, Any]], tool_version: str,
+def document(info: RunInfo, records: Iterable[dict[str, Any]], tool_version: str,
              previous: Mapping[str, Any] | None, redact: Redactor) -> dict[str, Any]:
-    """The JSON report of one connector; with --compare, what changed since the previous run
-    of the same connector."""
-    built = build(info, records, tool_version)
+    """The JSON report of one connector, redacted; with --compare, what changed since the
+    previous run of the same connector. Each record is redacted as its JSON text (secrets
+    are known in their JSON-escaped forms too) and read back: one pass over a line, not one
+    per string in it, and a large run holds neither its report's whole text nor two copies
+    of its records (``records`` may be a generator)."""
+    checks = [_redacted(record, redact) for record in records]
+    # Everything else in one pass too; the checks go in the place build() keeps for them.
+    built: dict[str, Any] = _redacted(build(info, [], tool_version), redact)
+    built["checks"], built["summary"] = checks, tally(checks)
     if previous is not None and previous.get("connector") == info.connector:
         built["comparison"] = changes(previous, built)
-    # One pass over the whole document's text (secrets are known in their JSON-escaped form
-    # too), rather than one per string in it.
-    redacted: dict[str, Any] = json.loads(redact(json.dumps(built, default=str,
-                                                            ensure_ascii=False)))
-    return redacted
+    return built
+
+
+def _redacted(value: Any, redact: Redactor) -> Any:
+    return json.loads(redact(ONE_LINE(value)))
 
 
 def recording_path(settings: Settings, connector: str, jobs: int) -> Path | None:

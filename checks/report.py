@@ -15,7 +15,7 @@ import platform
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -75,8 +75,8 @@ def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]
 def not_run(check: Check) -> dict[str, Any]:
     """A selected check the session stopped before: its verdict is not reported."""
     record = {**check_record(check), "outcome": NOT_RUN, "reason": None, "evidence": {},
-              "message": "not run: the session stopped before this check (-x, --maxfail or "
-                         "an interruption)", "remediation": ""}
+              "message": "not run: pytest did not call this check (-x, --maxfail, --setup-only "
+                         "or an interruption)", "remediation": ""}
     record.pop("vendor_code", None)
     return record
 
@@ -146,9 +146,10 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
     }
 
 
-def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> str:
+def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> Iterator[str]:
     """JUnit XML for one connector: a testcase per check, the verdict in its properties.
-    The records are the JSON report's, which has passed the redactor."""
+    The records are the JSON report's, which has passed the redactor. Made a testcase at a
+    time: thousands of checks never make one tree."""
     counts = tally(records)
     suites = ET.Element("testsuites", name="connector-checks")
     suite = ET.SubElement(suites, "testsuite", {
@@ -161,39 +162,50 @@ def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> str:
                         ("scenario", info.scenario or ""), ("run_id", info.run_id),
                         ("interrupted", str(info.interrupted).lower())):
         ET.SubElement(properties, "property", name=name, value=value)
-    for record in records:
-        case = ET.SubElement(suite, "testcase", classname=info.connector, name=record["id"],
-                             time=f"{record['duration_s']:.3f}")
-        # A failure message a reader sees first: the reason code, or the outcome for a test.
-        shown = ET.SubElement(case, "properties")
-        for name in ("requirement", "outcome", "reason", "vendor_code"):
-            if record.get(name):
-                ET.SubElement(shown, "property", name=name, value=str(record[name]))
-        text = (f"{record['message']}\nfix: {record['remediation']}\n"
-                      f"evidence: {json.dumps(record['evidence'], default=str)}")
-        message = f"{record['reason'] or record['outcome']}: {record['message']}"
-        if record["outcome"] == "failed":
-            ET.SubElement(case, "failure", message=message,
-                          type=record["reason"] or "failed").text = text
-        elif record["outcome"] == "error":
-            ET.SubElement(case, "error", message=message,
-                          type=record["reason"] or "error").text = text
-        elif record["outcome"] in ("skipped", NOT_RUN):
-            ET.SubElement(case, "skipped", message=message)
-        elif record["outcome"] == "warning":
-            ET.SubElement(case, "system-out").text = f"WARNING {text}"
     ET.indent(suites)
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+    head, tail = ET.tostring(suites, encoding="unicode").rsplit("\n  </testsuite>", 1)
+    yield "<?xml version='1.0' encoding='utf-8'?>\n" + head
+    for record in records:
+        case = _testcase(info, record)
+        ET.indent(case, level=2)
+        yield "\n    " + ET.tostring(case, encoding="unicode").rstrip()
+    yield "\n  </testsuite>" + tail + "\n"
 
 
-def write_text(path: Path, text: str) -> None:
+def _testcase(info: RunInfo, record: Mapping[str, Any]) -> ET.Element:
+    case = ET.Element("testcase", classname=info.connector, name=record["id"],
+                      time=f"{record['duration_s']:.3f}")
+    # A failure message a reader sees first: the reason code, or the outcome for a test.
+    shown = ET.SubElement(case, "properties")
+    for name in ("requirement", "outcome", "reason", "vendor_code"):
+        if record.get(name):
+            ET.SubElement(shown, "property", name=name, value=str(record[name]))
+    text = (f"{record['message']}\nfix: {record['remediation']}\n"
+            f"evidence: {json.dumps(record['evidence'], default=str)}")
+    message = f"{record['reason'] or record['outcome']}: {record['message']}"
+    if record["outcome"] == "failed":
+        ET.SubElement(case, "failure", message=message,
+                      type=record["reason"] or "failed").text = text
+    elif record["outcome"] == "error":
+        ET.SubElement(case, "error", message=message, type=record["reason"] or "error").text = text
+    elif record["outcome"] in ("skipped", NOT_RUN):
+        ET.SubElement(case, "skipped", message=message)
+    elif record["outcome"] == "warning":
+        ET.SubElement(case, "system-out").text = f"WARNING {text}"
+    return case
+
+
+def write_text(path: Path, text: str | Iterable[str]) -> None:
     """Write a whole file or nothing: a temporary file in the same folder, then a rename, so
-    a reader never sees half a report."""
+    a reader never sees half a report. The text may come in pieces, written as they come."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
+            if isinstance(text, str):
+                file.write(text)
+            else:
+                file.writelines(text)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -204,11 +216,33 @@ def files(folder: Path, connector: str) -> list[Path]:
     return [folder / f"{connector}.{kind}" for kind in ("html", "junit.xml", "json")]
 
 
+# A JSON value on one line, in the json module's C encoder.
+ONE_LINE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+def json_lines(document: Mapping[str, Any]) -> Iterator[str]:
+    """The JSON report's text: indented, except that each check and each probe takes one
+    line. A large run has thousands of them: a line each keeps the file readable with grep,
+    its writing in the C encoder (indenting everything is not) and its text never whole."""
+    last = len(document) - 1
+    yield "{\n"
+    for n, (key, value) in enumerate(document.items()):
+        comma = ",\n" if n < last else "\n"
+        if key in ("checks", "probes") and value:
+            yield f"  {ONE_LINE(key)}: [\n"
+            yield from (f"    {ONE_LINE(item)},\n" for item in value[:-1])
+            yield f"    {ONE_LINE(value[-1])}\n  ]{comma}"
+        else:
+            rendered = json.dumps(value, indent=2, default=str, ensure_ascii=False)
+            yield f"  {ONE_LINE(key)}: {rendered.replace(chr(10), chr(10) + '  ')}{comma}"
+    yield "}\n"
+
+
 def write_all(folder: Path, document: Mapping[str, Any], info: RunInfo) -> list[Path]:
     """The three reports of one connector, all rendered from the same JSON document, which
     has passed the redactor (output.document)."""
     html_path, junit_path, json_path = files(folder, info.connector)
-    write_text(json_path, json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
+    write_text(json_path, json_lines(document))
     write_text(junit_path, junit(info, document["checks"]))
     write_text(html_path, html_page.render(document))
     return [html_path, junit_path, json_path]

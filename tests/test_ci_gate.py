@@ -131,6 +131,36 @@ def test_the_junit_report_is_one_case_per_check_with_message_and_fix(
     assert "fix: Edit the token and select admin:org" in (failure.text or "")
 
 
+def test_the_json_report_gives_each_check_and_each_probe_one_line(
+    pytester: pytest.Pytester
+) -> None:
+    run(pytester, "--offline", "--scenario", "missing-scopes")
+    text = (pytester.path / "reports" / "ghes.json").read_text()
+    loaded = json.loads(text)
+    lines = text.splitlines()
+    for entry in (*loaded["checks"], *loaded["probes"]):
+        line = json.dumps(entry, ensure_ascii=False)
+        assert f"    {line}," in lines or f"    {line}" in lines
+    assert lines[:2] == ["{", '  "schema": 1,'] and lines[-1] == "}"
+
+
+def test_the_junit_report_of_a_run_that_checked_nothing_is_an_empty_suite() -> None:
+    from datetime import UTC, datetime
+
+    from checks.report import RunInfo, junit
+
+    info = RunInfo("ghes", "https://github.example.com", "live", None,
+                   datetime(2026, 11, 29, tzinfo=UTC), 0.0, "", [], interrupted=True)
+    for records in ([], [{"id": "x[a&b]", "outcome": "skipped", "reason": "dns.nxdomain",
+                          "message": "<no> & \"quoted\"", "remediation": "",
+                          "evidence": {}, "duration_s": 0.0}]):
+        suite = ET.fromstring("".join(junit(info, records)).split("\n", 1)[1]).find("testsuite")
+        assert suite is not None and suite.get("tests") == str(len(records))
+        assert [c.get("name") for c in suite.iter("testcase")] == [r["id"] for r in records]
+        assert [p.get("value") for p in suite.iter("property")][-1] == (
+            "dns.nxdomain" if records else "true")
+
+
 def _connector_step(recipe: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """The recipe's command that runs the checks, and the variables it sets."""
     if "jobs" in recipe:

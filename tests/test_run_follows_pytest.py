@@ -76,6 +76,18 @@ def test_checks_after_the_session_stopped_are_reported_as_not_run(
     assert "Verdict: incomplete" in page
 
 
+def test_setup_only_calls_no_check_and_the_reports_say_not_run(
+    pytester: pytest.Pytester
+) -> None:
+    result = pytester.runpytest(*BASE, "--connector", "ghes", "--offline", "--scenario",
+                                "missing-scopes", "--setup-only")
+    assert result.ret == pytest.ExitCode.OK  # as pytest says of tests it only set up
+    result.stdout.fnmatch_lines(["*no tests ran*"])
+    document, suite, _ = reports(pytester.path)
+    assert document["summary"]["not_run"] == len(document["checks"]) == 18
+    assert suite.get("failures") == "0"
+
+
 def test_last_failed_reruns_exactly_the_checks_that_failed(pytester: pytest.Pytester) -> None:
     args = ("--connector", "ghes", "--offline", "--scenario", "missing-scopes")
     first = pytester.runpytest(*args)

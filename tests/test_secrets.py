@@ -196,6 +196,27 @@ def test_gitlab_private_token_headers_are_redacted_by_shape() -> None:
                                    f"PRIVATE-TOKEN: {value}")
 
 
+def test_credential_headers_keep_their_name_in_any_case_and_lose_their_value() -> None:
+    value = "v" + secrets.token_hex(16)
+    redact = Redactor()
+    for header in ("authorization: bearer", "Authorization: Token", "AUTHORIZATION: basic"):
+        text = redact(f"{header} {value}\n")
+        assert value not in text and text.startswith(header.split(" ")[0] + " ")
+    assert redact(f"private-token: {value}") == f"private-token: {mask(value)}"
+    assert redact(f"{{'Private-Token': '{value}'}}") == f"{{'Private-Token': '{mask(value)}'}}"
+
+
+def test_credential_shapes_match_at_a_word_boundary_only() -> None:
+    token = "ghp_" + "A" * 36
+    redact = Redactor()
+    assert redact(f"({token})") == f"({mask(token)})"
+    assert redact(f"x{token}") == f"x{token}"  # part of a longer word: not a token
+    assert redact(token) == mask(token)  # at the very start of the text
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjMifQ.c2lnbmF0dXJl"
+    assert redact(f"Bearer={jwt}") == f"Bearer={mask(jwt)}"
+    assert redact(f"abc{jwt}") == f"abc{jwt}"
+
+
 def test_a_bundle_holds_the_reports_the_recording_and_how_to_replay_it(
     site: Site, run_connector: Runner, pytester: pytest.Pytester
 ) -> None:
