@@ -9,12 +9,14 @@ live. Loopback only. Run: python -m benchmarks.installations
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -36,44 +38,61 @@ REPO = Path(__file__).resolve().parent.parent
 DEPTH = 7
 
 
-def serve(world: AppWorld, pki: Pki, directory: Path, pipe: Connection) -> None:
+def serve(world: AppWorld, pki: Pki, directory: Path, pipe: Connection, http2: bool) -> None:
     """The API's process: serve until told to stop, then report how many requests it had."""
     context = server_context(directory, pki.public_chain(HOST))
-    with serve_https(app_handler(world), context) as listener, \
-            dns_server({HOST: {"A": ["140.82.112.6"]}}) as dns:
+    if http2:
+        from benchmarks.h2_api import serve_h2
+
+        api = serve_h2(app_handler(world), context)
+    else:
+        api = serve_https(app_handler(world), context)
+    with api as listener, dns_server({HOST: {"A": ["140.82.112.6"]}}) as dns:
         pipe.send((listener.port, dns.spec))
         pipe.recv()
     pipe.send(len(world.requests))
 
 
-def pytest_run(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MiB, exit code of one whole pytest run."""
+def pytest_run(args: list[str], env: dict[str, str]) -> tuple[float, float, int, float]:
+    """Wall seconds, peak RSS in MiB, exit code and CPU seconds of one whole pytest run."""
     command = [sys.executable, "-m", "pytest", "-p", "tests.netguard", "-p", "no:cacheprovider",
                "-q", "--connector", "github-app", *args]
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
-    return time.monotonic() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return (time.monotonic() - started, usage.ru_maxrss / 1024,
+            os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime)
 
 
-def live(installations: int, key_path: Path, pki: Pki, folder: Path
-         ) -> tuple[float, float, int, Path]:
+@dataclass
+class Live:
+    wall: float
+    peak: float
+    requests: int
+    cpu: float  # the pytest process's own CPU seconds (the API runs in another process)
+    recording: Path
+
+
+def live(installations: int, key_path: Path, pki: Pki, folder: Path, http2: bool = False
+         ) -> Live:
     world = AppWorld("123456", rsa.generate_private_key(65537, 2048).public_key(), [
         Installation(n, f"org{n:04}", dict(READ), [f"org{n:04}/svc"])
         for n in range(1, installations + 1)], latency_s=LATENCY_S)
     world.public_key = _public_key(key_path)
     ours, theirs = multiprocessing.Pipe()
     api = multiprocessing.get_context("fork").Process(target=serve,
-                                                      args=(world, pki, folder, theirs))
+                                                      args=(world, pki, folder, theirs, http2))
     api.start()
     port, dns = ours.recv()
     roots = folder / "roots.pem"
     roots.write_text(pki.public_root.pem)
-    recording = folder / f"recorded-{installations}.json"
-    wall, peak, code = pytest_run(
-        ["--resolver", dns, "--connect-to", f"{HOST}:443:127.0.0.1:{port}", "--public-roots",
-         str(roots), "--check-timeout", "10", "--report-dir", str(folder / f"live-{installations}"),
+    name = f"{installations}{'-h2' if http2 else ''}"
+    recording = folder / f"recorded-{name}.json"
+    wall, peak, code, cpu = pytest_run(
+        [*(["-p", "benchmarks.http2_client"] if http2 else []),
+         "--resolver", dns, "--connect-to", f"{HOST}:443:127.0.0.1:{port}", "--public-roots",
+         str(roots), "--check-timeout", "10", "--report-dir", str(folder / f"live-{name}"),
          "--record", str(recording)],
         {"CONNECTOR_GITHUB_APP_ID": "123456",
          "CONNECTOR_GITHUB_APP_PRIVATE_KEY_FILE": str(key_path)})
@@ -81,7 +100,7 @@ def live(installations: int, key_path: Path, pki: Pki, folder: Path
     requests = ours.recv()
     api.join()
     assert code == 0, f"the run with {installations} installations did not pass (exit {code})"
-    return wall, peak, requests, recording
+    return Live(wall, peak, requests, cpu, recording)
 
 
 def _public_key(key_path: Path) -> rsa.RSAPublicKey:
@@ -105,27 +124,44 @@ def main() -> None:
         print(f"API latency {LATENCY_S * 1000:.0f} ms per request; at most {IN_FLIGHT} requests "
               f"in flight; whole pytest runs")
         print(f"{'installations':>13} {'requests':>8} {'wall s':>7} {'floor s':>7} "
-              f"{'x floor':>7} {'peak MiB':>8}")
-        walls, recordings = {}, {}
+              f"{'x floor':>7} {'peak MiB':>8} {'CPU s':>6}")
+        runs = {}
         for count in (1, 200, 1000):
-            wall, peak, requests, recordings[count] = live(count, key_path, pki, folder)
-            walls[count] = wall
-            print(f"{count:>13} {requests:>8} {wall:>7.2f} {floor(requests):>7.2f} "
-                  f"{wall / floor(requests):>7.2f} {peak:>8.1f}")
-        print(f"200 / 1 installations: {walls[200] / walls[1]:.2f}x (goal: under 2.5x); "
-              f"1000 at {walls[1000] / floor(requests):.2f}x the floor (goal: at most 3x)")
+            run = runs[count] = live(count, key_path, pki, folder)
+            print(f"{count:>13} {run.requests:>8} {run.wall:>7.2f} {floor(run.requests):>7.2f} "
+                  f"{run.wall / floor(run.requests):>7.2f} {run.peak:>8.1f} {run.cpu:>6.2f}")
+        print(f"200 / 1 installations: {runs[200].wall / runs[1].wall:.2f}x (goal: under 2.5x); "
+              f"1000 at {runs[1000].wall / floor(runs[1000].requests):.2f}x the floor (goal: at "
+              f"most 3x); peak {runs[1000].peak:.0f} MiB (goal: under 150 MiB)")
         print(f"{'replayed offline':>16} {'wall s':>7} {'x live':>7} {'peak MiB':>8}")
         replays = {}
-        for count, recording in recordings.items():
-            wall, peak, code = pytest_run(
-                ["--offline", "--scenario", str(recording), "--report-dir",
+        for count, run in runs.items():
+            wall, peak, code, _ = pytest_run(
+                ["--offline", "--scenario", str(run.recording), "--report-dir",
                  str(folder / f"replay-{count}")],
                 {"CONNECTOR_GITHUB_APP_ID": "123456"})
             assert code == 0, f"the replay of {count} installations did not pass (exit {code})"
             replays[count] = wall
-            print(f"{count:>16} {wall:>7.2f} {wall / walls[count]:>7.2f} {peak:>8.1f}")
+            print(f"{count:>16} {wall:>7.2f} {wall / run.wall:>7.2f} {peak:>8.1f}")
         print(f"replay 1000 / 200: {replays[1000] / replays[200]:.2f}x for 5x the size "
               f"(linear: about 5x or less); goal: no slower than live")
+        http2(runs, key_path, pki, folder)
+
+
+def http2(runs: dict[int, Live], key_path: Path, pki: Pki, folder: Path) -> None:
+    """The same runs with HTTP/2 offered and served: the client's CPU per request beside
+    HTTP/1.1's (both runs' CPU, less the 1-installation run's, over their extra requests)."""
+    if importlib.util.find_spec("h2") is None:
+        print("HTTP/2: not measured here: install the h2 package (pip install 'httpx[http2]')")
+        return
+    print(f"{'HTTP/2 vs HTTP/1.1':>18} {'wall s':>7} {'CPU s':>6} {'CPU ms/request':>14}")
+    base = live(1, key_path, pki, folder, http2=True)
+    for count in (200, 1000):
+        run = live(count, key_path, pki, folder, http2=True)
+        for label, this, one in (("HTTP/1.1", runs[count], runs[1]), ("HTTP/2", run, base)):
+            per_request = (this.cpu - one.cpu) / (this.requests - one.requests) * 1000
+            print(f"{f'{count} {label}':>18} {this.wall:>7.2f} {this.cpu:>6.2f} "
+                  f"{per_request:>14.2f}")
 
 
 if __name__ == "__main__":

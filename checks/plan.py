@@ -39,6 +39,10 @@ class Plan:
         # By requirement id: the checks decided and expected (looked up at every ready()).
         self._decided_of: dict[str, list[Check]] = {}
         self._expected_of: dict[str, list[_Expected]] = {}
+        # The same, by requirement and parameter: a thousand installations each wait for
+        # their own app.installation_active[...], found without scanning the others.
+        self._decided_at: dict[tuple[str, str], list[Check]] = {}
+        self._expected_at: dict[tuple[str, str], list[_Expected]] = {}
 
     def requirement(self, requirement: Requirement) -> Requirement:
         """The connector's own declaration of a requirement (with its seed reference)."""
@@ -54,6 +58,7 @@ class Plan:
         if expected.id not in self._expected:
             self._expected[expected.id] = expected
             self._expected_of.setdefault(requirement.id, []).append(expected)
+            self._expected_at.setdefault((requirement.id, parameter), []).append(expected)
 
     def expect_all(self, checks: Iterable[tuple[Requirement, str]]) -> None:
         for requirement, parameter in checks:
@@ -64,6 +69,7 @@ class Plan:
         check = Check(self.requirement(requirement), parameter, verdict, duration_s)
         self._decided.append(check)
         self._decided_of.setdefault(requirement.id, []).append(check)
+        self._decided_at.setdefault((requirement.id, parameter), []).append(check)
         self._by_id.setdefault(check.id, check)
         return check
 
@@ -116,9 +122,14 @@ class Plan:
         """The checks of a prerequisite that one check waits for: those with its parameter
         when there are any (app.repositories[acme] after app.installation_active[acme]),
         else all of them (tls.handshake[HOST:443] after any tcp.reachable[ADDR:443])."""
+        key = (requirement_id, parameter)
+        exact: list[_Expected | Check] = list(self._decided_at.get(key, []))
+        exact += [e for e in self._expected_at.get(key, []) if e.id not in self._by_id]
+        if exact:
+            return exact
         every: list[_Expected | Check] = list(self._decided_of.get(requirement_id, []))
         every += [e for e in self._expected_of.get(requirement_id, []) if e.id not in self._by_id]
-        return [c for c in every if c.parameter == parameter] or every
+        return every
 
     def _settle(self, expected: _Expected) -> Verdict:
         blocked, cause = self._blocker(expected)

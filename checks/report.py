@@ -146,6 +146,9 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
     }
 
 
+JUNIT_BATCH = 256  # testcases serialized at once: a call per case costs more than the XML
+
+
 def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> Iterator[str]:
     """JUnit XML for one connector: a testcase per check, the verdict in its properties.
     The records are the JSON report's, which has passed the redactor. Made a testcase at a
@@ -165,10 +168,12 @@ def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> Iterator[str]:
     ET.indent(suites)
     head, tail = ET.tostring(suites, encoding="unicode").rsplit("\n  </testsuite>", 1)
     yield "<?xml version='1.0' encoding='utf-8'?>\n" + head
-    for record in records:
-        case = _testcase(info, record)
-        ET.indent(case, level=2)
-        yield "\n    " + ET.tostring(case, encoding="unicode").rstrip()
+    for start in range(0, len(records), JUNIT_BATCH):
+        batch = ET.Element("batch")
+        batch.extend(_testcase(info, record) for record in records[start:start + JUNIT_BATCH])
+        ET.indent(batch, level=1)  # its testcases at the testsuite's children's depth
+        yield ET.tostring(batch, encoding="unicode").removeprefix("<batch>").removesuffix(
+            "\n  </batch>")
     yield "\n  </testsuite>" + tail + "\n"
 
 

@@ -5,7 +5,9 @@ the verdicts, :mod:`checks.report` and :mod:`checks.output` write them."""
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import os
 import uuid
 from collections.abc import Callable, Generator, Iterator
@@ -62,6 +64,14 @@ def start(config: pytest.Config, settings: Settings, this: ModuleType) -> None:
     config.stash[RUN_ID] = uuid.uuid4().hex[:12]
     config.stash[STARTED] = datetime.now(UTC)
     config.pluginmanager.register(this, "connector-checks-session")
+    # At exit, Python walks every object still tracked to collect garbage, twice: a run of
+    # thousands of checks leaves hundreds of thousands (pytest's items and reports among
+    # them), and the walks took a second after the last line was printed. Frozen at exit,
+    # they are skipped, and freed with the process; a finalizer in a reference cycle then
+    # does not run, which Python does not promise at exit anyway. Registered once, however
+    # many runs one process makes (pytester).
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 def results(config: pytest.Config) -> ConnectorResults:

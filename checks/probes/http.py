@@ -58,6 +58,7 @@ class HttpClient:
     max_wait_s: float = 30.0  # longest rate-limit pause honoured before reporting the limit
     timeout: float = 5.0  # for the whole of one request: connect, TLS, headers, body
     _clients: dict[str | None, list[httpx.AsyncClient]] = field(default_factory=dict)
+    _proxies: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _sent: int = 0
     _resume_at: float = 0.0  # monotonic time before which no request is sent (rate limits)
 
@@ -69,6 +70,15 @@ class HttpClient:
             self._clients[proxy] = [self.make(proxy) for _ in range(POOLS)]
         self._sent += 1
         return self._clients[proxy][self._sent % POOLS]
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy decision, taken once per scheme and host of a run: reading the proxy
+        variables for every request costs more CPU than the request itself."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            self._proxies[key] = self.proxy(url)
+        return self._proxies[key]
 
     async def aclose(self) -> None:
         for clients in self._clients.values():
@@ -90,7 +100,7 @@ class HttpClient:
         if wait > 0:
             await asyncio.sleep(wait)  # GitHub asked us to hold back
         started = time.monotonic()
-        proxy = self.proxy(request.url)
+        proxy = self._proxy(request.url)
         client = self._client(proxy)
         url, headers, extensions = self._routed(request, proxy)
         auth = _TokenAuth(request.token, request.scheme) if request.token else None
