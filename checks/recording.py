@@ -10,15 +10,18 @@ every string passes through the run's redactor.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from checks.app_key import load_private_key
 from checks.engine import Job, Result
 from checks.model.addresses import host_port
 from checks.model.observations import DnsLookup, HttpExchange, RecordSet, TcpConnect, TlsHandshake
-from checks.model.secret import Redactor, Secret, token_prefix
+from checks.model.secret import Redactor, Secret, literals_pattern, token_prefix
 from checks.model.vantage import Vantage
 from checks.model.verdict import Outcome
+from checks.run import Observed
 from checks.settings import Settings
 
 SCHEMA = 1
@@ -51,7 +54,8 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
         "require_scopes": list(job.require_scopes),
         "dns": {}, "public_dns": {}, "tcp": {}, "tls": {}, "http": [],
     }
-    handed_out: dict[str, str] = {}  # a token the server gave out -> its stand-in
+    handed_out = _handed_out(result.observed)  # a token the server gave out -> its stand-in
+    swap = _swapper(handed_out)
     for seen in result.observed:
         item = seen.observation
         if isinstance(item, DnsLookup):
@@ -66,7 +70,7 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
                 "chain": list(item.chain_pem)}
         elif isinstance(item, HttpExchange) and seen.request is not None:
             data["http"].append(_exchange(item, seen.request.token, seen.request.scheme,
-                                          handed_out, redact))
+                                          handed_out, swap, redact))
     data["expect"] = [{"check": c.id, "outcome": c.verdict.outcome.value,
                        "reason": c.verdict.reason} for c in result.checks
                       if c.verdict.outcome is not Outcome.PASSED]
@@ -114,7 +118,8 @@ def _fields(item: object, *names: str) -> dict[str, Any]:
 
 
 def _exchange(exchange: HttpExchange, token: Secret | None, scheme: str,
-              handed_out: dict[str, str], redact: Redactor) -> dict[str, Any]:
+              handed_out: Mapping[str, str], swap: Callable[[str], str], redact: Redactor
+              ) -> dict[str, Any]:
     request: dict[str, Any] = {"method": exchange.method, "url": exchange.url}
     if token is not None and token.reveal() in handed_out:
         # The replayed answer hands out the stand-in; the request that uses it is matched by it.
@@ -122,21 +127,29 @@ def _exchange(exchange: HttpExchange, token: Secret | None, scheme: str,
     if exchange.error:
         return {"request": request, "response": {"error": exchange.error,
                                                  "detail": exchange.detail}}
-    body = exchange.body
-    for given, stand_in in handed_out.items():
-        body = body.replace(given, stand_in)
-    body = _stand_ins_for_new_tokens(exchange, body, handed_out)
     headers = {name: value for name, value in exchange.headers.items() if name not in _DROPPED}
     return {"request": request, "response": {"status": exchange.status, "headers": headers,
-                                             "text": redact(body)}}
+                                             "text": redact(swap(exchange.body))}}
 
 
-def _stand_ins_for_new_tokens(exchange: HttpExchange, body: str,
-                              handed_out: dict[str, str]) -> str:
-    """An installation token in an answer (GitHub's {"token": ...}) gets a stand-in."""
-    data = exchange.json()
-    token = data.get("token") if isinstance(data, dict) else None
-    if isinstance(token, str) and token:
-        stand_in = handed_out.setdefault(token, f"ghs_stand-in.{len(handed_out) + 1}")
-        body = body.replace(token, stand_in)
-    return body
+def _handed_out(observed: Iterable[Observed]) -> dict[str, str]:
+    """Every installation token an answer gave out (GitHub's {"token": ...}), in the order
+    they were seen, with its stand-in."""
+    handed_out: dict[str, str] = {}
+    for seen in observed:
+        exchange = seen.observation
+        if isinstance(exchange, HttpExchange) and seen.request is not None and not exchange.error:
+            data = exchange.json()
+            token = data.get("token") if isinstance(data, dict) else None
+            if isinstance(token, str) and token:
+                handed_out.setdefault(token, f"ghs_stand-in.{len(handed_out) + 1}")
+    return handed_out
+
+
+def _swapper(handed_out: Mapping[str, str]) -> Callable[[str], str]:
+    """Replaces every handed-out token in a text by its stand-in, in one pass however many
+    there are (a thousand installations hand out a thousand)."""
+    if not handed_out:
+        return lambda text: text
+    pattern = re.compile(literals_pattern(handed_out))
+    return lambda text: pattern.sub(lambda match: handed_out[match.group(0)], text)

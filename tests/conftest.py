@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -14,6 +16,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+import checks
 from tests import netguard  # noqa: F401  (installs the guard for the whole test process)
 from tests.pki import Chain, Pki
 from tests.servers import (
@@ -24,6 +27,19 @@ from tests.servers import (
     serve_https,
     server_context,
 )
+
+
+def _import_every_checks_module() -> None:
+    """pytester's in-process runs put sys.modules back as it was after each run. A module of
+    the package first imported inside one run (the plugin imports most of them on demand)
+    would be imported anew by the next, and its classes (Outcome, CheckItem, ...) would no
+    longer be those the modules imported earlier compare against: every check would pass.
+    Imported once, here, they are the same in every run, whatever the tests' order."""
+    for module in pkgutil.walk_packages(checks.__path__, "checks."):
+        importlib.import_module(module.name)
+
+
+_import_every_checks_module()
 
 HOST = "github.example.com"
 PUBLIC_V4, PUBLIC_V6 = "93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"

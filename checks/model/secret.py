@@ -116,7 +116,7 @@ def secret_from_env(name: str, environ: Mapping[str, str] | None = None,
     return Secret(value, source)
 
 
-def _trie(values: Iterable[str]) -> str:
+def literals_pattern(values: Iterable[str]) -> str:
     """One pattern for many literal strings, their common prefixes shared (ghs_...): a
     match costs the length of the secret, not the number of secrets. Longer matches are
     preferred, so a secret that contains another is replaced whole."""
@@ -183,7 +183,7 @@ class Redactor:
         """One pattern for every known secret and every credential shape: redaction costs one
         pass over the text, however many secrets there are."""
         if self._matcher is None:
-            parts = [f"(?P<known>{_trie(self._known)})"] if self._known else []
+            parts = [f"(?P<known>{literals_pattern(self._known)})"] if self._known else []
             parts += [f"(?:{pattern})" for pattern in _PATTERNS]
             self._matcher = re.compile("|".join(parts), re.S)
         return self._matcher
