@@ -15,7 +15,7 @@ from typing import Any
 from checks.compare import changes
 from checks.engine import Job, Result
 from checks.model.secret import Redactor
-from checks.report import ONE_LINE, RunInfo, build, tally, write_text
+from checks.report import RunInfo, build, tally, write_text
 from checks.settings import Settings
 
 
@@ -47,17 +47,13 @@ def document(info: RunInfo, records: Iterable[dict[str, Any]], tool_version: str
     are known in their JSON-escaped forms too) and read back: one pass over a line, not one
     per string in it, and a large run holds neither its report's whole text nor two copies
     of its records (``records`` may be a generator)."""
-    checks = [_redacted(record, redact) for record in records]
+    checks = [redact.data(record) for record in records]
     # Everything else in one pass too; the checks go in the place build() keeps for them.
-    built: dict[str, Any] = _redacted(build(info, [], tool_version), redact)
+    built: dict[str, Any] = redact.data(build(info, [], tool_version))
     built["checks"], built["summary"] = checks, tally(checks)
     if previous is not None and previous.get("connector") == info.connector:
         built["comparison"] = changes(previous, built)
     return built
-
-
-def _redacted(value: Any, redact: Redactor) -> Any:
-    return json.loads(redact(ONE_LINE(value)))
 
 
 def recording_path(settings: Settings, connector: str, jobs: int) -> Path | None:

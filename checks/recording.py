@@ -10,15 +10,14 @@ every string passes through the run's redactor.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from checks.app_key import load_private_key
 from checks.engine import Job, Result
 from checks.model.addresses import host_port
 from checks.model.observations import DnsLookup, HttpExchange, RecordSet, TcpConnect, TlsHandshake
-from checks.model.secret import Redactor, Secret, literals_pattern, token_prefix
+from checks.model.secret import Redactor, Secret, token_prefix
 from checks.model.vantage import Vantage
 from checks.model.verdict import Outcome
 from checks.run import Observed
@@ -55,7 +54,8 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
         "dns": {}, "public_dns": {}, "tcp": {}, "tls": {}, "http": [],
     }
     handed_out = _handed_out(result.observed)  # a token the server gave out -> its stand-in
-    swap = _swapper(handed_out)
+    for token in handed_out:
+        redact.add(Secret(token, "a token the server handed out"))
     for seen in result.observed:
         item = seen.observation
         if isinstance(item, DnsLookup):
@@ -70,14 +70,16 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
                 "chain": list(item.chain_pem)}
         elif isinstance(item, HttpExchange) and seen.request is not None:
             data["http"].append(_exchange(item, seen.request.token, seen.request.scheme,
-                                          handed_out, swap, redact))
+                                          handed_out))
     data["expect"] = [{"check": c.id, "outcome": c.verdict.outcome.value,
                        "reason": c.verdict.reason} for c in result.checks
                       if c.verdict.outcome is not Outcome.PASSED]
     # Certificates are public: kept whole even when one was pasted where a key belongs.
     certificates = {"trust": data.pop("trust"),
                     "chains": {where: entry.pop("chain") for where, entry in data["tls"].items()}}
-    recorded: dict[str, Any] = redact.data(data)
+    # One pass over the whole recording: every secret masked, every handed-out token (a
+    # secret the run knows) replaced by its stand-in.
+    recorded: dict[str, Any] = redact.data(data, instead=handed_out)
     recorded["trust"] = certificates["trust"]
     for where, chain in certificates["chains"].items():
         recorded["tls"][where]["chain"] = chain
@@ -118,8 +120,7 @@ def _fields(item: object, *names: str) -> dict[str, Any]:
 
 
 def _exchange(exchange: HttpExchange, token: Secret | None, scheme: str,
-              handed_out: Mapping[str, str], swap: Callable[[str], str], redact: Redactor
-              ) -> dict[str, Any]:
+              handed_out: Mapping[str, str]) -> dict[str, Any]:
     request: dict[str, Any] = {"method": exchange.method, "url": exchange.url}
     if token is not None and token.reveal() in handed_out:
         # The replayed answer hands out the stand-in; the request that uses it is matched by it.
@@ -129,7 +130,7 @@ def _exchange(exchange: HttpExchange, token: Secret | None, scheme: str,
                                                  "detail": exchange.detail}}
     headers = {name: value for name, value in exchange.headers.items() if name not in _DROPPED}
     return {"request": request, "response": {"status": exchange.status, "headers": headers,
-                                             "text": redact(swap(exchange.body))}}
+                                             "text": exchange.body}}
 
 
 def _handed_out(observed: Iterable[Observed]) -> dict[str, str]:
@@ -144,12 +145,3 @@ def _handed_out(observed: Iterable[Observed]) -> dict[str, str]:
             if isinstance(token, str) and token:
                 handed_out.setdefault(token, f"ghs_stand-in.{len(handed_out) + 1}")
     return handed_out
-
-
-def _swapper(handed_out: Mapping[str, str]) -> Callable[[str], str]:
-    """Replaces every handed-out token in a text by its stand-in, in one pass however many
-    there are (a thousand installations hand out a thousand)."""
-    if not handed_out:
-        return lambda text: text
-    pattern = re.compile(literals_pattern(handed_out))
-    return lambda text: pattern.sub(lambda match: handed_out[match.group(0)], text)

@@ -234,8 +234,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     """A check's verdict is decided before the items run, so its item has nothing to set up,
     capture or tear down: its three reports (setup, call, teardown) are made and logged
     through pytest's hooks, as pytest's own protocol makes them, without running the per-phase
-    hooks around nothing (three quarters of what an item costs). User tests run as pytest
-    runs them."""
+    hooks around nothing (half of what an item cost). A failed check is a verdict, not an
+    exception to debug: --pdb does not stop on it. User tests run as pytest runs them."""
     if not isinstance(item, CheckItem):
         return None
     ihook = item.ihook

@@ -231,3 +231,21 @@ def test_a_bundle_holds_the_reports_the_recording_and_how_to_replay_it(
     assert "pytest --connector ghes --offline --scenario recordings/live.json" in readme
     assert site.token not in recording and '"CONNECTOR_GHES_TOKEN": "ghp_"' in recording
     assert "Authorization" not in recording
+
+
+def test_data_is_redacted_in_one_pass_with_stand_ins_for_the_tokens_named() -> None:
+    token, other = "ghs_" + secrets.token_hex(18), "custom-" + secrets.token_hex(16)
+    redact = Redactor([Secret(token, "T"), Secret(other, "O")])
+    data = {"token": token, "seen": [f"uses {token}", {"why": f"{other} too"}], "n": 3}
+    assert redact.data(data, instead={token: "ghs_stand-in.1"}) == {
+        "token": "ghs_stand-in.1", "seen": ["uses ghs_stand-in.1", {"why": f"{mask(other)} too"}],
+        "n": 3}
+    assert redact.data(data)["token"] == mask(token)
+
+
+def test_data_whose_masked_text_would_not_be_json_is_redacted_string_by_string() -> None:
+    # In JSON text the escaped backslash is two characters: the header value's last four
+    # keep only the second, which would start an invalid escape.
+    value = "abcdefghijklmnop\\xyz"
+    assert Redactor().data({"h": f"Authorization: token {value}"}) == {
+        "h": f"Authorization: {mask('token ' + value)}"}

@@ -116,7 +116,7 @@ def secret_from_env(name: str, environ: Mapping[str, str] | None = None,
     return Secret(value, source)
 
 
-def literals_pattern(values: Iterable[str]) -> str:
+def _literals_pattern(values: Iterable[str]) -> str:
     """One pattern for many literal strings, their common prefixes shared (ghs_...): a
     match costs the length of the secret, not the number of secrets. Longer matches are
     preferred, so a secret that contains another is replaced whole."""
@@ -144,6 +144,9 @@ def literals_pattern(values: Iterable[str]) -> str:
 
     return pattern(root)
 
+
+# A JSON value on one line, in the json module's C encoder; what cannot be JSON, as text.
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 # The forms a secret takes inside text: as it is, in JSON, in a repr, in escaped text.
 _ESCAPES: tuple[Callable[[str], str], ...] = (
@@ -183,16 +186,19 @@ class Redactor:
         """One pattern for every known secret and every credential shape: redaction costs one
         pass over the text, however many secrets there are."""
         if self._matcher is None:
-            parts = [f"(?P<known>{literals_pattern(self._known)})"] if self._known else []
+            parts = [f"(?P<known>{_literals_pattern(self._known)})"] if self._known else []
             parts += [f"(?:{pattern})" for pattern in _PATTERNS]
             self._matcher = re.compile("|".join(parts), re.S)
         return self._matcher
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, instead: Mapping[str, str] | None = None) -> str:
+        """The text with every secret masked; a known secret that ``instead`` names is
+        replaced by what it maps it to (a recording's stand-in for a token it handed out)."""
         def replace(match: re.Match[str]) -> str:
             found = match.groupdict()
-            if found.get("known") is not None:
-                return self._known[found["known"]]
+            known = found.get("known")
+            if known is not None:
+                return instead[known] if instead and known in instead else self._known[known]
             for name, value in found.items():
                 if value is not None and name.startswith("header"):
                     kept = match.group(0)[:match.start(name) - match.start()]
@@ -201,12 +207,21 @@ class Redactor:
 
         return self._compiled().sub(replace, text)
 
-    def data(self, value: Any) -> Any:
-        """Redact every string inside JSON-shaped data."""
+    def data(self, value: Any, instead: Mapping[str, str] | None = None) -> Any:
+        """JSON-shaped data with every string in it redacted, in one pass over its JSON text
+        (secrets are known in their JSON-escaped forms), read back. Should a mask ever break
+        the text's JSON, each string is redacted on its own instead."""
+        try:
+            return json.loads(self(_ONE_LINE(value), instead))
+        except ValueError:
+            return self._each_string(value, instead)
+
+    def _each_string(self, value: Any, instead: Mapping[str, str] | None) -> Any:
         if isinstance(value, str):
-            return self(value)
+            return self(value, instead)
         if isinstance(value, Mapping):
-            return {self(str(key)): self.data(item) for key, item in value.items()}
+            return {self(str(key), instead): self._each_string(item, instead)
+                    for key, item in value.items()}
         if isinstance(value, list | tuple):
-            return [self.data(item) for item in value]
+            return [self._each_string(item, instead) for item in value]
         return value
