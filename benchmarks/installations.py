@@ -2,7 +2,9 @@
 request after 50 ms, in its own process as a real API would be. Each is a whole
 ``pytest --connector github-app`` run; printed: wall time, peak RSS, requests, and the ratio
 to the floor the latency sets (sequential depth x latency + requests / in-flight x latency).
-Goals: at most 3x the floor at 1000 and peak RSS under 150 MiB; 200 under 2.5x one.
+Goals: at most 3x the floor at 1000 and peak RSS under 150 MiB; 200 under 2.5x one. Beside
+them, httpx alone sending as many requests, shaped as the checks' client: what the HTTP
+client's own CPU costs before any check does anything.
 Then the same runs replayed offline from their recordings: linear in size, no slower than
 live. Then, with the h2 package installed, the live runs again with HTTP/2 offered by the
 client and served by the API (benchmarks/h2_api.py): CPU per request beside HTTP/1.1's.
@@ -12,9 +14,11 @@ Run: python -m benchmarks.installations
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import multiprocessing
 import os
+import ssl
 import statistics
 import subprocess
 import sys
@@ -24,10 +28,11 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from checks.probes.http import IN_FLIGHT
+from checks.probes.http import IN_FLIGHT, POOLS
 from tests import netguard  # noqa: F401  (loopback only)
 from tests.fake_github_app import AppWorld, Installation, app_handler
 from tests.pki import Pki
@@ -108,6 +113,49 @@ def live(installations: int, key_path: Path, pki: Pki, folder: Path, http2: bool
     return Live(wall, peak, requests, cpu, recording)
 
 
+def httpx_alone(requests: int, pki: Pki, folder: Path) -> tuple[float, float]:
+    """The yardstick under the floor: httpx by itself, in this process, sending as many
+    requests to the same API, shaped as the checks' client (POOLS clients of IN_FLIGHT /
+    POOLS connections, IN_FLIGHT in flight), reading each body. Wall and CPU seconds."""
+    world = AppWorld("1", rsa.generate_private_key(65537, 2048).public_key(), [],
+                     latency_s=LATENCY_S)
+    ours, theirs = multiprocessing.Pipe()
+    api = multiprocessing.get_context("fork").Process(target=serve,
+                                                      args=(world, pki, folder, theirs, False))
+    api.start()
+    port, _ = ours.recv()
+    context = ssl.create_default_context(cadata=pki.public_root.pem)
+
+    async def send_all() -> None:
+        clients = [httpx.AsyncClient(verify=context, limits=httpx.Limits(
+            max_connections=IN_FLIGHT // POOLS, max_keepalive_connections=IN_FLIGHT // POOLS))
+            for _ in range(POOLS)]
+        limit = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one(n: int) -> None:
+            async with limit:
+                client = clients[n % POOLS]
+                response = await client.send(client.build_request(
+                    "GET", f"https://127.0.0.1:{port}/meta", headers={"Host": HOST},
+                    extensions={"sni_hostname": HOST}), stream=True)
+                async for _ in response.aiter_raw():
+                    pass
+                await response.aclose()
+                assert response.status_code == 200
+
+        await asyncio.gather(*(one(n) for n in range(requests)))
+        for client in clients:
+            await client.aclose()
+
+    started, cpu = time.monotonic(), time.process_time()
+    asyncio.run(send_all())
+    wall, cpu = time.monotonic() - started, time.process_time() - cpu
+    ours.send("stop")
+    ours.recv()
+    api.join()
+    return wall, cpu
+
+
 def _public_key(key_path: Path) -> rsa.RSAPublicKey:
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     assert isinstance(key, rsa.RSAPrivateKey)
@@ -148,6 +196,11 @@ def main() -> None:
         print(f"200 / 1 installations: {runs[200].wall / runs[1].wall:.2f}x (goal: under 2.5x); "
               f"1000 at {runs[1000].wall / floor(runs[1000].requests):.2f}x the floor (goal: at "
               f"most 3x); peak {runs[1000].peak:.0f} MiB (goal: under 150 MiB)")
+        requests = runs[1000].requests
+        wall, cpu = sorted(httpx_alone(requests, pki, folder) for _ in range(REPEATS))[
+            REPEATS // 2]
+        print(f"httpx alone, {requests} requests shaped as the checks': {wall:.2f} s "
+              f"({wall / floor(requests):.2f}x the floor), CPU {cpu:.2f} s")
         print(f"{'replayed offline':>16} {'wall s':>7} {'x live':>7} {'peak MiB':>8}")
         replays = {}
         for count, run in runs.items():
