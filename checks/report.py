@@ -23,7 +23,7 @@ from typing import Any
 
 from checks import html_page
 from checks.model.requirement import Check
-from checks.model.secret import Redactor
+from checks.model.secret import Redactor, json_line
 from checks.model.verdict import Outcome, Verdict
 
 SCHEMA = 1
@@ -151,8 +151,8 @@ JUNIT_BATCH = 256  # testcases serialized at once: a call per case costs more th
 
 def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> Iterator[str]:
     """JUnit XML for one connector: a testcase per check, the verdict in its properties.
-    The records are the JSON report's, which has passed the redactor. Made a testcase at a
-    time: thousands of checks never make one tree."""
+    The records are the JSON report's, which has passed the redactor. Serialized a batch of
+    testcases at a time: thousands of checks never make one tree."""
     counts = tally(records)
     suites = ET.Element("testsuites", name="connector-checks")
     suite = ET.SubElement(suites, "testsuite", {
@@ -221,10 +221,6 @@ def files(folder: Path, connector: str) -> list[Path]:
     return [folder / f"{connector}.{kind}" for kind in ("html", "junit.xml", "json")]
 
 
-# A JSON value on one line, in the json module's C encoder.
-ONE_LINE = json.JSONEncoder(ensure_ascii=False, default=str).encode
-
-
 def json_lines(document: Mapping[str, Any]) -> Iterator[str]:
     """The JSON report's text: indented, except that each check and each probe takes one
     line. A large run has thousands of them: a line each keeps the file readable with grep,
@@ -234,12 +230,12 @@ def json_lines(document: Mapping[str, Any]) -> Iterator[str]:
     for n, (key, value) in enumerate(document.items()):
         comma = ",\n" if n < last else "\n"
         if key in ("checks", "probes") and value:
-            yield f"  {ONE_LINE(key)}: [\n"
-            yield from (f"    {ONE_LINE(item)},\n" for item in value[:-1])
-            yield f"    {ONE_LINE(value[-1])}\n  ]{comma}"
+            yield f"  {json_line(key)}: [\n"
+            yield from (f"    {json_line(item)},\n" for item in value[:-1])
+            yield f"    {json_line(value[-1])}\n  ]{comma}"
         else:
             rendered = json.dumps(value, indent=2, default=str, ensure_ascii=False)
-            yield f"  {ONE_LINE(key)}: {rendered.replace(chr(10), chr(10) + '  ')}{comma}"
+            yield f"  {json_line(key)}: {rendered.replace(chr(10), chr(10) + '  ')}{comma}"
     yield "}\n"
 
 

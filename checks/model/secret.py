@@ -145,8 +145,10 @@ def _literals_pattern(values: Iterable[str]) -> str:
     return pattern(root)
 
 
-# A JSON value on one line, in the json module's C encoder; what cannot be JSON, as text.
-_ONE_LINE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+# A JSON value on one line, as the reports write it and as the redactor knows a secret inside
+# it (the second of the forms below); what cannot be JSON, as text. The json module's C
+# encoder: indenting would leave it for the pure-Python one.
+json_line = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 # The forms a secret takes inside text: as it is, in JSON, in a repr, in escaped text.
 _ESCAPES: tuple[Callable[[str], str], ...] = (
@@ -212,7 +214,7 @@ class Redactor:
         (secrets are known in their JSON-escaped forms), read back. Should a mask ever break
         the text's JSON, each string is redacted on its own instead."""
         try:
-            return json.loads(self(_ONE_LINE(value), instead))
+            return json.loads(self(json_line(value), instead))
         except ValueError:
             return self._each_string(value, instead)
 
