@@ -295,10 +295,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
 def _check_report(item: CheckItem, rep: pytest.TestReport) -> None:
     verdict = item.check.verdict
     redact = item.config.stash[REDACT]
-    rep.user_properties += [("requirement", item.check.requirement.id),
-                            ("outcome", verdict.outcome.value),
-                            ("reason", verdict.reason or ""),
-                            ("message", verdict.message)]  # --junitxml is redacted whole
+    properties = [("requirement", item.check.requirement.id),
+                  ("outcome", verdict.outcome.value), ("reason", verdict.reason or ""),
+                  ("message", verdict.message)]  # --junitxml is redacted whole
+    # On this report, and on the item's: the teardown report, made after, carries them too,
+    # and pytest's --junitxml reads a test's properties there.
+    rep.user_properties += properties
+    item.user_properties += properties
     if verdict.outcome is Outcome.WARNING:
         rep.sections.append(("connector-checks warning", redact(report.failure_text(item.check))))
     if getattr(item.config.option, "htmlpath", None):  # --html: pytest-html's public API

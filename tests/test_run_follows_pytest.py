@@ -88,6 +88,29 @@ def test_setup_only_calls_no_check_and_the_reports_say_not_run(
     assert suite.get("failures") == "0"
 
 
+def test_pytests_own_junitxml_holds_each_check_with_its_outcome_and_verdict(
+    pytester: pytest.Pytester
+) -> None:
+    result = pytester.runpytest(*BASE, "--connector", "ghes", "--offline", "--scenario",
+                                "missing-scopes", "--junitxml", "pytest.xml", "-k",
+                                "scopes or tls.hostname or org.owner")
+    assert result.ret == 1
+    suite = ET.parse(pytester.path / "pytest.xml").getroot().find("testsuite")
+    assert suite is not None
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    document, _, _ = reports(pytester.path)
+    assert list(cases) == ids(document)
+    assert suite.get("failures") == "5" and suite.get("skipped") == "0"
+    missing = cases["scopes.granted[admin:org]"]
+    failure = missing.find("failure")
+    assert failure is not None and "fix: Edit the token and select admin:org" in (
+        failure.text or "")
+    shown = {p.get("name"): p.get("value") for p in missing.iter("property")}
+    assert shown["outcome"] == "failed" and shown["reason"] == "scopes.missing"
+    passed = cases["tls.hostname[github.example.com:443]"]
+    assert passed.find("failure") is None and passed.find("skipped") is None
+
+
 def test_last_failed_reruns_exactly_the_checks_that_failed(pytester: pytest.Pytester) -> None:
     args = ("--connector", "ghes", "--offline", "--scenario", "missing-scopes")
     first = pytester.runpytest(*args)

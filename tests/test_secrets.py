@@ -19,15 +19,17 @@ from checks.scenario import bundled_names
 from tests.conftest import Runner, Site, fake_token
 from tests.pki import Pki
 
-LOUD = ("-vv", "-l", "--log-level=DEBUG", "-rA")
+# Everything pytest shows or writes on request, pytest's own JUnit XML among it.
+LOUD = ("-vv", "-l", "--log-level=DEBUG", "-rA", "--junitxml=pytest-junit.xml")
 
 
 def _outputs(run_text: str, reports: Path) -> dict[str, str]:
-    """The terminal, the reports, and what a live run also wrote beside them: its recording,
-    the replay's reports, a bundle's every file."""
+    """The terminal, the reports, pytest's own JUnit XML, and what a live run also wrote
+    beside them: its recording, the replay's reports, a bundle's every file."""
     found = {"terminal": run_text}
     files = [*reports.iterdir(), *reports.parent.glob("recorded-*.json"),
-             *(reports.parent / "replayed").glob("*"), *reports.parent.glob("*.zip")]
+             *(reports.parent / "replayed").glob("*"), *reports.parent.glob("*.zip"),
+             *reports.parent.glob("pytest-junit.xml")]
     for path in files:
         if path.suffix == ".zip":
             with zipfile.ZipFile(path) as archive:
@@ -56,8 +58,8 @@ def test_no_planted_secret_appears_in_any_offline_output(
     planted = _plant(monkeypatch, token)
     run = run_connector("--offline", "--scenario", name, *LOUD)
     outputs = _outputs(run.text, pytester.path / "reports")
-    assert sorted(outputs) == ["reports/ghes.html", "reports/ghes.json", "reports/ghes.junit.xml",
-                               "terminal"]
+    assert sorted(outputs) == ["pytest-junit.xml", "reports/ghes.html", "reports/ghes.json",
+                               "reports/ghes.junit.xml", "terminal"]
     for where, text in outputs.items():
         for secret in planted:
             assert secret not in text, f"a planted secret leaked into {where}"
