@@ -55,9 +55,7 @@ def main_job_venv(folder: Path) -> Path:
     python3 = Path(os.path.realpath(sys.executable))  # the interpreter beneath any venv
     subprocess.run([str(python3), "-m", "venv", str(venv)], check=True)
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-e", str(REPO)],
-                   check=True, env={**ENV, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(index),
-                                    "PIP_CONFIG_FILE": os.devnull,
-                                    "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+                   check=True, env={**ENV, **wheelhouse.pip_environment(index)})
     return venv / "bin" / "python"
 
 

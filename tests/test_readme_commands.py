@@ -37,8 +37,7 @@ def fresh_clone(folder: Path) -> Path:
 def run(command: str, where: Path, index: Path, home: Path) -> subprocess.CompletedProcess[str]:
     python = Path(os.path.realpath(sys.executable)).parent  # python3, outside any venv
     env = {"PATH": f"{python}:/usr/bin:/bin", "HOME": str(home),
-           "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(index), "PIP_CONFIG_FILE": os.devnull,
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+           **wheelhouse.pip_environment(index)}
     return subprocess.run(["bash", "-c", command], cwd=where, env=env, capture_output=True,
                           text=True, timeout=540)
 

@@ -5,6 +5,7 @@ distribution is packed back into a wheel (its files, its dist-info, its scripts)
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import os
 import re
 import zipfile
 from collections.abc import Iterable
@@ -67,3 +68,9 @@ def build(folder: Path, names: Iterable[str], extras: tuple[str, ...] = ()) -> P
         if key != "connector-checks":
             repack(distribution, folder)
     return folder
+
+
+def pip_environment(index: Path) -> dict[str, str]:
+    """What makes pip install from this index only, with no configuration of this machine."""
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(index), "PIP_CONFIG_FILE": os.devnull,
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
