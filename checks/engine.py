@@ -25,6 +25,7 @@ from checks.model.requirement import Check, Requirement
 from checks.model.secret import Redactor, Secret, secret_from_env
 from checks.model.trust import PemBundle, Trust
 from checks.model.vantage import Vantage
+from checks.model.verdict import Outcome, Verdict
 from checks.plan import Plan
 from checks.probes.body import ACCEPTED
 from checks.probes.http import (
@@ -193,7 +194,8 @@ def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
         target=job.target, facts=facts, trust=job.trust, now=now, secrets=dict(job.secrets),
         org=job.org, repo=job.repo, require_scopes=job.require_scopes, env=dict(job.env),
         redactor=redact, resolvers=settings.resolvers, public_resolvers=job.public_resolvers,
-        routes=dict(job.routes), max_pages=settings.max_pages)
+        routes=dict(job.routes), max_pages=settings.max_pages,
+        max_installations=settings.max_installations)
 
 
 def expected_checks(job: Job, settings: Settings) -> list[tuple[Requirement, str]]:
@@ -220,14 +222,39 @@ class _NoProbes:
         raise RuntimeError("listing checks probes nothing")
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM while probing: the verdicts reached so far, every other check marked
+    not run (:data:`INTERRUPTED`), travel with the interruption."""
+
+    def __init__(self, results: list[Result]) -> None:
+        super().__init__()
+        self.results = results
+
+
+# The verdict of a check the run was interrupted before deciding: reported as not run.
+INTERRUPTED = Verdict(Outcome.SKIPPED, None, "not run: the run was interrupted before this "
+                                             "check was decided")
+
+
 async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
-                   redact: Redactor) -> list[Check]:
+                   redact: Redactor, deadline: float, partial: dict[int, list[Check]]
+                   ) -> list[Check]:
+    """One connector's checks, within the run's deadline (a monotonic time): past it, every
+    check not yet decided fails with harness.deadline, and what was decided stands."""
     context = context_of(job, settings, facts, now, redact)
     plan = Plan((*job.connector.requirements, HARNESS))
     try:
         plan.expect_all(job.connector.expected(context))
-        await job.connector.run(context, plan)
+        async with asyncio.timeout_at(deadline):
+            await job.connector.run(context, plan)
         return plan.checks()
+    except TimeoutError:
+        return plan.settle_pending(reasons.HARNESS_DEADLINE(
+            f"not decided within --run-timeout {settings.run_timeout:g} s, the bound on the "
+            f"whole run (every step also has its own --check-timeout)"))
+    except asyncio.CancelledError:  # Ctrl-C or SIGTERM: what was decided travels with it
+        partial[id(job)] = plan.settle_pending(INTERRUPTED)
+        raise
     except Exception as error:  # a bug: say so as one item; every verdict reached stands
         where = traceback.extract_tb(error.__traceback__)[-1]
         verdict = reasons.HARNESS_ERROR(
@@ -273,23 +300,41 @@ def run(settings: Settings, jobs: list[Job], redact: Redactor | None = None,
         progress: Progress | None = None) -> list[Result]:
     """run_jobs in a fresh event loop. Its results leave through a box, not as the main task's
     result: on Python 3.11, asyncio.run formats that task, result and all, when it restores
-    the SIGINT handler (an 85 MB string for a thousand installations)."""
+    the SIGINT handler (an 85 MB string for a thousand installations). Ctrl-C (and SIGTERM,
+    which the session turns into it) cancels every probe at once; :class:`Interrupted` then
+    carries what was decided."""
     box: list[list[Result]] = []
 
     async def main() -> None:
-        box.append(await run_jobs(settings, jobs, redact, progress))
+        await run_jobs(settings, jobs, redact, progress, box)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        raise Interrupted(box[0] if box else []) from None
     return box[0]
 
 
 async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None = None,
-                   progress: Progress | None = None) -> list[Result]:
-    """Run every job concurrently; live jobs share one set of facts."""
+                   progress: Progress | None = None, box: list[list[Result]] | None = None
+                   ) -> list[Result]:
+    """Run every job concurrently; live jobs share one set of facts. The results are also
+    put in ``box``, and there too when the run is cancelled: each job's decided checks, the
+    rest marked :data:`INTERRUPTED`."""
     live = [job for job in jobs if job.scenario is None]
     redact = redact if redact is not None else redactor(jobs, os.environ)
     http = _live_http(settings, live) if live else None
     shared = Facts(LiveBackend(http, settings.timeout), progress=progress) if http else None
+    deadline = time.monotonic() + settings.run_timeout
+    partial: dict[int, list[Check]] = {}
+    begun: dict[int, tuple[datetime, float, Facts, datetime, str]] = {}
+
+    def result(job: Job, checks: list[Check]) -> Result:
+        started, clock, facts, now, proxy = begun[id(job)]
+        observed = tuple(facts.observed)
+        recording = job.scenario.recording if job.scenario is not None else None
+        return Result(job, checks, started, time.monotonic() - clock, proxy, list(facts.log),
+                      observed, _vantage(settings, job, proxy, observed), recording, now)
 
     async def one(job: Job) -> Result:
         started, clock = datetime.now(UTC), time.monotonic()
@@ -300,17 +345,22 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
         else:
             assert shared is not None
             facts, now, proxy = shared, started, proxy_for(job.target.url)
-        checks = await _run_job(job, facts, settings, now, redact)
+        begun[id(job)] = (started, clock, facts, now, proxy)
+        checks = await _run_job(job, facts, settings, now, redact, deadline, partial)
+        partial[id(job)] = checks
         if job.scenario is not None:
             await facts.backend.http.aclose()
-        observed = tuple(facts.observed)
-        recording = job.scenario.recording if job.scenario is not None else None
-        return Result(job, checks, started, time.monotonic() - clock, proxy, list(facts.log),
-                      observed, _vantage(settings, job, proxy, observed),
-                      recording, now)
+        return result(job, checks)
 
     try:
-        return list(await asyncio.gather(*map(one, jobs)))
+        results = list(await asyncio.gather(*map(one, jobs)))
+    except asyncio.CancelledError:
+        if box is not None:
+            box.append([result(job, partial[id(job)]) for job in jobs if id(job) in partial])
+        raise
     finally:
         if http is not None:
             await http.aclose()
+    if box is not None:
+        box.append(results)
+    return results

@@ -15,7 +15,7 @@ from typing import Any
 from checks.compare import changes
 from checks.engine import Job, Result
 from checks.model.secret import Redactor
-from checks.report import RunInfo, build, tally, write_text
+from checks.report import RunInfo, Staged, build, tally
 from checks.settings import Settings
 
 
@@ -64,9 +64,9 @@ def recording_path(settings: Settings, connector: str, jobs: int) -> Path | None
     return path.with_name(f"{path.stem}-{connector}{path.suffix}")
 
 
-def write_recording(settings: Settings, result: Result, jobs: int, tool_version: str,
-                    redact: Redactor) -> dict[str, str]:
-    """The live run as a scenario: written to --record, and kept for --bundle."""
+def write_recording(staged: Staged, settings: Settings, result: Result, jobs: int,
+                    tool_version: str, redact: Redactor) -> dict[str, str]:
+    """The live run as a scenario: staged for --record, and kept for --bundle."""
     if result.job.scenario is not None or (settings.record is None and settings.bundle is None):
         return {}  # a replay is not recorded again
     from checks.recording import record  # only a run that records needs it (and PyJWT)
@@ -76,7 +76,7 @@ def write_recording(settings: Settings, result: Result, jobs: int, tool_version:
                       indent=2, ensure_ascii=False) + "\n"
     path = recording_path(settings, connector, jobs)
     if path is not None:
-        write_text(path, text)
+        staged.add(path, text)
     return {path.name if path is not None else f"{connector}.json": text}
 
 

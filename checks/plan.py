@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from checks import reasons
 from checks.model.requirement import Check, Requirement
+from checks.model.text import one_line
 from checks.model.verdict import Outcome, Verdict
 
 
@@ -53,6 +54,7 @@ class Plan:
 
     def expect(self, requirement: Requirement, parameter: str, after: Iterable[Check] = ()
                ) -> None:
+        parameter = one_line(parameter)
         expected = _Expected(self.requirement(requirement), parameter,
                              tuple(check.id for check in after))
         if expected.id not in self._expected:
@@ -66,6 +68,9 @@ class Plan:
 
     def add(self, requirement: Requirement, parameter: str, verdict: Verdict,
             duration_s: float = 0.0) -> Check:
+        # A parameter may name what a server sent (an account's login): one line, so it
+        # cannot begin a line of the terminal or break a node id.
+        parameter = one_line(parameter)
         check = Check(self.requirement(requirement), parameter, verdict, duration_s)
         self._decided.append(check)
         self._decided_of.setdefault(requirement.id, []).append(check)
@@ -94,11 +99,19 @@ class Plan:
             self.add(expected.requirement, expected.parameter, self._blocked_by(cause))
         return self.checks()
 
+    def settle_pending(self, verdict: Verdict) -> list[Check]:
+        """Every check of a run cut short (its deadline passed, or it was interrupted): what
+        was decided stands, every expected check not yet decided gets ``verdict``."""
+        for expected in self._pending():
+            self.add(expected.requirement, expected.parameter, verdict)
+        return self.checks()
+
     def _pending(self) -> list[_Expected]:
         return sorted((e for e in self._expected.values() if e.id not in self._by_id),
                       key=lambda e: self._order[e.requirement.id])
 
     def _expectation(self, requirement: Requirement, parameter: str) -> _Expected:
+        parameter = one_line(parameter)
         key = f"{requirement.id}[{parameter}]"
         return self._expected.get(key) or _Expected(self.requirement(requirement), parameter, ())
 

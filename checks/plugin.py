@@ -13,11 +13,14 @@ import pytest
 
 from checks.connectors import connector_names
 from checks.settings import (
+    MAX_INSTALLATIONS,
+    RUN_TIMEOUT,
     Settings,
     load_pem_bundle,
     load_report,
     parse_connect_to,
     parse_fail_on,
+    parse_max_installations,
     parse_max_pages,
     parse_max_wait,
     parse_nameserver,
@@ -25,6 +28,7 @@ from checks.settings import (
     parse_output_file,
     parse_repo,
     parse_report_dir,
+    parse_run_timeout,
     parse_scope,
     parse_target,
     parse_timeout,
@@ -95,6 +99,12 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
     ("--max-pages", "connector_max_pages", parse_max_pages, False,
      "pages of a paginated list read at most; past it the check fails http.too_many_pages "
      "(default 100)"),
+    ("--run-timeout", "connector_run_timeout", parse_run_timeout, False,
+     "seconds for the whole run, waits for rate limits included; past it every check not "
+     "yet decided fails harness.deadline and the reports are written (default 120)"),
+    ("--max-installations", "connector_max_installations", parse_max_installations, False,
+     "a GitHub App's installations checked one by one at most; the rest are counted and "
+     "named as not checked (default 1000)"),
     ("--report-dir", "connector_report_dir", parse_report_dir, False,
      "folder for the HTML, JUnit and JSON reports (default: reports)"),
     ("--vantage", "connector_vantage", parse_vantage, False,
@@ -187,6 +197,8 @@ def _settings(config: pytest.Config) -> Settings | None:
         report_dir=values["connector_report_dir"] or _checked(parse_report_dir, "reports"),
         max_wait=30.0 if values["connector_max_wait"] is None else values["connector_max_wait"],
         max_pages=values["connector_max_pages"] or 100,
+        run_timeout=values["connector_run_timeout"] or RUN_TIMEOUT,
+        max_installations=values["connector_max_installations"] or MAX_INSTALLATIONS,
         vantage=values["connector_vantage"] or "", record=values["connector_record"],
         bundle=values["connector_bundle"], fail_on=values["connector_fail_on"] or "failed",
         compare=values["connector_compare"], metrics=values["connector_metrics"],

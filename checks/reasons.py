@@ -50,6 +50,10 @@ PREREQUISITE_FAILED = _reason(
 HARNESS_ERROR = _reason(
     "harness.error", Outcome.ERROR, "connector-checks itself broke; the message says where.",
     "Report it with the JSON report attached; the other checks of the run still stand.")
+HARNESS_DEADLINE = _reason(
+    "harness.deadline", F, "The run reached --run-timeout before this check was decided.",
+    "Find the slow step in the report's probe timings (a server that answers slowly, a "
+    "rate limit to wait for); fix it, or give the run more time with --run-timeout SECONDS.")
 NOT_APPLICABLE = _reason(
     "not_applicable", S, "Not checked: the requirement does not apply to this configuration.",
     "Nothing to do.")
@@ -298,6 +302,11 @@ GITLAB_TOKEN_REVOKED = _reason(
     "Create a new token (User settings > Access tokens) and replace it in the connection.")
 
 # -- GitHub Apps (vendor codes from the GitHub Deployments guide, seed 002) -------------------
+APP_NOT_CHECKED = _reason(
+    "app.not_checked", W, "More installations are listed than --max-installations: those past "
+    "it were counted and named, not checked one by one.",
+    "Nothing, if the first ones stand for the rest; to check them all, run again with "
+    "--max-installations N.")
 APP_PRIVATE_KEY_NEEDED = _reason(
     "app.private_key_needed", F, "The key given is not an RSA private key (an EC or Ed25519 key, "
     "a public key or a certificate).",

@@ -55,7 +55,7 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
     }
     handed_out = _handed_out(result.observed)  # a token the server gave out -> its stand-in
     for token in handed_out:
-        redact.add(Secret(token, "a token the server handed out"))
+        redact.add(Secret(token, "a token the server handed out"), fragments=False)
     for seen in result.observed:
         item = seen.observation
         if isinstance(item, DnsLookup):

@@ -8,6 +8,8 @@ is written, and every file is written atomically. The JSON schema is documented 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import html
 import json
 import os
@@ -24,6 +26,7 @@ from typing import Any
 from checks import html_page
 from checks.model.requirement import Check
 from checks.model.secret import Redactor, json_line
+from checks.model.text import one_line, xml
 from checks.model.verdict import Outcome, Verdict
 
 SCHEMA = 1
@@ -164,7 +167,7 @@ def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> Iterator[str]:
     for name, value in (("target", info.target), ("mode", info.mode),
                         ("scenario", info.scenario or ""), ("run_id", info.run_id),
                         ("interrupted", str(info.interrupted).lower())):
-        ET.SubElement(properties, "property", name=name, value=value)
+        ET.SubElement(properties, "property", name=name, value=xml(value))
     ET.indent(suites)
     head, tail = ET.tostring(suites, encoding="unicode").rsplit("\n  </testsuite>", 1)
     yield "<?xml version='1.0' encoding='utf-8'?>\n" + head
@@ -178,21 +181,23 @@ def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> Iterator[str]:
 
 
 def _testcase(info: RunInfo, record: Mapping[str, Any]) -> ET.Element:
-    case = ET.Element("testcase", classname=info.connector, name=record["id"],
+    """One check as a testcase; every string passes :func:`~checks.model.text.xml`, so what a
+    server said (a control character in a login) cannot make the file invalid XML."""
+    case = ET.Element("testcase", classname=xml(info.connector), name=xml(record["id"]),
                       time=f"{record['duration_s']:.3f}")
     # A failure message a reader sees first: the reason code, or the outcome for a test.
     shown = ET.SubElement(case, "properties")
     for name in ("requirement", "outcome", "reason", "vendor_code"):
         if record.get(name):
-            ET.SubElement(shown, "property", name=name, value=str(record[name]))
-    text = (f"{record['message']}\nfix: {record['remediation']}\n"
-            f"evidence: {json.dumps(record['evidence'], default=str)}")
-    message = f"{record['reason'] or record['outcome']}: {record['message']}"
+            ET.SubElement(shown, "property", name=name, value=xml(str(record[name])))
+    text = xml(f"{record['message']}\nfix: {record['remediation']}\n"
+               f"evidence: {json.dumps(record['evidence'], default=str)}")
+    message = xml(f"{record['reason'] or record['outcome']}: {record['message']}")
+    kind = xml(str(record["reason"] or record["outcome"]))
     if record["outcome"] == "failed":
-        ET.SubElement(case, "failure", message=message,
-                      type=record["reason"] or "failed").text = text
+        ET.SubElement(case, "failure", message=message, type=kind).text = text
     elif record["outcome"] == "error":
-        ET.SubElement(case, "error", message=message, type=record["reason"] or "error").text = text
+        ET.SubElement(case, "error", message=message, type=kind).text = text
     elif record["outcome"] in ("skipped", NOT_RUN):
         ET.SubElement(case, "skipped", message=message)
     elif record["outcome"] == "warning":
@@ -203,18 +208,72 @@ def _testcase(info: RunInfo, record: Mapping[str, Any]) -> ET.Element:
 def write_text(path: Path, text: str | Iterable[str]) -> None:
     """Write a whole file or nothing: a temporary file in the same folder, then a rename, so
     a reader never sees half a report. The text may come in pieces, written as they come."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    staged = Staged()
     try:
+        staged.add(path, text)
+        staged.commit()
+    except BaseException:
+        staged.discard()
+        raise
+
+
+class Staged:
+    """A run's files written as one set: each into a temporary file beside its place, and
+    only when every one of them is whole (the disk had room for all), renamed into place
+    together, under a lock on each folder, so that two runs writing into one folder never
+    leave files of both side by side. A failure before the renames leaves every earlier file
+    as it was. The renames go JSON last: a reader that sees this run's JSON sees its set.
+    A reader that must never see a set in the making takes the same lock (``flock`` on the
+    folder, shared)."""
+
+    def __init__(self) -> None:
+        self._files: list[tuple[Path, Path]] = []  # (temporary, final)
+        self.written: list[Path] = []
+
+    def add(self, path: Path, text: str | Iterable[str]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                             dir=path.parent)
+        self._files.append((Path(temporary), path))
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             if isinstance(text, str):
                 file.write(text)
             else:
                 file.writelines(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+            file.flush()
+            os.fsync(file.fileno())
+
+    def commit(self) -> None:
+        """Rename every file into place; OSError before any rename when one cannot be."""
+        for _, path in self._files:
+            if path.is_dir():
+                raise IsADirectoryError(21, f"{path.name} is a folder", str(path))
+        order = sorted(self._files, key=lambda pair: pair[1].suffix == ".json")
+        with _locked({path.parent for _, path in order}):
+            for temporary, path in order:
+                os.replace(temporary, path)
+                self.written.append(path)
+        self._files = []
+
+    def discard(self) -> None:
+        for temporary, _ in self._files:
+            temporary.unlink(missing_ok=True)
+        self._files = []
+
+
+@contextlib.contextmanager
+def _locked(folders: Iterable[Path]) -> Iterator[None]:
+    """An exclusive flock on each folder (in a fixed order), for as long as the renames take."""
+    handles = []
+    try:
+        for folder in sorted(folders):
+            handle = os.open(folder, os.O_RDONLY)
+            handles.append(handle)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        for handle in handles:
+            os.close(handle)  # closing releases the lock
 
 
 def files(folder: Path, connector: str) -> list[Path]:
@@ -239,13 +298,14 @@ def json_lines(document: Mapping[str, Any]) -> Iterator[str]:
     yield "}\n"
 
 
-def write_all(folder: Path, document: Mapping[str, Any], info: RunInfo) -> list[Path]:
+def write_all(staged: Staged, folder: Path, document: Mapping[str, Any], info: RunInfo
+              ) -> list[Path]:
     """The three reports of one connector, all rendered from the same JSON document, which
-    has passed the redactor (output.document)."""
+    has passed the redactor (output.document), staged to be committed with the run's set."""
     html_path, junit_path, json_path = files(folder, info.connector)
-    write_text(json_path, json_lines(document))
-    write_text(junit_path, junit(info, document["checks"]))
-    write_text(html_path, html_page.render(document))
+    staged.add(json_path, json_lines(document))
+    staged.add(junit_path, junit(info, document["checks"]))
+    staged.add(html_path, html_page.render(document))
     return [html_path, junit_path, json_path]
 
 
@@ -256,7 +316,8 @@ def failure_text(check: Check) -> str:
              f"  {verdict.outcome.value.upper()} ({verdict.reason}): {verdict.message}",
              f"  fix: {verdict.remediation}",
              f"  required by: {check.requirement.seed}"]
-    lines += [f"  {key}: {_short(value)}" for key, value in verdict.evidence.items()]
+    lines += [f"  {one_line(str(key))}: {_short(value)}"
+              for key, value in verdict.evidence.items()]
     return "\n".join(lines)
 
 
@@ -274,10 +335,12 @@ def summary_lines(records: Iterable[Mapping[str, Any]], every: bool) -> list[str
             key = record["requirement"] or "your tests"
             passes[key] = passes.get(key, 0) + 1
             continue
-        lines.append(f"{outcome.upper():8} {record['id']}  {record['message']}")
+        # Each line on the terminal is one line, whatever a server said (no escape sequence,
+        # no carriage return, no line that starts a workflow command).
+        lines.append(one_line(f"{outcome.upper():8} {record['id']}  {record['message']}"))
         if outcome in ("failed", "warning") and record["remediation"]:
-            lines.append(f"{'':8} fix: {record['remediation']}")
-    lines += [f"PASSED   {requirement}: {n} check{'s' * (n > 1)} (-v lists them)"
+            lines.append(one_line(f"{'':8} fix: {record['remediation']}"))
+    lines += [one_line(f"PASSED   {requirement}: {n} check{'s' * (n > 1)} (-v lists them)")
               for requirement, n in passes.items()]
     return lines
 
@@ -298,7 +361,7 @@ def html_fragment(check: Check) -> str:
 
 def _short(value: Any, limit: int = 400) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= limit else text[:limit] + "…"
+    return one_line(text if len(text) <= limit else text[:limit] + "…")
 
 
 def count(records: Iterable[Mapping[str, Any]]) -> str:

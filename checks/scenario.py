@@ -90,7 +90,7 @@ class Scenario:
     def stand_in_secrets(self) -> dict[str, Secret]:
         """Credentials the recording had, replaced by stand-ins: a token with the same prefix,
         or a freshly made key of the same kind ("key:rsa-2048", "key:ec-p256", ...)."""
-        return {name: Secret(_stand_in(name, kind), f"{name} (scenario)")
+        return {name: Secret(_stand_in(name, kind), f"{name} (scenario)", stand_in=True)
                 for name, kind in self.data.get("credentials", {}).items()}
 
 

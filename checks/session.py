@@ -9,11 +9,13 @@ import atexit
 import functools
 import gc
 import os
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any, Literal
 
 import pytest
@@ -40,6 +42,8 @@ RUN_ID = pytest.StashKey[str]()  # carried by every report of the run
 STARTED = pytest.StashKey[datetime]()
 WRITE_FAILED = pytest.StashKey[str]()
 DOCUMENTS = pytest.StashKey[list[dict[str, Any]]]()  # the JSON reports, as written
+WRITTEN = pytest.StashKey[list[Path]]()  # every file of the run's set, once committed
+RECORD_NOTE = pytest.StashKey[str]()  # why --record wrote nothing
 
 LISTED_LATER = ("connector-checks: per-address (tcp.reachable) and per-installation (app.*) "
                 "checks appear when the run probes; listing probes nothing")
@@ -64,6 +68,7 @@ def start(config: pytest.Config, settings: Settings, this: ModuleType) -> None:
     config.stash[RUN_ID] = uuid.uuid4().hex[:12]
     config.stash[STARTED] = datetime.now(UTC)
     config.pluginmanager.register(this, "connector-checks-session")
+    _terminate_as_interrupt(config)
     # At exit, Python walks every object still tracked to collect garbage, twice: a run of
     # thousands of checks leaves hundreds of thousands (pytest's items and reports among
     # them), and the walks took a second after the last line was printed. Frozen at exit,
@@ -72,6 +77,28 @@ def start(config: pytest.Config, settings: Settings, this: ModuleType) -> None:
     # many runs one process makes (pytester).
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
+
+
+def _terminate_as_interrupt(config: pytest.Config) -> None:
+    """SIGTERM (what `timeout` and a cancelled CI job send) is handled as Ctrl-C is: by
+    whatever handles SIGINT at that moment (asyncio cancels the probes; pytest ends the
+    session), so the reports are written, marked interrupted, never left from an earlier run."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    before = signal.getsignal(signal.SIGTERM)
+
+    def terminate(number: int, frame: FrameType | None) -> None:
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):
+            handler(signal.SIGINT, frame)
+        else:
+            raise KeyboardInterrupt
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, before)
+
+    signal.signal(signal.SIGTERM, terminate)
+    config.add_cleanup(restore)
 
 
 def results(config: pytest.Config) -> ConnectorResults:
@@ -117,10 +144,15 @@ def pytest_make_collect_report(collector: pytest.Collector
 
 
 def _results(config: pytest.Config) -> list[Result]:
-    """Every job's checks, decided once for the whole session (all jobs concurrently)."""
+    """Every job's checks, decided once for the whole session (all jobs concurrently). When
+    Ctrl-C or SIGTERM cuts the run short, the verdicts it reached are kept for the reports."""
     if RESULTS not in config.stash:
-        config.stash[RESULTS] = engine.run(config.stash[SETTINGS], config.stash[JOBS],
-                                           config.stash[REDACT], _progress(config))
+        try:
+            config.stash[RESULTS] = engine.run(config.stash[SETTINGS], config.stash[JOBS],
+                                               config.stash[REDACT], _progress(config))
+        except engine.Interrupted as interrupted:
+            config.stash[RESULTS] = interrupted.results
+            raise
     return config.stash[RESULTS]
 
 
@@ -324,6 +356,12 @@ def _selected_records(config: pytest.Config, job: Job) -> Iterator[dict[str, Any
     test's outcome, or ``not_run`` when the session stopped before it (-x, --maxfail, Ctrl-C).
     Made one at a time, as the report takes them."""
     records, ran = config.stash[RECORDS], config.stash[CHECKS_RAN]
+    if SELECTED not in config.stash:  # interrupted while probing: every verdict reached
+        result = next((r for r in config.stash.get(RESULTS, []) if r.job is job), None)
+        for check in result.checks if result else ():
+            yield (report.not_run(check) if check.verdict is engine.INTERRUPTED
+                   else report.check_record(check))
+        return
     for item in config.stash.get(SELECTED, []):
         if isinstance(item, CheckItem):
             if item.connector == job.connector.name:
@@ -343,6 +381,8 @@ def _belongs(item: pytest.Item, job: Job) -> bool:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if WRITE_FAILED in config.stash:
         terminalreporter.write_line(config.stash[WRITE_FAILED], red=True, bold=True)
+    if RECORD_NOTE in config.stash:
+        terminalreporter.write_line(config.stash[RECORD_NOTE], yellow=True)
     if RESULTS not in config.stash or config.option.collectonly:
         return
     redact = config.stash[REDACT]
@@ -356,9 +396,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         every = config.get_verbosity() > 0 or len(records) <= report.LIST_ALL_UP_TO
         for line in report.summary_lines(records, every):
             terminalreporter.write_line(redact(line))
-        files = ", ".join(map(str, report.files(config.stash[SETTINGS].report_dir,
-                                                job.connector.name)))
-        terminalreporter.write_line(f"{report.count(records)}; reports: {files}")
+        files = report.files(config.stash[SETTINGS].report_dir, job.connector.name)
+        if WRITTEN in config.stash:  # only what this run did write is named as its reports
+            terminalreporter.write_line(f"{report.count(records) or 'nothing checked'}; "
+                                        f"reports: {', '.join(map(str, files))}")
+        else:
+            terminalreporter.write_line(f"{report.count(records) or 'nothing checked'}; "
+                                        f"no report written")
     for document in config.stash.get(DOCUMENTS, []):
         if "comparison" in document:
             terminalreporter.section(f"connector {document['connector']}: since the previous "
@@ -371,43 +415,81 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Every report of this run, written whole or not at all, even when it was interrupted
-    (while probing, nothing was checked: the reports say so rather than leave an earlier
-    run's in place); then the recording and the bundle, when asked for."""
+    """Every report of this run, written as one set (report.Staged): all of them, or none
+    and the earlier ones untouched, even when it was interrupted (the reports then hold every
+    verdict reached, the rest not run); then the bundle, when asked for. An interrupted run
+    records nothing, and removes an earlier recording at the --record path rather than leave
+    it looking like this run's."""
     config = session.config
     if config.option.collectonly:
         return
     settings, redact = config.stash[SETTINGS], config.stash[REDACT]
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
     results = {id(r.job): r for r in config.stash.get(RESULTS, None) or ()}
     documents: list[dict[str, Any]] = []
     config.stash[DOCUMENTS] = documents
     written = output.Written()
+    staged = report.Staged()
+    jobs = config.stash[JOBS]
     try:
-        for job in config.stash[JOBS]:
+        for job in jobs:
             result = results.get(id(job))
             info = output.run_info(job, result, config.stash[STARTED], config.stash[RUN_ID],
-                                   interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+                                   interrupted=interrupted)
             records = _selected_records(config, job) if result else iter(())
             document = output.document(info, records, __version__, settings.compare, redact)
             documents.append(document)
-            written.reports += report.write_all(settings.report_dir, document, info)
-            if result is not None:
-                written.recordings |= output.write_recording(settings, result, len(
-                    config.stash[JOBS]), __version__, redact)
+            written.reports += report.write_all(staged, settings.report_dir, document, info)
+            if result is not None and not interrupted:
+                written.recordings |= output.write_recording(staged, settings, result, len(jobs),
+                                                             __version__, redact)
+        if settings.metrics is not None:
+            staged.add(settings.metrics, metrics.exposition(documents))
+        staged.commit()
+    except OSError as error:
+        staged.discard()
+        done = ", ".join(map(str, staged.written))
+        config.stash[WRITE_FAILED] = (
+            f"connector-checks: the reports could not be written in {settings.report_dir}/: "
+            f"{error.strerror or error}; "
+            + (f"written before it failed: {done}; the others there are from an earlier run"
+               if done else "nothing of this run was written; earlier reports there are "
+                            "untouched"))
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+        return
+    config.stash[WRITTEN] = staged.written
+    if interrupted and settings.record is not None:
+        _drop_earlier_recordings(config, settings, len(jobs))
+    try:
         if settings.bundle is not None:
             output.write_bundle(settings.bundle, written, settings, __version__)
-        if settings.metrics is not None:
-            report.write_text(settings.metrics, metrics.exposition(documents))
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
             with open(summary, "a", encoding="utf-8") as file:
                 file.writelines(ci.step_summary(d) for d in documents)
     except OSError as error:
-        config.stash[WRITE_FAILED] = (f"connector-checks: the reports could not be written in "
-                                      f"{settings.report_dir}/: "
-                                      f"{error.strerror or error}; earlier reports there are "
-                                      f"untouched")
+        config.stash[WRITE_FAILED] = (f"connector-checks: the reports were written, but not "
+                                      f"the bundle or job summary: {error.strerror or error}")
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+        return
+    if any(r["outcome"] == "error" and r["kind"] == "check"
+           for d in documents for r in d["checks"]) and \
+            session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # the harness broke: exit 3
+
+
+def _drop_earlier_recordings(config: pytest.Config, settings: Settings, jobs: int) -> None:
+    """An interrupted run records nothing; a recording left at the --record path by an
+    earlier run is removed, so nobody replays it as this run's."""
+    notes = []
+    for job in config.stash[JOBS]:
+        path = output.recording_path(settings, job.connector.name, jobs)
+        if path is not None and path.is_file():
+            path.unlink()
+            notes.append(str(path))
+    config.stash[RECORD_NOTE] = (
+        "connector-checks: the run was interrupted: no recording was written"
+        + (f" (the earlier {', '.join(notes)} was removed)" if notes else ""))
 
 
 @pytest.hookimpl(trylast=True)

@@ -21,6 +21,9 @@ from urllib.parse import urlsplit
 from checks.model.endpoints import ConnectTo, Nameserver, Route, Target
 from checks.model.trust import PemBundle
 
+RUN_TIMEOUT = 120.0  # seconds for the whole run, waits for rate limits included
+MAX_INSTALLATIONS = 1000  # a GitHub App's installations checked one by one at most
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -40,6 +43,8 @@ class Settings:
     require_scopes: tuple[str, ...] = ()  # replaces a connector's default scopes
     max_wait: float = 30.0  # longest Retry-After or rate-limit reset honoured, in seconds
     max_pages: int = 100  # pages of a paginated list read at most
+    run_timeout: float = RUN_TIMEOUT  # --run-timeout: the bound on the whole run, in seconds
+    max_installations: int = MAX_INSTALLATIONS  # checked at most; the rest are counted
     vantage: str = ""  # --vantage: where this run looks from, in the reader's words
     record: Path | None = None  # --record: save the live run as a scenario file
     bundle: Path | None = None  # --bundle: one zip of the reports and the recording
@@ -53,24 +58,25 @@ def parse_target(text: str) -> Target:
     if "@" in parts.netloc:  # never echoed: it may hold a password
         raise ValueError("--target carries a user name or password (not shown): give only "
                          "https://HOST[:PORT][/PATH]; credentials come from the environment")
+    if parts.query or parts.fragment:  # never echoed: a query may hold a token
+        raise ValueError("--target has a query or fragment (not shown): give only "
+                         "https://HOST[:PORT][/PATH]; credentials come from the environment")
+    shown = repr(text[:100] + ("…" if len(text) > 100 else ""))
     if parts.scheme != "https" or not parts.hostname:
-        raise ValueError(f"{text!r} is not an https:// URL: give the server's web URL, "
+        raise ValueError(f"{shown} is not an https:// URL: give the server's web URL, "
                          f"e.g. https://github.example.com")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{text!r} has a query or fragment: give only "
-                         f"https://HOST[:PORT][/PATH]")
     try:
         port = parts.port
     except ValueError:
         port = -1
     if port is not None and not 0 < port < 65536:
-        raise ValueError(f"{text!r} has a port outside 1-65535")
+        raise ValueError(f"{shown} has a port outside 1-65535")
     url = f"https://{parts.netloc}{parts.path.rstrip('/')}"
     return Target(url, parts.hostname.lower(), port or 443)
 
 
 def _port(text: str, what: str) -> int:
-    port = int(text)
+    port = int(text) if len(text) <= 5 else 0
     if not 0 < port < 65536:
         raise ValueError(f"{what}: port {port} is outside 1-65535")
     return port
@@ -173,8 +179,24 @@ def parse_max_wait(text: str) -> float:
 
 
 def parse_max_pages(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= 100_000:
-        raise ValueError(f"{text!r} is not a number of pages between 1 and 100000")
+    if not (text.isascii() and text.isdigit() and len(text) <= 6) or not 0 < int(text) <= 100_000:
+        raise ValueError(f"{text[:20]!r} is not a number of pages between 1 and 100000")
+    return int(text)
+
+
+def parse_run_timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text[:20]!r} is not a number of seconds, e.g. 120") from None
+    if not 1 <= value <= 86400:
+        raise ValueError(f"{text[:20]!r}: give a run timeout between 1 and 86400 seconds")
+    return value
+
+
+def parse_max_installations(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 7) or not 0 < int(text) <= 1_000_000:
+        raise ValueError(f"{text[:20]!r} is not a number of installations between 1 and 1000000")
     return int(text)
 
 

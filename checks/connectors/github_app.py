@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -113,28 +114,87 @@ async def _bounded(limit: asyncio.Semaphore, work: Awaitable[T]) -> T:
         return await work
 
 
+@dataclass
+class Installations:
+    """What GET /app/installations listed, page by page: each installation kept as the few
+    fields the checks read (a page of thousands costs little), the first
+    ``--max-installations`` of them to check, and how many more there were."""
+
+    listed: list[dict[str, Any]]  # the installations to check, trimmed
+    pages: list[HttpExchange]
+    last: str  # the last page the first one names ("1" without one)
+    more_pages: bool = False  # a next page was still named after --max-pages pages
+    total: int = 0  # every installation listed
+    beyond: list[str] = field(default_factory=list)  # logins past --max-installations
+
+
+def _trimmed(installation: Any) -> Any:
+    """An installation as the checks read it; anything malformed is kept as it is, for the
+    verdict to name."""
+    if app.malformed(installation) is not None:
+        return installation
+    kept = {key: installation[key] for key in ("id", "suspended_at", "permissions")
+            if key in installation}
+    kept["account"] = {"login": installation["account"]["login"]}
+    suspended_by = installation.get("suspended_by")
+    if isinstance(suspended_by, dict):
+        kept["suspended_by"] = {"login": suspended_by.get("login")}
+    return kept
+
+
 async def _installations(context: RunContext, api: str, jwt: Secret, limit: asyncio.Semaphore
-                         ) -> tuple[list[Any], list[HttpExchange], str]:
+                         ) -> Installations:
     """Every installation, all pages up to --max-pages: once the last page is known, the rest
     are fetched together; a last page past the limit, or unreadable, fetches no other page.
-    Returns the installations, the pages read, and the last page the first one names."""
+    Without a last page, the next pages are followed one by one (on the API's own host only,
+    never one read before), up to --max-pages."""
     def page(number: int) -> HttpRequest:
-        return HttpRequest("GET", f"{api}/app/installations?per_page={PER_PAGE}&page={number}",
-                           token=jwt, scheme="Bearer", headers=ACCEPT)
+        return get(f"{api}/app/installations?per_page={PER_PAGE}&page={number}")
+
+    def get(url: str) -> HttpRequest:
+        return HttpRequest("GET", url, token=jwt, scheme="Bearer", headers=ACCEPT)
 
     facts = context.facts
     first = await facts.http(page(1))
-    last_link = page_links(first).get("last")
+    links = page_links(first)
+    last_link = links.get("last")
     last = parse_qs(urlsplit(last_link).query).get("page", ["1"])[0] if last_link else "1"
     count = app.page_count(last, context.max_pages)
     pages = [first, *await asyncio.gather(*(_bounded(limit, facts.http(page(n)))
                                             for n in range(2, (count or 1) + 1)))]
-    found: list[Any] = []
+    more = False
+    following, seen = (links.get("next") if not last_link else None), {first.url}
+    while following and _same_origin(following, api) and following not in seen:
+        if len(pages) >= context.max_pages:
+            more = True
+            break
+        seen.add(following)
+        exchange = await facts.http(get(following))
+        pages.append(exchange)
+        following = page_links(exchange).get("next")
+    found: list[dict[str, Any]] = []
+    total, beyond = 0, list[str]()
     for exchange in pages:
         data = exchange.json()
-        if exchange.status == 200 and isinstance(data, list):
-            found += data
-    return found, pages, last
+        if exchange.status != 200 or not isinstance(data, list):
+            continue
+        for installation in data:
+            total += 1
+            if len(found) < context.max_installations:
+                found.append(_trimmed(installation))
+            elif len(beyond) < _NAMED_BEYOND:
+                beyond.append(str(((installation if isinstance(installation, dict) else {})
+                                   .get("account") or {}).get("login", "?"))[:100])
+    return Installations(found, pages, last, more, total, beyond)
+
+
+_NAMED_BEYOND = 20  # installations past --max-installations named in the verdict
+
+
+def _same_origin(url: str, api: str) -> bool:
+    """A next page on the API's own scheme, host and port: the JWT goes nowhere else."""
+    one, other = urlsplit(url), urlsplit(api)
+    return (one.scheme, one.netloc.lower()) == (other.scheme, other.netloc.lower())
 
 
 async def _mint_and_list(context: RunContext, api: str, jwt: Secret, installation: Mapping[str, Any],
@@ -149,8 +209,9 @@ async def _mint_and_list(context: RunContext, api: str, jwt: Secret, installatio
     data = minted.json()
     if minted.status != 201 or not isinstance(data, dict) or not isinstance(data.get("token"), str):
         return minted, None, None
-    # Installation tokens vary in length and format: never judged by shape, only redacted.
-    token = context.redactor.add(Secret(data["token"], "installation token"))
+    # Installation tokens vary in length and format: never judged by shape, only redacted;
+    # whole, not in fragments: a run mints one per installation, thousands of them.
+    token = context.redactor.add(Secret(data["token"], "installation token"), fragments=False)
     listing = await _bounded(limit, facts.http(HttpRequest(
         "GET", f"{api}/installation/repositories?per_page={PER_PAGE}", token=token,
         headers=ACCEPT)))
@@ -205,10 +266,16 @@ async def run(context: RunContext, plan: Plan) -> None:
         return
 
     limit = asyncio.Semaphore(IN_FLIGHT)
-    installations, pages, last = await _installations(context, api, jwt, limit)
-    plan.add(INSTALLED, app_id, app.installed(installations, pages, last, context.max_pages))
+    found = await _installations(context, api, jwt, limit)
+    installations = found.listed
+    plan.add(INSTALLED, app_id, app.installed(
+        installations, found.pages, found.last, context.max_pages, found.more_pages,
+        found.total))
     if not plan.ready(INSTALLATION_ACTIVE, app_id):
         return
+    if found.total > len(installations):
+        plan.add(INSTALLATION_ACTIVE, f"{found.total - len(installations)} more",
+                 app.not_checked(found.total, len(installations), found.beyond))
     installations.sort(key=_login)
     minted = await asyncio.gather(*(_mint_and_list(context, api, jwt, i, limit)
                                     for i in installations))

@@ -120,8 +120,12 @@ def page_count(last: str, max_pages: int) -> int | None:
 
 
 def installed(installations: Sequence[Any], pages: Sequence[HttpExchange], last: str = "1",
-              max_pages: int = 100) -> Verdict:
-    """``last`` is the last page the first page's Link header names ("1" without one)."""
+              max_pages: int = 100, more_pages: bool = False, total: int | None = None
+              ) -> Verdict:
+    """``last`` is the last page the first page's Link header names ("1" without one);
+    ``more_pages``: a next page was still named after ``max_pages`` pages were read;
+    ``total``: every installation listed (``installations`` holds those to check)."""
+    total = len(installations) if total is None else total
     for page in pages:
         early = failure(page)
         if early is not None:
@@ -135,6 +139,10 @@ def installed(installations: Sequence[Any], pages: Sequence[HttpExchange], last:
                 f"{max_pages}; none past the first was fetched", **summary(pages[0]))
         return unexpected(pages[0], f"a Link header whose last page is a number, not "
                                     f"{last[:40]!r}")
+    if more_pages:
+        return reasons.HTTP_TOO_MANY_PAGES(
+            f"GET /app/installations still names a next page after {len(pages)} pages, the "
+            f"--max-pages limit; no further page was fetched", **summary(pages[-1]))
     for n, installation in enumerate(installations, 1):
         problem = malformed(installation)
         if problem is not None:
@@ -142,14 +150,26 @@ def installed(installations: Sequence[Any], pages: Sequence[HttpExchange], last:
                 f"GET /app/installations: installation {n} of {len(installations)} {problem}",
                 **summary(pages[0]))
     accounts = sorted(str((i.get("account") or {}).get("login")) for i in installations)
-    evidence: dict[str, Any] = {"installations": len(installations), "pages": len(pages),
-                "accounts": accounts[:50] + ([f"… {len(accounts) - 50} more"]
-                                             if len(accounts) > 50 else [])}
+    evidence: dict[str, Any] = {"installations": total, "pages": len(pages),
+                                "accounts": accounts[:50] + ([f"… {total - 50} more"]
+                                                             if total > 50 else [])}
     if not installations:
         return reasons.APP_NOT_INSTALLED(
             "the app is not installed to any GitHub organizations", **evidence)
-    return passed(f"the app is installed on {len(installations)} account"
-                  f"{'s' * (len(installations) > 1)}", **evidence)
+    checked = (f"; the first {len(installations)} are checked (--max-installations)"
+               if total > len(installations) else "")
+    return passed(f"the app is installed on {total} account{'s' * (total > 1)}{checked}",
+                  **evidence)
+
+
+def not_checked(total: int, checked: int, named: Sequence[str]) -> Verdict:
+    """The installations past --max-installations: counted and named, never dropped."""
+    more = total - checked
+    names = ", ".join(named) + (f", … {more - len(named)} more" if more > len(named) else "")
+    return reasons.APP_NOT_CHECKED(
+        f"{more} of {total} installations were not checked: only the first {checked} are "
+        f"(--max-installations {checked}); not checked: {names}", listed=total,
+        checked=checked, not_checked=more, named=list(named))
 
 
 def malformed(installation: Any) -> str | None:

@@ -111,7 +111,8 @@ def user(exchange: HttpExchange, token: str) -> Verdict:
         return reasons.AUTH_FORBIDDEN(
             f"the server refuses the token {token}: 403 {message or 'Forbidden'}", **evidence)
     data = exchange.json()
-    if exchange.status != 200 or not isinstance(data, dict) or "login" not in data:
+    if exchange.status != 200 or not isinstance(data, dict) or not isinstance(
+            data.get("login"), str) or not data["login"]:
         return unexpected(exchange, "a user object")
     evidence.update(login=data["login"], site_admin=data.get("site_admin"))
     return passed(f"the token {token} ({token_type(token)}) belongs to {data['login']}",

@@ -7,6 +7,7 @@ JSON-shaped so an observation can be written to a report and replayed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -91,13 +92,37 @@ class HttpExchange:
         return (self.header("content-type") or "").split(";")[0].strip().lower()
 
     def json(self) -> Any:
-        """The body as JSON when the server said it is JSON, else None."""
+        """The body as JSON when the server said it is JSON and it nests no deeper than
+        :data:`JSON_DEPTH`, else None (what no API answers is an unexpected response)."""
         if "json" not in self.content_type:
             return None
         try:
-            return json.loads(self.body)
-        except ValueError:
+            value = json.loads(self.body)
+        except (ValueError, RecursionError):
             return None
+        return value if _shallow(self.body) else None
+
+
+JSON_DEPTH = 64  # GitHub's and GitLab's answers nest a handful of levels
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+
+
+def _shallow(text: str) -> bool:
+    """Whether valid JSON ``text`` nests at most JSON_DEPTH deep: with strings and everything
+    but brackets taken out, each pass removes the innermost pairs (C speed, a pass per level);
+    cheap for the common case, where the brackets are few."""
+    if text.count("[") + text.count("{") <= JSON_DEPTH:
+        return True
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
+    for _ in range(JSON_DEPTH):
+        brackets, removed = _INNERMOST.subn("", brackets)
+        if not brackets:
+            return True
+        if not removed:
+            return False
+    return not brackets
 
 
 def as_data(observation: object) -> dict[str, Any]:

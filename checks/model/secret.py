@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn
 
+from checks.model.text import valid
+
 # Token prefixes that say what a credential is; they are not secret.
 # https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/
 # https://docs.gitlab.com/security/tokens/#token-prefixes
@@ -38,6 +40,10 @@ _PATTERNS += [f"{first}(?i:{name[1:]}){separator}(?P<header{n}{first}>{value})"
               for first in (name[0], name[0].upper())]
 
 _SHORTEST_SHOWN = 16
+FRAGMENT = 8  # a run of this many characters of a secret is masked wherever it appears
+# Secrets up to this long are also masked in fragments (tokens, client secrets, JWTs,
+# proxy passwords: what is sent, and so what a server can echo). A private key is never sent.
+_FRAGMENTS_UP_TO = 2048
 
 
 def token_prefix(value: str) -> str:
@@ -56,11 +62,14 @@ def mask(value: str) -> str:
 class Secret:
     """A secret value whose repr, str and pickled form never show it."""
 
-    __slots__ = ("_value", "source")
+    __slots__ = ("_value", "source", "stand_in")
 
-    def __init__(self, value: str, source: str) -> None:
+    def __init__(self, value: str, source: str, stand_in: bool = False) -> None:
         self._value = value
         self.source = source
+        # A replay's stand-in for a recorded credential ("ghp_000…"): redacted whole, never
+        # in fragments (its fragments are runs of zeros that any text may hold).
+        self.stand_in = stand_in
 
     def reveal(self) -> str:
         """The value itself: call this only where it is sent, never where it is shown."""
@@ -109,6 +118,9 @@ def secret_from_env(name: str, environ: Mapping[str, str] | None = None,
                                    f"the file holding only the credential") from None
     if not value:
         return None
+    if len(value.encode("utf-8", "surrogatepass")) > _FILE_LIMIT:
+        raise SecretUnreadable(f"{source} is larger than {_FILE_LIMIT // 1024} KiB (its value is "
+                               f"not shown): give the credential alone")
     if single_line and any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
         raise SecretUnreadable(f"{source} holds a line break or another control character "
                                f"(its value is not shown): give the credential alone, on one "
@@ -165,22 +177,36 @@ class SecretUnreadable(ValueError):
 
 
 class Redactor:
-    """Replaces known secret values, and anything shaped like a credential, in text."""
+    """Replaces known secret values, any run of :data:`FRAGMENT` or more characters of them,
+    and anything shaped like a credential, in text; and makes the text encodable (a lone
+    surrogate from a server's JSON becomes U+FFFD), since everything written passes here."""
 
     def __init__(self, secrets: Iterable[Secret] = ()) -> None:
         self._known: dict[str, str] = {}  # a secret, or one of its escaped forms -> its mask
         self._matcher: re.Pattern[str] | None = None  # built on first use after an add
+        # A fragment of FRAGMENT characters of a secret's form -> (that form, offset, mask).
+        self._grams: dict[str, list[tuple[str, int, str]]] = {}
+        self._gram_matcher: re.Pattern[str] | None = None
         for secret in secrets:
-            self.add(secret)
+            self.add(secret, fragments=not secret.stand_in)
 
-    def add(self, secret: Secret) -> Secret:
+    def add(self, secret: Secret, fragments: bool = True) -> Secret:
         """Redact this secret too (for secrets made during the run: JWTs, minted tokens), as
-        it is and in the escaped forms it takes inside repr, JSON and escaped text."""
+        it is and in the escaped forms it takes inside repr, JSON and escaped text; with
+        ``fragments``, any run of FRAGMENT or more of its characters too (a server that
+        echoes the first 16 characters of a token, or a body excerpt that cuts it)."""
         value = secret.reveal()
         if value and value not in self._known:
             for escape in _ESCAPES:
                 # The mask is escaped as the secret was, so JSON stays JSON.
-                self._known.setdefault(escape(value), escape(secret.masked))
+                form, shown = escape(value), escape(secret.masked)
+                self._known.setdefault(form, shown)
+                if fragments and FRAGMENT < len(form) <= _FRAGMENTS_UP_TO:
+                    for offset in range(len(form) - FRAGMENT + 1):
+                        found = self._grams.setdefault(form[offset:offset + FRAGMENT], [])
+                        if all(f != form for f, _, _ in found):
+                            found.append((form, offset, shown))
+                    self._gram_matcher = None
             self._matcher = None
         return secret
 
@@ -207,7 +233,45 @@ class Redactor:
                     return kept + mask(value)
             return mask(match.group(0))
 
-        return self._compiled().sub(replace, text)
+        return self._fragments(self._compiled().sub(replace, valid(text)))
+
+    def _fragments(self, text: str) -> str:
+        """``text`` with every run of FRAGMENT or more characters of a secret masked: a
+        pattern of the secrets' FRAGMENT-character pieces finds where one starts (one pass,
+        rarely a match), and each match is grown to the longest run the secret shares there."""
+        if not self._grams:
+            return text
+        if self._gram_matcher is None:
+            self._gram_matcher = re.compile(_literals_pattern(self._grams))
+        spans: list[tuple[int, int, str]] = []
+        for match in self._gram_matcher.finditer(text):
+            start = match.start()
+            if spans and start < spans[-1][1]:
+                continue  # inside a run already found
+            best = (start, start, "")
+            for form, offset, shown in self._grams[match.group(0)]:
+                left = 0
+                while left < offset and left < start and \
+                        text[start - left - 1] == form[offset - left - 1]:
+                    left += 1
+                right = FRAGMENT
+                while offset + right < len(form) and start + right < len(text) and \
+                        text[start + right] == form[offset + right]:
+                    right += 1
+                if right + left > best[1] - best[0]:
+                    best = (start - left, start + right, shown)
+            if spans and best[0] < spans[-1][1]:  # grown back into the run before: one run
+                best = (spans[-1][0], max(best[1], spans[-1][1]), spans[-1][2])
+                spans.pop()
+            spans.append(best)
+        if not spans:
+            return text
+        pieces, at = [], 0
+        for begin, end, shown in spans:
+            pieces += [text[at:begin], shown]
+            at = end
+        pieces.append(text[at:])
+        return "".join(pieces)
 
     def data(self, value: Any, instead: Mapping[str, str] | None = None) -> Any:
         """JSON-shaped data with every string in it redacted, in one pass over its JSON text

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from checks.model.text import one_line
+
 
 class Outcome(StrEnum):
     PASSED = "passed"
@@ -24,6 +26,11 @@ class Verdict:
     remediation: str = ""
     evidence: Mapping[str, Any] = field(default_factory=dict)
     vendor_code: str | None = None
+
+    def __post_init__(self) -> None:
+        # A message quotes what servers said: one line, whatever they said (checks.model.text).
+        object.__setattr__(self, "message", one_line(self.message))
+        object.__setattr__(self, "remediation", one_line(self.remediation))
 
     def with_evidence(self, **more: Any) -> Verdict:
         return Verdict(self.outcome, self.reason, self.message, self.remediation,

@@ -61,6 +61,7 @@ class HttpClient:
     _proxies: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _sent: int = 0
     _resume_at: float = 0.0  # monotonic time before which no request is sent (rate limits)
+    _paused_s: float = 0.0  # how long the run has been held back for rate limits, in all
 
     def _client(self, proxy: str | None) -> httpx.AsyncClient:
         """Requests take turns over a few clients, each with a small pool: httpcore assigns
@@ -87,12 +88,18 @@ class HttpClient:
 
     async def send(self, request: HttpRequest) -> HttpExchange:
         """Send once; when GitHub asks to wait (Retry-After, or no requests remaining until a
-        reset) no longer than ``max_wait_s``, pause every request and send this one again."""
+        reset), pause every request and send this one again, as long as the run's pauses add
+        up to no more than ``max_wait_s`` (a server that asks every request to wait 30 s holds
+        the run 30 s, not 30 s per request); past that, the limit is reported."""
         exchange = await self._send_once(request)
         pause = _pause_asked(exchange)
-        if pause is not None and pause <= self.max_wait_s:
-            self._resume_at = max(self._resume_at, time.monotonic() + pause)
-            exchange = await self._send_once(request)
+        if pause is not None:
+            now = time.monotonic()
+            longer = max(0.0, now + pause - max(self._resume_at, now))  # what this adds
+            if self._paused_s + longer <= self.max_wait_s:
+                self._paused_s += longer
+                self._resume_at = max(self._resume_at, now + pause)
+                exchange = await self._send_once(request)
         return exchange
 
     async def _send_once(self, request: HttpRequest) -> HttpExchange:
@@ -138,14 +145,14 @@ class HttpClient:
             return seen(error="protocol", detail=f"the body does not decode as its "
                                                 f"Content-Encoding says: {error}")
         except httpx.ProxyError as error:
-            return seen(error="proxy", detail=str(error))
+            return seen(error="proxy", detail=_detail(error))
         except httpx.ConnectError as error:
             kind = "tls" if isinstance(error.__context__, ssl.SSLError) else "connect"
-            return seen(error=kind, detail=str(error))
+            return seen(error=kind, detail=_detail(error))
         except httpx.HTTPError as error:
-            return seen(error="protocol", detail=f"{type(error).__name__}: {error}")
+            return seen(error="protocol", detail=f"{type(error).__name__}: {_detail(error)}")
         except Exception as error:  # a replay with no recorded answer lands here too
-            return seen(error="error", detail=f"{type(error).__name__}: {error}")
+            return seen(error="error", detail=f"{type(error).__name__}: {_detail(error)}")
         return seen(status=response.status_code, headers=_headers(response),
                     body=body.decode(_charset(response), errors="replace"))
 
@@ -161,6 +168,26 @@ class HttpClient:
         headers.append(("Host", parts.netloc))
         routed = urlunsplit(parts._replace(netloc=host_port(route.address, route.port)))
         return routed, headers, {"sni_hostname": host}
+
+
+_SAID = {
+    httpx.RemoteProtocolError: "the server closed the connection before the answer was whole",
+    httpx.ReadError: "the connection broke while the answer was read",
+    httpx.ProxyError: "the proxy did not open a tunnel to the server",
+    httpx.ConnectError: "the connection could not be made",
+}
+
+
+def _detail(error: BaseException) -> str:
+    """What an exception says, never nothing: its text, else its cause's, else what its
+    kind means (a proxy answering CONNECT with a page, a reset mid-body)."""
+    for said in (error, error.__cause__, error.__context__):
+        if said is not None and str(said).strip():
+            return str(said).strip()
+    for kind, meaning in _SAID.items():
+        if isinstance(error, kind):
+            return meaning
+    return f"{type(error).__name__} (no detail given)"
 
 
 async def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
@@ -190,7 +217,10 @@ def page_links(exchange: HttpExchange) -> dict[str, str]:
     link = exchange.header("link")
     if not link:
         return {}
-    links = httpx.Response(200, headers={"link": link}).links
+    # As bytes: a header holding non-ASCII (a page number in superscript digits) is evidence
+    # to judge, not an encoding error.
+    raw = link.encode("utf-8", "surrogateescape")
+    links = httpx.Response(200, headers=[(b"link", raw)]).links
     return {str(rel): str(value["url"]) for rel, value in links.items() if "url" in value}
 
 
