@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -19,7 +19,7 @@ from checks import __version__, reasons
 from checks.catalogue import Connector
 from checks.connectors import get_connector
 from checks.model.addresses import host_port
-from checks.model.endpoints import Nameserver, Route, Target
+from checks.model.endpoints import HttpRequest, Nameserver, Route, Target
 from checks.model.observations import DnsLookup, TcpConnect, TlsHandshake
 from checks.model.requirement import Check, Requirement
 from checks.model.secret import Redactor, Secret, secret_from_env
@@ -39,8 +39,15 @@ from checks.probes.http import (
 from checks.run import Facts, LiveBackend, Observed, Progress, RunContext
 from checks.scenario import Scenario, ScenarioBackend
 from checks.scenario import load as load_scenario
-from checks.settings import Settings, certifi_roots, parse_target
+from checks.settings import (
+    MAX_INSTALLATIONS,
+    RUN_TIMEOUT,
+    Settings,
+    certifi_roots,
+    parse_target,
+)
 
+N = TypeVar("N", int, float)
 HARNESS = Requirement("harness", "connector-checks ran to the end", "harness",
                       "Nothing: this item only appears when the harness itself broke.",
                       "Report the error with the JSON report attached.", seed="connector-checks")
@@ -62,6 +69,9 @@ class Job:
     routes: Mapping[tuple[str, int], Route] = field(default_factory=dict)
     public_resolvers: tuple[Nameserver, ...] = ()
     require_scopes: tuple[str, ...] = ()
+    max_pages: int = 100  # as given, or as the scenario was recorded with
+    max_installations: int = 1000
+    run_timeout: float = 120.0
 
     @property
     def mode(self) -> str:
@@ -80,6 +90,7 @@ class Result:
     vantage: Vantage = field(default_factory=lambda: Vantage(socket.gethostname()))
     replay_of: dict[str, Any] | None = None  # when and where a replayed recording was made
     observed_at: datetime | None = None  # the moment the observations describe
+    unanswered: tuple[HttpRequest, ...] = ()  # in flight when the run's deadline came
 
 
 def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
@@ -100,7 +111,11 @@ def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
             public_resolvers=settings.public_resolvers or (
                 scenario.public_resolvers if scenario else ()),
             require_scopes=settings.require_scopes or (
-                scenario.require_scopes if scenario else ())))
+                scenario.require_scopes if scenario else ()),
+            max_pages=_limit(scenario, "max_pages", settings.max_pages, 100),
+            max_installations=_limit(scenario, "max_installations", settings.max_installations,
+                                     MAX_INSTALLATIONS),
+            run_timeout=_limit(scenario, "run_timeout", settings.run_timeout, RUN_TIMEOUT)))
     return jobs
 
 
@@ -111,6 +126,14 @@ def _recorded(scenario: Scenario | None, option: str, given: str | None) -> str 
         raise ValueError(f"scenario {scenario.name if scenario else ''} was recorded with "
                          f"--{option} {recorded}, not {given}")
     return given or recorded
+
+
+def _limit(scenario: Scenario | None, name: str, given: N, default: N) -> N:
+    """A limit as given, or, left at its default, as the scenario was recorded with."""
+    recorded = scenario.data.get(name) if scenario is not None else None
+    if given == default and isinstance(recorded, type(default)) and not isinstance(recorded, bool):
+        return recorded
+    return given
 
 
 def _required_env(connector: Connector, environ: Mapping[str, str],
@@ -194,8 +217,8 @@ def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
         target=job.target, facts=facts, trust=job.trust, now=now, secrets=dict(job.secrets),
         org=job.org, repo=job.repo, require_scopes=job.require_scopes, env=dict(job.env),
         redactor=redact, resolvers=settings.resolvers, public_resolvers=job.public_resolvers,
-        routes=dict(job.routes), max_pages=settings.max_pages,
-        max_installations=settings.max_installations)
+        routes=dict(job.routes), max_pages=job.max_pages,
+        max_installations=job.max_installations)
 
 
 def expected_checks(job: Job, settings: Settings) -> list[tuple[Requirement, str]]:
@@ -237,20 +260,21 @@ INTERRUPTED = Verdict(Outcome.SKIPPED, None, "not run: the run was interrupted b
 
 
 async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
-                   redact: Redactor, deadline: float, partial: dict[int, list[Check]]
+                   redact: Redactor, began: float, partial: dict[int, list[Check]]
                    ) -> list[Check]:
-    """One connector's checks, within the run's deadline (a monotonic time): past it, every
-    check not yet decided fails with harness.deadline, and what was decided stands."""
+    """One connector's checks, within the job's --run-timeout from ``began`` (a monotonic
+    time): past it, every check not yet decided fails with harness.deadline, and what was
+    decided stands."""
     context = context_of(job, settings, facts, now, redact)
     plan = Plan((*job.connector.requirements, HARNESS))
     try:
         plan.expect_all(job.connector.expected(context))
-        async with asyncio.timeout_at(deadline):
+        async with asyncio.timeout_at(began + job.run_timeout):
             await job.connector.run(context, plan)
         return plan.checks()
     except TimeoutError:
         return plan.settle_pending(reasons.HARNESS_DEADLINE(
-            f"not decided within --run-timeout {settings.run_timeout:g} s, the bound on the "
+            f"not decided within --run-timeout {job.run_timeout:g} s, the bound on the "
             f"whole run (every step also has its own --check-timeout)"))
     except asyncio.CancelledError:  # Ctrl-C or SIGTERM: what was decided travels with it
         partial[id(job)] = plan.settle_pending(INTERRUPTED)
@@ -325,7 +349,7 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
     redact = redact if redact is not None else redactor(jobs, os.environ)
     http = _live_http(settings, live) if live else None
     shared = Facts(LiveBackend(http, settings.timeout), progress=progress) if http else None
-    deadline = time.monotonic() + settings.run_timeout
+    began = time.monotonic()  # each job's deadline: its --run-timeout after this
     partial: dict[int, list[Check]] = {}
     begun: dict[int, tuple[datetime, float, Facts, datetime, str]] = {}
 
@@ -334,7 +358,8 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
         observed = tuple(facts.observed)
         recording = job.scenario.recording if job.scenario is not None else None
         return Result(job, checks, started, time.monotonic() - clock, proxy, list(facts.log),
-                      observed, _vantage(settings, job, proxy, observed), recording, now)
+                      observed, _vantage(settings, job, proxy, observed), recording, now,
+                      tuple(facts.unanswered))
 
     async def one(job: Job) -> Result:
         started, clock = datetime.now(UTC), time.monotonic()
@@ -346,7 +371,7 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
             assert shared is not None
             facts, now, proxy = shared, started, proxy_for(job.target.url)
         begun[id(job)] = (started, clock, facts, now, proxy)
-        checks = await _run_job(job, facts, settings, now, redact, deadline, partial)
+        checks = await _run_job(job, facts, settings, now, redact, began, partial)
         partial[id(job)] = checks
         if job.scenario is not None:
             await facts.backend.http.aclose()

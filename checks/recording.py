@@ -20,6 +20,7 @@ from checks.model.observations import DnsLookup, HttpExchange, RecordSet, TcpCon
 from checks.model.secret import Redactor, Secret, token_prefix
 from checks.model.vantage import Vantage
 from checks.model.verdict import Outcome
+from checks.probes.http import UNANSWERED
 from checks.run import Observed
 from checks.settings import Settings
 
@@ -51,6 +52,9 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
                        for (host, port), route in job.routes.items()],
         "public_resolvers": [str(server) for server in job.public_resolvers],
         "require_scopes": list(job.require_scopes),
+        "max_pages": job.max_pages,
+        "max_installations": job.max_installations,
+        "run_timeout": job.run_timeout,
         "dns": {}, "public_dns": {}, "tcp": {}, "tls": {}, "http": [],
     }
     handed_out = _handed_out(result.observed)  # a token the server gave out -> its stand-in
@@ -71,6 +75,10 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
         elif isinstance(item, HttpExchange) and seen.request is not None:
             data["http"].append(_exchange(item, seen.request.token, seen.request.scheme,
                                           handed_out))
+    for request in result.unanswered:
+        data["http"].append({"request": {"method": request.method, "url": request.url},
+                             "response": {"error": UNANSWERED,
+                                          "detail": "unanswered when the run's deadline came"}})
     data["expect"] = [{"check": c.id, "outcome": c.verdict.outcome.value,
                        "reason": c.verdict.reason} for c in result.checks
                       if c.verdict.outcome is not Outcome.PASSED]

@@ -91,6 +91,9 @@ class Facts:
     progress: Progress | None = None
     log: list[dict[str, Any]] = field(default_factory=list)
     observed: list[Observed] = field(default_factory=list)  # in the order they arrived
+    # HTTP requests still unanswered when the run was cut short (its deadline): recorded as
+    # such, so a replay leaves them unanswered too.
+    unanswered: list[HttpRequest] = field(default_factory=list)
     began: float = field(default_factory=time.monotonic)
     _tasks: dict[Hashable, asyncio.Task[Any]] = field(default_factory=dict)
 
@@ -108,7 +111,12 @@ class Facts:
         started = time.monotonic()
         if self.progress is not None:
             self.progress(kind, target, len(self.observed), len(self._tasks))
-        result = await probe()
+        try:
+            result = await probe()
+        except asyncio.CancelledError:
+            if request is not None:
+                self.unanswered.append(request)
+            raise
         error = getattr(result, "error", None)
         elapsed = round(time.monotonic() - started, 3)
         offset = round(started - self.began, 3)

@@ -44,6 +44,7 @@ WRITE_FAILED = pytest.StashKey[str]()
 DOCUMENTS = pytest.StashKey[list[dict[str, Any]]]()  # the JSON reports, as written
 WRITTEN = pytest.StashKey[list[Path]]()  # every file of the run's set, once committed
 RECORD_NOTE = pytest.StashKey[str]()  # why --record wrote nothing
+CUT_SHORT = pytest.StashKey[bool]()  # Ctrl-C or SIGTERM came while the probes ran
 
 LISTED_LATER = ("connector-checks: per-address (tcp.reachable) and per-installation (app.*) "
                 "checks appear when the run probes; listing probes nothing")
@@ -152,6 +153,7 @@ def _results(config: pytest.Config) -> list[Result]:
                                                config.stash[REDACT], _progress(config))
         except engine.Interrupted as interrupted:
             config.stash[RESULTS] = interrupted.results
+            config.stash[CUT_SHORT] = True
             raise
     return config.stash[RESULTS]
 
@@ -356,7 +358,7 @@ def _selected_records(config: pytest.Config, job: Job) -> Iterator[dict[str, Any
     test's outcome, or ``not_run`` when the session stopped before it (-x, --maxfail, Ctrl-C).
     Made one at a time, as the report takes them."""
     records, ran = config.stash[RECORDS], config.stash[CHECKS_RAN]
-    if SELECTED not in config.stash:  # interrupted while probing: every verdict reached
+    if CUT_SHORT in config.stash:  # interrupted while probing: every verdict reached
         result = next((r for r in config.stash.get(RESULTS, []) if r.job is job), None)
         for check in result.checks if result else ():
             yield (report.not_run(check) if check.verdict is engine.INTERRUPTED

@@ -54,6 +54,9 @@ class AppWorld:
     list_permissions: bool = True  # False: installations list {} (as one recording shows)
     # Hostile answers: the last page the Link header names, and a rewrite of each page's body.
     last_page: str | None = None
+    links: str = "next and last"  # or "next": the Link header names no last page
+    page_size: int | None = None  # a page holds this many, whatever per_page asks
+    retry_after: int | None = None  # answer every first request of a path 429 Retry-After
     mangle: Callable[[list[dict[str, Any]]], list[Any]] | None = None
     tokens: dict[str, Installation] = field(default_factory=dict)
     jwts: list[str] = field(default_factory=list)  # every JWT received, for the secrets scan
@@ -122,6 +125,10 @@ def app_handler(world: AppWorld) -> type[BaseHTTPRequestHandler]:
             path, query = parts.path.removeprefix(world.prefix), parse_qs(parts.query)
             with world.lock:
                 world.requests.append(f"{method} {path}")
+                first = world.requests.count(f"{method} {path}") == 1
+            if world.retry_after is not None and first and path != "/meta":
+                return self.error(429, "You have exceeded a secondary rate limit.",
+                                  {"Retry-After": str(world.retry_after)})
             if path == "/meta":
                 return self.reply(200, {"verifiable_password_authentication": True})
             if path.startswith(("/app", "/app/")):
@@ -167,7 +174,7 @@ def app_handler(world: AppWorld) -> type[BaseHTTPRequestHandler]:
             return self.error(404, "Not Found")
 
         def installations_page(self, query: dict[str, list[str]]) -> None:
-            per_page = int(query.get("per_page", ["30"])[0])
+            per_page = world.page_size or int(query.get("per_page", ["30"])[0])
             page = int(query.get("page", ["1"])[0])
             everything = world.installations
             chunk = everything[(page - 1) * per_page: page * per_page]
@@ -176,7 +183,8 @@ def app_handler(world: AppWorld) -> type[BaseHTTPRequestHandler]:
             links = []
             if page < last:
                 links.append(f'<{base}&page={page + 1}>; rel="next"')
-            links.append(f'<{base}&page={world.last_page or last}>; rel="last"')
+            if world.links != "next":
+                links.append(f'<{base}&page={world.last_page or last}>; rel="last"')
             body: list[Any] = [{"id": i.id, "account": {"login": i.account, "type": "Organization"},
                      "repository_selection": "selected",
                      "permissions": i.permissions if world.list_permissions else {},

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+import struct
 import threading
 from collections.abc import Callable
 from functools import cache
@@ -69,6 +71,21 @@ def answer(status: int, headers: dict[str, str], body: object) -> Behaviour:
         handler.wfile.write(_head(status, headers, len(data)) + data)
 
     return send
+
+
+def raw(status: int, content_type: str, body: bytes) -> Behaviour:
+    """An answer whose body is sent as it is (deeply nested JSON, a reflected header)."""
+    def send(handler: BaseHTTPRequestHandler, stop: threading.Event) -> None:
+        handler.wfile.write(_head(status, {"Content-Type": content_type}, len(body)) + body)
+
+    return send
+
+
+def reset_mid_body(handler: BaseHTTPRequestHandler, stop: threading.Event) -> None:
+    """Headers for a body of 4 KiB, 100 bytes of it, then a reset (RST, not FIN)."""
+    handler.wfile.write(_head(200, {"Content-Type": "application/json"}, 4096) + b"[" * 100)
+    handler.wfile.flush()
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 def handler_for(behaviour: Behaviour, stop: threading.Event) -> type[BaseHTTPRequestHandler]:

@@ -397,6 +397,9 @@ class _ConnectHandler(socketserver.StreamRequestHandler):
         host, _, port = target.rpartition(":")
         self.server.tunnels.append(target)
         host, port = self.server.hosts.get(target, (host, port))
+        if self.server.answer is not None:  # a proxy that answers instead of tunnelling
+            self.wfile.write(self.server.answer)
+            return
         if method != "CONNECT":
             self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
             return
@@ -424,15 +427,17 @@ class _ProxyServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, hosts: dict[str, tuple[str, str]]) -> None:
+    def __init__(self, hosts: dict[str, tuple[str, str]], answer: bytes | None = None) -> None:
         self.tunnels: list[str] = []
         self.hosts = hosts  # the proxy's own name resolution: "name:port" -> (address, port)
+        self.answer = answer  # the whole answer to every request, instead of a tunnel
         super().__init__(("127.0.0.1", 0), _ConnectHandler)
 
 
 @contextmanager
-def connect_proxy(hosts: dict[str, tuple[str, str]] | None = None) -> Iterator[Proxy]:
-    server = _ProxyServer(hosts or {})
+def connect_proxy(hosts: dict[str, tuple[str, str]] | None = None, answer: bytes | None = None
+                  ) -> Iterator[Proxy]:
+    server = _ProxyServer(hosts or {}, answer)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

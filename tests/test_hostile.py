@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import threading
 import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +21,16 @@ import pytest
 from checks.report import write_text
 from checks.scenario import load
 from tests import hostile
-from tests.conftest import HOST, Site, fake_token
-from tests.servers import refused_port, serve_https, server_context
-from tests.test_live_github_app import AppSite, app_site, keys, run_app  # noqa: F401 (fixtures)
+from tests.conftest import ALL_SCOPES, HOST, Site, fake_token
+from tests.fake_github_app import Installation
+from tests.servers import Account, connect_proxy, refused_port, serve_https, server_context
+from tests.test_live_github_app import (  # noqa: F401 (fixtures)
+    READ,
+    AppSite,
+    app_site,
+    keys,
+    run_app,
+)
 
 LOUD = ("-vv", "-l", "--log-level=DEBUG", "--tb=long")
 API = f"api.reachable[https://{HOST}/api/v3]"
@@ -303,3 +314,281 @@ def test_every_report_of_a_run_carries_its_id_and_start(pytester: pytest.Pyteste
     assert {p.get("name"): p.get("value") for p in suite.iter("property")}["run_id"] == \
         document["run_id"]
     assert document["run_id"] in (reports / "ghes.html").read_text()
+
+
+# -- round two: any string, any size, any signal -----------------------------------------
+
+HOSTILE_TEXT = "a\ud800b\u0001c\x1b[2J\rd\n::stop-commands::x\n::error title=forged::all fine"
+
+
+def _no_forged_lines(text: str) -> None:
+    """No line the run printed is a workflow command but ours, nor moves the cursor."""
+    for line in text.splitlines():
+        if line.startswith("::"):
+            assert line.startswith(("::error title=connector-checks",
+                                    "::warning title=connector-checks")), line
+    assert "\x1b" not in text and "\r" not in text and "\x01" not in text
+
+
+def test_a_login_no_encoder_or_terminal_can_take_is_shown_and_every_report_is_written(
+    site: Site, run_connector: Any, pytester: pytest.Pytester
+) -> None:
+    site.world.accounts[site.token] = Account(HOSTILE_TEXT, ALL_SCOPES,
+                                              {"acme": ("member", "active")})
+    site.monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    site.monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(pytester.path / "summary.md"))
+    run = run_connector(*site.args(site.https()), *LOUD, "--bundle", "ticket.zip", cache=True)
+    assert run.result.ret == 0  # a member, not an owner: a warning
+    assert run.verdict("auth.token[ghes]") == ("passed", None)
+    message = run.checks["auth.token[ghes]"]["message"]
+    assert "a\ufffdb\\x01c\\x1b[2J\\rd\\n::stop-commands::x\\n::error" in message
+    assert "Traceback" not in run.text and "harness.error" not in run.text
+    _no_forged_lines(run.text)
+    written = everything_written(pytester.path)
+    for path in (pytester.path / "reports").iterdir():
+        assert "\x1b" not in path.read_text(), path
+    assert zipfile.ZipFile(pytester.path / "ticket.zip").testzip() is None
+    no_secret([site.token], run.text, written)
+
+
+def test_an_error_message_with_a_control_character_leaves_junit_valid_xml(
+    site: Site, run_connector: Any, pytester: pytest.Pytester
+) -> None:
+    site.world.accounts[site.token].refusal = (401, {}, {"message": "Bad\u0001 cred\ud800entials"})
+    run = run_connector(*site.args(site.https()))
+    assert run.verdict("auth.token[ghes]")[0] == "failed"
+    junit = ET.parse(pytester.path / "reports" / "ghes.junit.xml")
+    failure = next(c for c in junit.iter("testcase") if c.get("name") == "auth.token[ghes]")
+    assert "Bad\\x01 cred\ufffdentials" in ET.tostring(failure, encoding="unicode")
+
+
+def test_deeply_nested_json_is_an_unexpected_response_and_is_still_recorded(
+    site: Site, run_connector: Any, pytester: pytest.Pytester, stop: threading.Event
+) -> None:
+    context = server_context(site.directory, site.pki.public_chain(HOST))
+    deep = hostile.raw(200, "application/json", b"[" * 100_000 + b"]" * 100_000)
+    port = site.stack.enter_context(serve_https(hostile.handler_for(deep, stop), context)).port
+    run = run_connector(*site.args(port), *LOUD, "--bundle", "ticket.zip")
+    assert run.verdict(API) == ("failed", "http.unexpected_response")
+    assert "Traceback" not in run.text and run.result.ret == 1
+    recorded = json.loads((pytester.path / "recorded-ghes.json").read_text())
+    assert recorded["expect"][0]["reason"] == "http.unexpected_response"
+    assert "recordings/recorded-ghes.json" in zipfile.ZipFile(pytester.path / "ticket.zip").namelist()
+
+
+def test_a_fragment_of_the_token_never_leaves_even_when_the_server_cuts_or_quotes_it(
+    site: Site, run_connector: Any, pytester: pytest.Pytester, stop: threading.Event
+) -> None:
+    # /meta echoes the Authorization header past padding, so the 200-character excerpt cuts
+    # the token; /user (a different server) quotes its first 16 characters in a 401.
+    token = site.token
+    echoed = ("x" * 180 + f" Authorization: token {token}").encode()
+    context = server_context(site.directory, site.pki.public_chain(HOST))
+    reflect = hostile.raw(200, "text/html", echoed)
+    port = site.stack.enter_context(serve_https(hostile.handler_for(reflect, stop), context)).port
+    run = run_connector(*site.args(port), *LOUD, cache=True)
+    assert run.verdict(API) == ("failed", "http.unexpected_response")
+    assert token[:4] + token[4:8] not in run.checks[API]["message"]
+    site.world.accounts[token].refusal = (401, {}, {"message": f"Bad credentials: {token[:16]}…"})
+    again = run_connector(*site.args(site.https()), *LOUD, cache=True)
+    assert again.verdict("auth.token[ghes]")[0] == "failed"
+    fragments = [token[start:start + 8] for start in range(len(token) - 7)]
+    for text in (run.text, again.text, everything_written(pytester.path)):
+        assert not [f for f in fragments if f in text]
+
+
+def test_the_whole_run_ends_at_its_deadline_with_a_verdict_for_every_check(
+    site: Site, run_connector: Any, pytester: pytest.Pytester, stop: threading.Event
+) -> None:
+    context = server_context(site.directory, site.pki.public_chain(HOST))
+    port = site.stack.enter_context(serve_https(hostile.handler_for(hostile.drip_headers, stop),
+                                                context)).port
+    run = run_connector(*site.args(port), "--check-timeout", "30", "--run-timeout", "1",
+                        cache=True)
+    assert run.verdict(API) == ("failed", "harness.deadline")
+    assert run.verdict("auth.token[ghes]") == ("failed", "harness.deadline")
+    assert all(run.verdict(check) == ("passed", None) for check in NETWORK)
+    assert "--run-timeout 1 s" in run.checks[API]["message"]
+    assert run.result.ret == 1
+    everything_written(pytester.path)
+
+
+def test_waits_for_rate_limits_add_up_to_max_wait_for_the_whole_run(
+    app_site: AppSite, run_connector: Any  # noqa: F811
+) -> None:
+    # Every path answers its first request 429 with Retry-After 2; the run may wait 3 s in
+    # all: the first pause is honoured, and a pause that would pass the budget is reported.
+    app_site.world.retry_after = 2
+    run = run_connector(*app_site.args("--max-wait", "3"), connector="github-app")
+    limited = [c for c in run.report["checks"] if c["reason"] == "http.rate_limited"]
+    assert limited, run.text
+    assert run.report["duration_s"] < 3 + 2 * 2  # the budget, and a request or two
+
+
+def test_pages_named_only_by_next_are_all_followed_within_max_pages(
+    app_site: AppSite, run_connector: Any  # noqa: F811
+) -> None:
+    app_site.world.links = "next"
+    app_site.world.installations = [Installation(n, f"org{n:03}", dict(READ))
+                                     for n in range(1, 251)]
+    run = run_connector(*app_site.args(), connector="github-app")
+    active = [c for c in run.report["checks"] if c["requirement"] == "app.installation_active"]
+    assert len(active) == 250
+    assert "installed on 250 accounts" in run.checks["app.installed[123456]"]["message"]
+    limited = run_connector(*app_site.args("--max-pages", "2", "--report-dir", "two"),
+                            connector="github-app")
+    assert limited.verdict("app.installed[123456]") == ("failed", "http.too_many_pages")
+
+
+def test_installations_past_max_installations_are_counted_and_named_not_dropped(
+    app_site: AppSite, run_connector: Any  # noqa: F811
+) -> None:
+    app_site.world.page_size = 3000  # one page holds every installation, as a hostile API may
+    app_site.world.installations = [Installation(n, f"org{n:04}", dict(READ), suspended=True)
+                                    for n in range(1, 3001)]
+    run = run_connector(*app_site.args("--max-installations", "40"), connector="github-app")
+    active = [c for c in run.report["checks"] if c["requirement"] == "app.installation_active"]
+    assert len(active) == 41
+    beyond = run.checks["app.installation_active[2960 more]"]
+    assert (beyond["outcome"], beyond["reason"]) == ("warning", "app.not_checked")
+    assert "2960 of 3000 installations were not checked" in beyond["message"]
+    assert "org0041" in beyond["message"]
+    assert "installed on 3000 accounts" in run.checks["app.installed[123456]"]["message"]
+
+
+def test_a_non_ascii_digit_in_the_link_header_is_evidence_not_a_crash(
+    app_site: AppSite, run_connector: Any  # noqa: F811
+) -> None:
+    app_site.world.last_page = "²"
+    run = run_connector(*app_site.args(), connector="github-app")
+    assert run.verdict("app.installed[123456]") == ("failed", "http.unexpected_response")
+    assert "harness.error" not in run.text
+
+
+def test_a_null_login_is_an_unexpected_response(site: Site, run_connector: Any) -> None:
+    site.world.accounts[site.token] = Account(None, ALL_SCOPES)  # type: ignore[arg-type]
+    run = run_connector(*site.args(site.https()))
+    assert run.verdict("auth.token[ghes]") == ("failed", "http.unexpected_response")
+    assert "belongs to None" not in run.text
+
+
+def test_a_reset_mid_body_says_what_happened(
+    site: Site, run_connector: Any, stop: threading.Event
+) -> None:
+    context = server_context(site.directory, site.pki.public_chain(HOST))
+    port = site.stack.enter_context(
+        serve_https(hostile.handler_for(hostile.reset_mid_body, stop), context)).port
+    run = run_connector(*site.args(port))
+    check = run.checks[API]
+    assert (check["outcome"], check["reason"]) == ("failed", "http.connection_failed")
+    assert not check["message"].endswith(": "), check["message"]
+    assert check["evidence"]["error"].split(": ", 1)[1].strip()
+
+
+def test_a_proxy_answering_connect_with_a_page_says_what_happened(
+    site: Site, run_connector: Any
+) -> None:
+    page = b"<html><body>Welcome to the guest network</body></html>"
+    answer = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+              + str(len(page)).encode() + b"\r\n\r\n" + page)
+    with connect_proxy(answer=answer) as proxy:
+        site.monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        run = run_connector(*site.args(site.https()))
+    check = run.checks[API]
+    assert check["outcome"] == "failed"
+    assert check["evidence"]["error"].split(": ", 1)[1].strip(), check
+
+
+def test_a_harness_error_exits_3(
+    site: Site, run_connector: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from checks.evaluate import github
+
+    def broken(exchange: object) -> None:
+        raise RuntimeError("an evaluator broke")
+
+    monkeypatch.setattr(github, "meta", broken)
+    run = run_connector(*site.args(site.https()), replay=False)
+    assert run.verdict("harness[ghes]") == ("error", "harness.error")
+    assert run.result.ret == pytest.ExitCode.INTERNAL_ERROR
+
+
+def test_a_full_disk_midway_through_the_set_leaves_every_earlier_report_whole(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes",
+                              "--offline").ret == 0
+    reports = pytester.path / "reports"
+    before = {p.name: p.read_bytes() for p in reports.iterdir()}
+    from checks import html_page
+
+    def full(document: object) -> Iterator[str]:
+        yield "<!doctype html>"
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(html_page, "render", full)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline")
+    assert result.ret == pytest.ExitCode.INTERNAL_ERROR
+    result.stdout.fnmatch_lines(["connector-checks: the reports could not be written in "
+                                 "reports/: No space left on device; nothing of this run was "
+                                 "written; earlier reports there are untouched"])
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+    assert "reports: reports/ghes.html" not in result.stdout.str()
+
+
+def test_concurrent_runs_into_one_folder_leave_one_runs_set(pytester: pytest.Pytester) -> None:
+    for _ in range(3):
+        runs = [pytester.popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                                "--connector", "ghes", "--offline", "-q"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                for _ in range(4)]
+        assert [run.wait() for run in runs] == [0] * 4
+        reports = pytester.path / "reports"
+        run_id = json.loads((reports / "ghes.json").read_text())["run_id"]
+        assert run_id in (reports / "ghes.html").read_text()
+        suite = ET.parse(reports / "ghes.junit.xml").getroot().find("testsuite")
+        assert suite is not None
+        assert {p.get("name"): p.get("value") for p in suite.iter("property")}["run_id"] == run_id
+        assert not [p for p in reports.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM],
+                         ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_probing_writes_every_verdict_reached_and_no_recording(
+    site: Site, pytester: pytest.Pytester, signal_number: int
+) -> None:
+    site.world.meta = "hang"
+    arrived = threading.Event()
+    original = site.world.released
+
+    class Announcing(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            arrived.set()  # the API was asked: DNS, TCP and TLS are decided
+            return original.wait(timeout)
+
+    site.world.released = Announcing()
+    port = site.https()
+    earlier = pytester.path / "rec.json"
+    earlier.write_text('{"an earlier": "recording"}')
+    (pytester.path / "reports").mkdir()
+    (pytester.path / "reports" / "ghes.json").write_text('{"an earlier": "run, all passed"}')
+    output = pytester.path / "output.txt"
+    with output.open("wb") as sink:
+        child = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                                  "--connector", "ghes", *site.args(port), "--check-timeout",
+                                  "60", "--record", str(earlier)], cwd=pytester.path,
+                                 stdin=subprocess.DEVNULL, stdout=sink, stderr=sink)
+        assert arrived.wait(60), "the run reached the API"
+        child.send_signal(signal_number)
+        child.wait(timeout=60)
+    site.world.released.set()
+    out = output.read_bytes()
+    assert child.returncode == pytest.ExitCode.INTERRUPTED, out.decode()
+    report = json.loads((pytester.path / "reports" / "ghes.json").read_text())
+    assert report["interrupted"] is True
+    outcomes = {c["id"]: c["outcome"] for c in report["checks"]}
+    assert outcomes, out.decode()
+    assert all(outcomes[check] == "passed" for check in NETWORK), outcomes
+    assert outcomes[API] == "not_run" and outcomes["auth.token[ghes]"] == "not_run"
+    assert not earlier.exists()
+    assert b"no recording was written" in out
