@@ -2,7 +2,14 @@
 ``gzip, gzip`` bomb (a few KB that inflate to 64 MiB), and a GitHub App API whose Link header
 names 5,000,000 pages. Each is a whole ``pytest --connector ...`` run in its own process with
 ``--check-timeout 2``; printed: wall time (goal: at most the timeout bound + 2 s) and the
-process's peak RSS (goal: under 150 MB). Loopback only. Run: python -m benchmarks.hostile
+process's peak RSS (goal: under 150 MB).
+
+Then the bound on the whole run (--run-timeout) and on installations: a GitHub App API whose
+every answer takes 1.9 s (each step within --check-timeout 2, seven of them in a row) under
+--run-timeout 5; 15,000 suspended installations on one page; 10,000 installations over 100
+pages. Printed: wall time against the run's deadline, peak RSS against 200 MiB, the reports'
+size against 20 MB. Then what redaction costs on a 5 MB body, with fragments of the secrets
+masked. Loopback only. Run: python -m benchmarks.hostile
 """
 
 from __future__ import annotations
@@ -95,7 +102,67 @@ def main() -> None:
             wall, peak, code = measure(args(), env, folder / name.split()[0])
             met = "met" if wall <= bound + 2 and peak < 150 else "MISSED"
             print(f"{name:<22} {code:>4} {wall:>7.2f} {bound:>7.1f} {peak:>8.1f}  {met}")
+
+        def app_with(world: AppWorld) -> list[str]:
+            context = server_context(folder, pki.public_chain(APP_HOST))
+            port = stack.enter_context(serve_https(app_handler(world), context)).port
+            return ["--connector", "github-app", "--resolver", dns.spec, "--connect-to",
+                    f"{APP_HOST}:443:127.0.0.1:{port}", "--public-roots", str(roots)]
+
+        def many(count: int, suspended: bool) -> list[Installation]:
+            return [Installation(n, f"org{n:05}", dict(READ), [f"org{n:05}/api"],
+                                 suspended=suspended) for n in range(1, count + 1)]
+
+        slow = AppWorld("123456", key.public_key(), many(1, False), latency_s=1.9)
+        # As small as GitHub's objects get (1.3 MB for the page), so the page is read whole.
+        one_page = AppWorld("123456", key.public_key(), many(15_000, True), page_size=15_000,
+                            mangle=lambda body: [{"id": i["id"], "account": i["account"],
+                                                  "suspended_at": i["suspended_at"]}
+                                                 for i in body])
+        paged = AppWorld("123456", key.public_key(), many(10_000, False))
+        bounded: list[tuple[str, list[str], float]] = [
+            ("every step 1.9 s", [*app_with(slow), "--run-timeout", "5"], 5.0),
+            ("15,000 on one page", app_with(one_page), 120.0),
+            ("10,000 over 100 pages", app_with(paged), 120.0),
+        ]
+        print()
+        print("goals: wall <= --run-timeout + 2 s, peak RSS < 200 MiB, reports < 20 MB")
+        print(f"{'case':<22} {'exit':>4} {'wall s':>7} {'deadline':>8} {'peak MiB':>8} "
+              f"{'reports MB':>10}  goals")
+        for name, app_args, deadline in bounded:
+            out = folder / name.split()[0].replace(",", "")
+            wall, peak, code = measure(app_args, app_env, out)
+            size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
+            met = ("met" if wall <= deadline + 2 and peak < 200 and size < 20
+                   else "MISSED")
+            print(f"{name:<22} {code:>4} {wall:>7.2f} {deadline:>8.0f} {peak:>8.1f} "
+                  f"{size:>10.1f}  {met}")
         stop.set()
+    redaction()
+
+
+def redaction() -> None:
+    """One redaction pass over a 5 MB body: known secrets, their fragments, and shapes."""
+    from checks.model.secret import Redactor, Secret
+
+    token = "ghp_" + "Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
+    body = ('{"id": 12345678, "login": "octo-cat", "url": "https://api.github.com/users/x"}, '
+            * 62_000)[:5_000_000] + f" echo: {token[:20]}"
+    whole = Redactor()
+    whole.add(Secret(token, "token"), fragments=False)
+    fragments = Redactor([Secret(token, "token")])
+    timings = []
+    for redactor in (whole, fragments):
+        redactor(body)  # compiled on first use
+        started = time.perf_counter()
+        for _ in range(3):
+            shown = redactor(body)
+        timings.append((time.perf_counter() - started) / 3)
+    assert token[:20] not in shown
+    print()
+    print(f"redaction of a 5 MB body: whole secrets {timings[0] * 1000:.0f} ms, with fragments "
+          f"of {len(token) - 7} pieces {timings[1] * 1000:.0f} ms "
+          f"({timings[1] / timings[0]:.2f}x)")
 
 
 if __name__ == "__main__":

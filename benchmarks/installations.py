@@ -66,7 +66,7 @@ def serve(world: AppWorld, pki: Pki, directory: Path, pipe: Connection, http2: b
 def pytest_run(args: list[str], env: dict[str, str]) -> tuple[float, float, int, float]:
     """Wall seconds, peak RSS in MiB, exit code and CPU seconds of one whole pytest run."""
     command = [sys.executable, "-m", "pytest", "-p", "tests.netguard", "-p", "no:cacheprovider",
-               "-q", "--connector", "github-app", *args]
+               "-q", "--connector", "github-app", "--max-installations", "1000", *args]
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -11,6 +11,7 @@ from typing import Any
 
 from checks.findings import fix_first, groups
 from checks.html_page import verdict
+from checks.model.text import one_line
 
 EXIT_CODES = (
     (0, "ready: every selected check passed or only warned (with --fail-on warning: passed)"),
@@ -23,8 +24,10 @@ EXIT_CODES = (
 
 
 def escape_data(text: str) -> str:
-    """A workflow command's message: %, CR and LF would end or change the command."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message: %, CR and LF would end or change the command (GitHub's
+    own escapes); any other character that ends a line or moves the cursor is shown as its
+    escape (checks.model.text), so the command stays one line whatever a server said."""
+    return one_line(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

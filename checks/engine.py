@@ -70,7 +70,7 @@ class Job:
     public_resolvers: tuple[Nameserver, ...] = ()
     require_scopes: tuple[str, ...] = ()
     max_pages: int = 100  # as given, or as the scenario was recorded with
-    max_installations: int = 1000
+    max_installations: int = 200
     run_timeout: float = 120.0
 
     @property

@@ -104,7 +104,7 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
      "yet decided fails harness.deadline and the reports are written (default 120)"),
     ("--max-installations", "connector_max_installations", parse_max_installations, False,
      "a GitHub App's installations checked one by one at most; the rest are counted and "
-     "named as not checked (default 1000)"),
+     "named as not checked (default 200)"),
     ("--report-dir", "connector_report_dir", parse_report_dir, False,
      "folder for the HTML, JUnit and JSON reports (default: reports)"),
     ("--vantage", "connector_vantage", parse_vantage, False,

@@ -166,7 +166,7 @@ class RunContext:
     public_resolvers: tuple[Nameserver, ...] = ()
     routes: dict[tuple[str, int], Route] = field(default_factory=dict)
     max_pages: int = 100  # pages of a paginated list read at most (--max-pages)
-    max_installations: int = 1000  # installations checked one by one at most
+    max_installations: int = 200  # installations checked one by one at most
 
     def secret(self, name: str | None) -> Secret | None:
         return self.secrets.get(name) if name else None

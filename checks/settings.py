@@ -22,7 +22,7 @@ from checks.model.endpoints import ConnectTo, Nameserver, Route, Target
 from checks.model.trust import PemBundle
 
 RUN_TIMEOUT = 120.0  # seconds for the whole run, waits for rate limits included
-MAX_INSTALLATIONS = 1000  # a GitHub App's installations checked one by one at most
+MAX_INSTALLATIONS = 200  # a GitHub App's installations checked one by one at most
 
 
 @dataclass(frozen=True)

@@ -241,6 +241,19 @@ BAD_INPUT: dict[str, tuple[list[str], Callable[[Path], dict[str, str]], str]] = 
         ["--report-dir", "taken/reports"], _a_file_named_taken,
         "is not a folder"),
     "a max-pages of zero": (["--max-pages", "0"], lambda d: {}, "between 1 and 100000"),
+    "a max-pages of 5,000 digits": (["--max-pages", "9" * 5000], lambda d: {},
+                                    "is not a number of pages between 1 and 100000"),
+    "a run timeout of 0": (["--run-timeout", "0"], lambda d: {}, "between 1 and 86400"),
+    "a run timeout of infinity": (["--run-timeout", "1e999"], lambda d: {},
+                                  "between 1 and 86400"),
+    "max-installations of 0": (["--max-installations", "0"], lambda d: {},
+                               "between 1 and 1000000"),
+    "a token in the target's query": (
+        ["--target", f"https://{HOST}/?access_token={SECRET}"], lambda d: {},
+        "--target has a query or fragment (not shown)"),
+    "a 100 KB token from the environment": (
+        [], lambda d: {"CONNECTOR_GHES_TOKEN": SECRET * 3500},
+        "CONNECTOR_GHES_TOKEN is larger than 64 KiB"),
 }
 
 
@@ -431,7 +444,7 @@ def test_pages_named_only_by_next_are_all_followed_within_max_pages(
     app_site.world.links = "next"
     app_site.world.installations = [Installation(n, f"org{n:03}", dict(READ))
                                      for n in range(1, 251)]
-    run = run_connector(*app_site.args(), connector="github-app")
+    run = run_connector(*app_site.args("--max-installations", "300"), connector="github-app")
     active = [c for c in run.report["checks"] if c["requirement"] == "app.installation_active"]
     assert len(active) == 250
     assert "installed on 250 accounts" in run.checks["app.installed[123456]"]["message"]

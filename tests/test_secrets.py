@@ -251,3 +251,33 @@ def test_data_whose_masked_text_would_not_be_json_is_redacted_string_by_string()
     value = "abcdefghijklmnop\\xyz"
     assert Redactor().data({"h": f"Authorization: token {value}"}) == {
         "h": f"Authorization: {mask('token ' + value)}"}
+
+
+def test_any_run_of_eight_characters_of_a_secret_is_masked_at_any_offset() -> None:
+    token = "ghp_" + "Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
+    redact = Redactor([Secret(token, "CONNECTOR_GHES_TOKEN")])
+    for start in range(len(token) - 7):
+        for end in range(start + 8, len(token) + 1):
+            piece = token[start:end]
+            shown = redact(f"<p>…{piece}…</p>")
+            assert not [token[n:n + 8] for n in range(len(token) - 7) if token[n:n + 8] in shown]
+    assert redact(f"Bad credentials: {token[:16]}") == "Bad credentials: ghp_…hJ6"[:-3] + \
+        token[-4:]
+    assert redact(token[:7]) == token[:7]  # shorter than eight: no secret is told by it
+    two = redact(f"{token[2:12]} and {token[20:30]}")
+    assert token[2:12] not in two and token[20:30] not in two and " and " in two
+
+
+def test_a_stand_in_and_a_minted_token_are_masked_whole_not_in_fragments() -> None:
+    stand_in = "ghp_" + "0" * 32 + "oken"
+    redact = Redactor([Secret(stand_in, "CONNECTOR_GHES_TOKEN (scenario)", stand_in=True)])
+    redact.add(Secret("ghs_" + "7" * 36, "installation token"), fragments=False)
+    assert redact("serial 00000000000000001, 777777777777") == \
+        "serial 00000000000000001, 777777777777"
+    assert stand_in not in redact(f"token {stand_in}")
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character_in_everything_redacted() -> None:
+    redact = Redactor()
+    assert redact("login a\ud800b") == "login a\ufffdb"
+    assert redact.data({"login": "a\udfffb"}) == {"login": "a\ufffdb"}
