@@ -161,7 +161,7 @@ TLS_WRONG_PURPOSE = _reason(
     "Install a TLS server certificate: extended key usage serverAuth, not a CA certificate.")
 TLS_INVALID_CHAIN = _reason(
     "tls.invalid_chain", F,
-    "A strict TLS client (cryptography's verifier) refuses the chain for a reason none of the "
+    "OpenSSL, as the vendor's client runs it, refuses the chain for a reason none of the "
     "specific codes names; its message is in the evidence.",
     "Read the verifier's message in the evidence; reissue or reconfigure the certificate chain "
     "so that a current TLS client accepts it.")
@@ -180,8 +180,18 @@ TLS_WEAK_KEY = _reason(
     "tls.weak_key", F, "A certificate in the chain has an RSA key below 2048 bits.",
     "Reissue the certificate with an RSA key of 2048 bits or more, or an ECDSA key.")
 TLS_EXPIRING_SOON = _reason(
-    "tls.expiring_soon", W, "The certificate expires in under 30 days.",
-    "Renew the certificate before it expires.")
+    "tls.expiring_soon", W, "Less than a third of the certificate's lifetime is left: the point "
+    "where ACME clients renew, so a renewal has failed or is not set up (a 90-day certificate "
+    "with under 30 days, a 6-day one with under 2).",
+    "Renew the certificate now, and check why the automatic renewal did not.")
+TLS_NONCONFORMANT = _reason(
+    "tls.nonconformant", W,
+    "OpenSSL-based clients (Python, curl, Ruby, most Java, the vendor's) accept the chain; a "
+    "strict Web PKI verifier (cryptography's, Go's, current browsers for some rules) refuses "
+    "it for the rule named, on the certificate named.",
+    "Nothing blocks the connection today; reissue the named certificate with the extension "
+    "as RFC 5280 and the CA/Browser Forum ask (e.g. basicConstraints marked critical on a CA, "
+    "an authorityKeyIdentifier on every certificate it issues).")
 TLS_HOSTNAME_MISMATCH = _reason(
     "tls.hostname_mismatch", F, "No subjectAltName of the certificate matches the DNS name.",
     "Install a certificate whose subjectAltName lists this DNS name (the common name is not "

@@ -10,6 +10,7 @@ every string passes through the run's redactor.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,7 +21,7 @@ from checks.model.observations import DnsLookup, HttpExchange, RecordSet, TcpCon
 from checks.model.secret import Redactor, Secret, token_prefix
 from checks.model.vantage import Vantage
 from checks.model.verdict import Outcome
-from checks.probes.http import UNANSWERED
+from checks.probes.http import BINARY_TYPES, UNANSWERED
 from checks.run import Observed
 from checks.settings import Settings
 
@@ -137,8 +138,12 @@ def _exchange(exchange: HttpExchange, token: Secret | None, scheme: str,
         return {"request": request, "response": {"error": exchange.error,
                                                  "detail": exchange.detail}}
     headers = {name: value for name, value in exchange.headers.items() if name not in _DROPPED}
+    if exchange.content_type in BINARY_TYPES:  # bytes held as Latin-1: recorded as base64
+        body = {"base64": base64.b64encode(exchange.body.encode("latin-1")).decode()}
+    else:
+        body = {"text": exchange.body}
     return {"request": request, "response": {"status": exchange.status, "headers": headers,
-                                             "text": exchange.body}}
+                                             **body}}
 
 
 def _handed_out(observed: Iterable[Observed]) -> dict[str, str]:

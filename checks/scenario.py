@@ -7,6 +7,7 @@ the live run uses, so every evaluator and report sees exactly what it would see 
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -170,7 +171,8 @@ def _response(recorded: dict[str, Any]) -> httpx.Response:
     if "error" in recorded:
         raise RecordedFailure(recorded["error"], recorded.get("detail", ""))
     content: dict[str, Any] = ({"json": recorded["json"]} if "json" in recorded
-                               else {"text": recorded.get("text", "")})
+                               else {"content": base64.b64decode(recorded["base64"])}
+                               if "base64" in recorded else {"text": recorded.get("text", "")})
     # Header values as bytes: a server may send what is not ASCII (Retry-After: ²).
     headers = {name: str(value).encode() for name, value in recorded.get("headers", {}).items()}
     return httpx.Response(recorded["status"], headers=headers, **content)

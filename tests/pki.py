@@ -59,6 +59,7 @@ def issue(
     usages: tuple[x509.ObjectIdentifier, ...] | None = (ExtendedKeyUsageOID.SERVER_AUTH,),
     issuer_url: str | None = None,
     authority_key_id: bool = True,
+    critical_constraints: bool = True,
 ) -> Issued:
     """A certificate signed by ``issuer``, or self-signed when there is none. A leaf carries
     ``usages`` as its extended key usage (None: no such extension), and ``issuer_url`` as the
@@ -73,7 +74,8 @@ def issue(
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before or now - timedelta(days=30))
         .not_valid_after(not_after or now + timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None),
+                       critical=critical_constraints)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
     if issuer is not None and authority_key_id:

@@ -3,12 +3,15 @@ requirements name, each giving its requirement, outcome and reason."""
 
 from __future__ import annotations
 
+import json
 import ssl
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from tests.conftest import HOST, Runner, Site, fake_token
@@ -18,6 +21,7 @@ from tests.servers import (
     filtered_port,
     https_server,
     refused_port,
+    serve_https,
     server_context,
     silent_server,
 )
@@ -48,11 +52,27 @@ def _public_zone(zone: dict[str, object]) -> Setup:
 def _chain(make: Callable[[Site], Chain], *extra: str, **server: object) -> Setup:
     def setup(site: Site) -> list[str]:
         chain = make(site)
-        extra_args = [str(site.directory / "private.pem") if a == "PRIVATE" else a for a in extra]
+        extra_args = [str(site.directory / f"{a.lower()}.pem") if a in ("PRIVATE", "HOME")
+                      else a for a in extra]
         (site.directory / "private.pem").write_text(site.pki.private_root.pem)
         return site.args(site.https(chain, **server), None, *extra_args)
 
     return setup
+
+
+def _home_made(site: Site, public: bool = False) -> Chain:
+    """A CA made the way `openssl` makes one from a typical guide (badssl.com's Makefile
+    among them): basicConstraints CA:TRUE not marked critical, no authorityKeyIdentifier, no
+    EKU on the leaf. Its root is written to home.pem, and with ``public`` added to the public
+    roots."""
+    root = issue("Home Made Root CA", ca=True, critical_constraints=False)
+    intermediate = issue("Home Made Issuing CA", root, ca=True, critical_constraints=False,
+                         authority_key_id=False)
+    leaf = issue(HOST, intermediate, sans=(HOST,), authority_key_id=False, usages=None)
+    (site.directory / "home.pem").write_text(root.pem)
+    if public:
+        site.roots.write_text(site.pki.public_root.pem + root.pem)
+    return Chain(leaf, (leaf, intermediate))
 
 
 def _listener(start: Callable[[], AbstractContextManager[Listener]]) -> Setup:
@@ -180,7 +200,22 @@ CASES: dict[str, tuple[Setup, Expected]] = {
         {f"tls.public_ca[{HERE}]": ("failed", "tls.wrong_purpose"), **skipped(*API_AND_AFTER)}),
     "no authority key identifier": (
         _chain(lambda s: s.pki.public_chain(HOST, authority_key_id=False)),
-        {f"tls.public_ca[{HERE}]": ("failed", "tls.invalid_chain"), **skipped(*API_AND_AFTER)}),
+        {f"tls.public_ca[{HERE}]": ("warning", "tls.nonconformant"), API: ("passed", None),
+         "auth.token[ghes]": ("passed", None)}),
+    "a public chain made as openssl makes one": (
+        _chain(lambda s: _home_made(s, public=True)),
+        {f"tls.public_ca[{HERE}]": ("warning", "tls.nonconformant"), API: ("passed", None),
+         "auth.token[ghes]": ("passed", None), "scopes.granted[repo]": ("passed", None)}),
+    "a home-made corporate CA named with --ca-bundle": (
+        _chain(_home_made, "--ca-bundle", "HOME"),
+        {f"tls.public_ca[{HERE}]": ("failed", "tls.untrusted_root"), API: ("passed", None),
+         "auth.token[ghes]": ("passed", None), "scopes.granted[repo]": ("passed", None),
+         "org.owner[acme]": ("passed", None)}),
+    "a leaf without subjectAltName": (
+        _chain(lambda s: Chain(leaf := issue(HOST, s.pki.public_intermediate),
+                               (leaf, s.pki.public_intermediate))),
+        {f"tls.public_ca[{HERE}]": ("passed", None),
+         f"tls.hostname[{HERE}]": ("failed", "tls.hostname_mismatch")}),
     "behind tls inspection": (
         _chain(lambda s: Chain(leaf := issue(HOST, zscaler := issue(
             "Zscaler Intermediate Root CA", ca=True), sans=(HOST,)), (leaf, zscaler))),
@@ -192,10 +227,15 @@ CASES: dict[str, tuple[Setup, Expected]] = {
         s.pki.public_chain(HOST).leaf, s.pki.public_intermediate, s.directory),
         (leaf, s.pki.public_intermediate))),
                         {f"tls.public_ca[{HERE}]": ("failed", "tls.weak_signature")}),
+    "a fresh six-day certificate": (
+        _chain(lambda s: s.pki.public_chain(HOST, not_before=NOW - timedelta(minutes=1),
+                                            not_after=NOW + timedelta(days=6))),
+        {f"tls.public_ca[{HERE}]": ("passed", None)}),
     "1024-bit rsa key": (_chain(lambda s: s.pki.public_chain(HOST, rsa_bits=1024)),
                          {f"tls.public_ca[{HERE}]": ("failed", "tls.weak_key")}),
-    "expiring in ten days": (
-        _chain(lambda s: s.pki.public_chain(HOST, not_after=NOW + timedelta(days=10))),
+    "two of ninety days left": (
+        _chain(lambda s: s.pki.public_chain(HOST, not_before=NOW - timedelta(days=88),
+                                            not_after=NOW + timedelta(days=2))),
         {f"tls.public_ca[{HERE}]": ("warning", "tls.expiring_soon"), API: ("passed", None)}),
     "tls 1.1 only": (_chain(lambda s: s.pki.public_chain(HOST), max_version=ssl.TLSVersion.TLSv1_1),
                      {f"tls.handshake[{HERE}]": ("failed", "tls.protocol_too_old"),
@@ -328,3 +368,50 @@ def test_ssl_cert_file_does_not_change_what_counts_as_public(
     run = run_connector(*site.args(site.https(Chain(leaf, (leaf, site.pki.private_root)))))
     assert run.verdict(f"tls.public_ca[{HERE}]") == ("failed", "tls.untrusted_root")
     assert run.verdict(API) == ("skipped", "prerequisite.failed")
+
+
+def test_a_missing_intermediate_is_fetched_from_its_aia_url_named_and_replayed(
+    site: Site, run_connector: Runner, pytester: pytest.Pytester
+) -> None:
+    der = site.pki.public_intermediate.cert.public_bytes(serialization.Encoding.DER)
+    published: list[str] = []
+
+    class Publisher(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            published.append(f"{self.headers['Host']}{self.path}")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pkix-cert")
+            self.send_header("Content-Length", str(len(der)))
+            self.end_headers()
+            self.wfile.write(der)
+
+    aia = site.stack.enter_context(serve_https(Publisher, None))
+    leaf = site.pki.public_chain(HOST).leaf
+    port = site.https(Chain(leaf, (leaf,)))
+    run = run_connector(*site.args(port), "--connect-to",
+                        f"crt.example-public-ca.test:80:127.0.0.1:{aia.port}")
+    check = run.checks[f"tls.public_ca[{HERE}]"]
+    assert (check["outcome"], check["reason"]) == ("failed", "tls.incomplete_chain")
+    assert "The missing certificate is CN=Example Public TLS CA 1" in check["message"]
+    assert "leads to a public root" in check["message"]
+    assert "curl, Python, Java and the vendor's client" in check["message"]
+    assert check["evidence"]["missing_intermediate"]["subject"].startswith(
+        "CN=Example Public TLS CA 1")
+    assert published == ["crt.example-public-ca.test/tls-ca-1.crt"]  # one request
+    replayed = json.loads((pytester.path / "replayed" / "ghes.json").read_text())
+    again = {c["id"]: c for c in replayed["checks"]}[f"tls.public_ca[{HERE}]"]
+    assert again["message"] == check["message"]
+
+
+def test_a_failed_aia_fetch_is_evidence_not_a_crash(site: Site, run_connector: Runner) -> None:
+    closed = site.stack.enter_context(refused_port())
+    leaf = site.pki.public_chain(HOST).leaf
+    run = run_connector(*site.args(site.https(Chain(leaf, (leaf,)))), "--connect-to",
+                        f"crt.example-public-ca.test:80:127.0.0.1:{closed.port}")
+    check = run.checks[f"tls.public_ca[{HERE}]"]
+    assert (check["outcome"], check["reason"]) == ("failed", "tls.incomplete_chain")
+    assert "could not be fetched" in check["message"]
+    assert check["evidence"]["aia_fetch"]["error"]

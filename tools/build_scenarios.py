@@ -8,12 +8,15 @@ exchanges in tests/recordings/. No private key and no real token is written.
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.pki import Chain, Pki, issue
+from cryptography.hazmat.primitives import serialization
+
+from tests.pki import PUBLIC_ISSUER_URL, Chain, Pki, issue
 from tools.world import IPV4, IPV6, RECORDED
 
 HOST, ORG, VERSION = "github.example.com", "acme", "3.14.2"
@@ -80,7 +83,7 @@ def scenario(name: str, description: str, pki: Pki, chain: Chain, *,
              expect: list[tuple[str, str, str]], http: list[dict[str, Any]] | None = None,
              dns: dict[str, Any] | None = None, tcp: dict[str, Any] | None = None,
              credentials: dict[str, str] | None = None, ca_bundle: bool = False,
-             **extra: Any) -> dict[str, Any]:
+             public_roots: list[str] | None = None, **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "schema": 1,
         "connector": "ghes",
@@ -91,7 +94,7 @@ def scenario(name: str, description: str, pki: Pki, chain: Chain, *,
         "credentials": credentials if credentials is not None else {
             "CONNECTOR_GHES_TOKEN": "ghp_", "CONNECTOR_GHES_OAUTH_CLIENT_ID": "Iv1.",
             "CONNECTOR_GHES_OAUTH_CLIENT_SECRET": ""},
-        "trust": {"public_roots": [pki.public_root.pem]}
+        "trust": {"public_roots": public_roots or [pki.public_root.pem]}
         | ({"ca_bundle": [pki.private_root.pem]} if ca_bundle else {}),
         "dns": dns or {HOST: {"A": [IPV4], "AAAA": [IPV6], "elapsed_s": 0.012}},
         "tcp": tcp or {f"{IPV4}:443": {"elapsed_s": 0.021}, f"[{IPV6}]:443": {"elapsed_s": 0.024}},
@@ -123,6 +126,12 @@ def build() -> dict[str, dict[str, Any]]:
                                not_after=RECORDED - timedelta(days=3))
     private = Chain(issue(HOST, pki.private_root, sans=(HOST,), now=RECORDED), ())
     private = Chain(private.leaf, (private.leaf,))
+    home_root = issue("Home Made Root CA", ca=True, critical_constraints=False, now=RECORDED)
+    home_ca = issue("Home Made Issuing CA", home_root, ca=True, critical_constraints=False,
+                    authority_key_id=False, now=RECORDED)
+    home_leaf = issue(HOST, home_ca, sans=(HOST,), authority_key_id=False, usages=None,
+                      now=RECORDED)
+    home_made = Chain(home_leaf, (home_leaf, home_ca))
     fine_grained_http = api(scopes=None)
     fine_grained_http[1]["response"]["headers"].update({
         "x-accepted-github-permissions": "allows_permissionless_access=true",
@@ -176,6 +185,25 @@ def build() -> dict[str, dict[str, Any]]:
             pki, expired,
             expect=[("tls.public_ca[github.example.com:443]", "failed", "tls.expired"),
                     *blocked("tls", API_CHECKS)]),
+        "incomplete-chain": scenario(
+            "incomplete-chain", "The server sends its certificate without the intermediate; "
+            "the CA publishes it at the certificate's AIA URL, where it was fetched.", pki,
+            Chain(good.leaf, (good.leaf,)),
+            http=[*api(), {"request": {"method": "GET", "url": PUBLIC_ISSUER_URL},
+                           "response": {"status": 200,
+                                        "headers": {"Content-Type": "application/pkix-cert"},
+                                        "base64": base64.b64encode(
+                                            pki.public_intermediate.cert.public_bytes(
+                                                serialization.Encoding.DER)).decode()}}],
+            expect=[("tls.public_ca[github.example.com:443]", "failed", "tls.incomplete_chain"),
+                    *blocked("tls", API_CHECKS)]),
+        "nonconformant-chain": scenario(
+            "nonconformant-chain", "The certificate's issuing CA was made the way `openssl` "
+            "makes one from a typical guide (basicConstraints not marked critical, no "
+            "authorityKeyIdentifier): OpenSSL accepts it, strict Web PKI verifiers do not.",
+            pki, home_made, public_roots=[pki.public_root.pem, home_root.pem],
+            expect=[("tls.public_ca[github.example.com:443]", "warning",
+                     "tls.nonconformant")]),
         "private-dns": scenario(
             "private-dns", "The name resolves to an internal address only; public DNS does "
             "not know it.", pki, good,

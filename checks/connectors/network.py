@@ -7,6 +7,7 @@ import asyncio
 
 from checks.evaluate import network, tls
 from checks.model.addresses import host_port
+from checks.model.endpoints import HttpRequest
 from checks.model.requirement import Requirement, ok, passed_or_warned
 from checks.model.verdict import Verdict
 from checks.plan import Plan
@@ -108,6 +109,11 @@ async def network_checks(plan: Plan, context: RunContext, host: str, port: int) 
     if not observed.chain_pem:
         return
     if plan.ready(TLS_PUBLIC_CA, where):
-        plan.add(TLS_PUBLIC_CA, where, tls.public_ca(observed, context.trust, context.now))
+        # An intermediate the server leaves out is fetched from where its CA publishes it
+        # (one http:// request, as any other: the run's deadline, a size cap, the proxy).
+        missing = tls.missing_issuer_url(observed, context.trust)
+        fetched = await facts.http(HttpRequest("GET", missing)) if missing else None
+        plan.add(TLS_PUBLIC_CA, where, tls.public_ca(observed, context.trust, context.now,
+                                                     fetched))
     if plan.ready(TLS_HOSTNAME, where):
         plan.add(TLS_HOSTNAME, where, tls.hostname(observed, context.trust, context.now))

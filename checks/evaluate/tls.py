@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -22,12 +23,11 @@ from cryptography.x509.verification import PolicyBuilder, Store, VerificationErr
 
 from checks import reasons
 from checks.evaluate.interception import interceptor
-from checks.model.observations import TlsHandshake
+from checks.model.observations import HttpExchange, TlsHandshake
 from checks.model.trust import Trust
 from checks.model.verdict import Verdict, passed
 
 OLD_PROTOCOLS = {"SSLv2", "SSLv3", "TLSv1", "TLSv1.1"}
-EXPIRY_WARNING = timedelta(days=30)
 WEAK_HASHES = (hashes.SHA1, hashes.MD5)
 MIN_RSA_BITS = 2048
 
@@ -57,29 +57,43 @@ def handshake(observed: TlsHandshake) -> Verdict:
                   **evidence)
 
 
-def public_ca(observed: TlsHandshake, trust: Trust, now: datetime) -> Verdict:
-    """Decided by cryptography's verifier (a strict, current TLS client over the public roots,
-    at ``now``) and our stricter rules; our walk of the chain names the cause. Never a pass
-    when the verifier refuses."""
+def public_ca(observed: TlsHandshake, trust: Trust, now: datetime,
+              fetched: HttpExchange | None = None) -> Verdict:
+    """Two judges, both offline from the recorded chain at the time it was seen. OpenSSL's own
+    chain verification (what Python, curl, Ruby and the vendor's client run) decides: when it
+    refuses, the check fails with the cause our walk of the chain names. When it accepts, our
+    own stated rules (a weak key, a SHA-1 signature, the wrong purpose) can still fail it, and
+    cryptography's strict Web PKI verifier, when it alone refuses, makes it a warning
+    (tls.nonconformant) that names the rule. The name is tls.hostname's to judge, not this
+    check's. ``fetched``: the missing intermediate, fetched from the leaf's AIA URL."""
     chain = [x509.load_pem_x509_certificate(pem.encode()) for pem in observed.chain_pem]
     evidence: dict[str, Any] = {"chain": [describe(cert) for cert in chain],
                                 "public_roots": trust.public_label}
     if not chain:
         return reasons.TLS_HANDSHAKE_FAILED("the server presented no certificate", **evidence)
-    refusal = verify(chain, trust.public_roots, now, _name_to_verify(observed.host, chain[0]))
-    evidence["verifier"] = refusal or "accepted"
+    accepted = openssl_refusal(chain, trust.public_roots, now)
+    strict = verify(chain, trust.public_roots, now, _name_to_verify(observed.host, chain[0]))
+    if strict is not None and _about_names(strict):
+        strict = None  # a name the leaf lacks is tls.hostname's verdict, not the chain's
+    evidence["openssl"] = accepted or "accepted"
+    evidence["verifier"] = strict or "accepted"
     path, anchor, anchor_kind = _build_path(chain, trust)
     evidence["path"] = [_name(cert.subject) for cert in path]
     if anchor is not None:
         evidence["anchor"] = f"{_name(anchor.subject)} ({anchor_kind})"
-    # The HTTP client trusts the public roots and --ca-bundle: when it accepts the chain, the
-    # API checks can still run (a private CA named with --ca-bundle fails tls.public_ca only).
-    evidence["trusted_by_http_client"] = refusal is None or (bool(trust.private_cas) and verify(
-        chain, (*trust.public_roots, *trust.private_cas), now,
-        _name_to_verify(observed.host, chain[0])) is None)
     problems = _problems(chain, path, anchor, anchor_kind, trust, now)
-    if refusal is not None and not problems:
-        problems = [_refusal_reason(refusal)]
+    # What the HTTP client will do (OpenSSL over the public roots and --ca-bundle; a weak
+    # signature or key it refuses at its security level): the API checks run when it trusts
+    # the chain, whatever tls.public_ca says about the vendor (checks.connectors.network).
+    weak = {reasons.TLS_WEAK_SIGNATURE, reasons.TLS_WEAK_KEY}
+    evidence["trusted_by_http_client"] = (
+        openssl_refusal(chain, (*trust.public_roots, *trust.private_cas), now) is None
+        and not any(reason in weak for reason, _ in problems))
+    if accepted is not None and not problems:
+        problems = [_openssl_reason(accepted)]
+    if problems and problems[0][0] is reasons.TLS_INCOMPLETE_CHAIN:
+        problems[0] = (problems[0][0], problems[0][1] + _fetched(fetched, chain, trust, now,
+                                                                 evidence))
     evidence["problems"] = [f"{reason.code}: {text}" for reason, text in problems]
     if problems:
         reason, text = problems[0]
@@ -87,20 +101,176 @@ def public_ca(observed: TlsHandshake, trust: Trust, now: datetime) -> Verdict:
         return reason(text + (f" (and {more} more problem{'s' * (more > 1)}: see evidence)"
                               if more else ""), **evidence)
     leaf = chain[0]
-    left = leaf.not_valid_after_utc - now
-    if left < EXPIRY_WARNING:
-        return reasons.TLS_EXPIRING_SOON(
-            f"the certificate for {_name(leaf.subject)} expires on "
-            f"{leaf.not_valid_after_utc:%Y-%m-%d} ({left.days} days left)", **evidence)
-    assert anchor is not None  # the verifier accepted and the walk reached a root
+    expiring = expiring_soon(leaf, now)
+    if expiring is not None:
+        return reasons.TLS_EXPIRING_SOON(expiring, **evidence)
+    assert anchor is not None  # OpenSSL accepted and the walk reached a root
+    if strict is not None:
+        rule, where = _broken_rule(strict)
+        return reasons.TLS_NONCONFORMANT(
+            f"OpenSSL-based clients (Python, curl, Ruby, Java, the vendor's) accept the chain to "
+            f"{_name(anchor.subject)}, but a strict Web PKI verifier refuses it: {rule}"
+            + (f" on {where}" if where else ""), **evidence)
     return passed(f"the chain validates to the public root {_name(anchor.subject)}; the "
                   f"certificate is valid until {leaf.not_valid_after_utc:%Y-%m-%d}", **evidence)
 
 
+def expiring_soon(leaf: x509.Certificate, now: datetime) -> str | None:
+    """Why the certificate counts as expiring, judged against its own lifetime: less than a
+    third of it left (where ACME clients renew, so a renewal failed), never with half or more
+    ahead. None when it is not."""
+    lifetime = leaf.not_valid_after_utc - leaf.not_valid_before_utc
+    left = leaf.not_valid_after_utc - now
+    if lifetime <= timedelta(0) or left * 3 >= lifetime:
+        return None
+    return (f"the certificate for {_name(leaf.subject)} expires on "
+            f"{leaf.not_valid_after_utc:%Y-%m-%d} ({_days(left)} left of its "
+            f"{_days(lifetime)} lifetime): it should have been renewed with a third left")
+
+
+def _days(span: timedelta) -> str:
+    days = span.total_seconds() / 86400
+    return f"{days:.0f} days" if days >= 2 else f"{span.total_seconds() / 3600:.0f} hours"
+
+
+def openssl_refusal(chain: Sequence[x509.Certificate], roots: Sequence[x509.Certificate],
+                    now: datetime) -> str | None:
+    """OpenSSL's own verdict on the chain (X509_verify_cert, through pyOpenSSL), at ``now``,
+    over exactly ``roots``: None when it accepts, else its reason and the certificate it
+    stopped at."""
+    if not roots:
+        return "no trust anchors"
+    from OpenSSL import crypto
+
+    store = crypto.X509Store()
+    for root in roots:
+        store.add_cert(crypto.X509.from_cryptography(root))
+    store.set_time(now)
+    context = crypto.X509StoreContext(store, crypto.X509.from_cryptography(chain[0]),
+                                      [crypto.X509.from_cryptography(c) for c in chain[1:]])
+    try:
+        context.verify_certificate()
+    except crypto.X509StoreContextError as error:
+        code, _, said = error.errors if len(error.errors) == 3 else (0, 0, str(error))
+        where = _name(error.certificate.to_cryptography().subject) if error.certificate else ""
+        return f"{said} (OpenSSL error {code}{f', at {where}' if where else ''})"
+    if not _fit_for_tls_server(chain[0]):
+        # A TLS client verifies for the purpose "SSL server" (pyOpenSSL's store sets none):
+        # the leaf's extended key usage and key usage must allow it.
+        return f"unsuitable certificate purpose (OpenSSL error 26, at {_name(chain[0].subject)})"
+    return None
+
+
+def _fit_for_tls_server(leaf: x509.Certificate) -> bool:
+    """OpenSSL's purpose check for a TLS server's certificate (check_purpose_ssl_server): an
+    extended key usage, when present, allows serverAuth; a key usage, when present, allows a
+    signature or key exchange."""
+    usages = _extension(leaf, x509.ExtendedKeyUsage)
+    if usages is not None and not {ExtendedKeyUsageOID.SERVER_AUTH,
+                                   ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(usages):
+        return False
+    key_usage = _extension(leaf, x509.KeyUsage)
+    return key_usage is None or bool(key_usage.digital_signature or key_usage.key_encipherment
+                                     or key_usage.key_agreement)
+
+
+# OpenSSL's verify error codes (x509_vfy.h) and what each means here.
+_OPENSSL_CODES: dict[int, reasons.Reason] = {
+    9: reasons.TLS_NOT_YET_VALID, 10: reasons.TLS_EXPIRED, 18: reasons.TLS_SELF_SIGNED,
+    19: reasons.TLS_UNTRUSTED_ROOT, 20: reasons.TLS_UNKNOWN_ISSUER,
+    21: reasons.TLS_INCOMPLETE_CHAIN, 24: reasons.TLS_NOT_A_CA, 26: reasons.TLS_WRONG_PURPOSE,
+}
+
+
+def _openssl_reason(refusal: str) -> tuple[reasons.Reason, str]:
+    """What OpenSSL's refusal means, when our walk found no cause of its own."""
+    code = re.search(r"OpenSSL error (\d+)", refusal)
+    reason = _OPENSSL_CODES.get(int(code.group(1)) if code else 0, reasons.TLS_INVALID_CHAIN)
+    return reason, f"OpenSSL (as the vendor's client runs it) refuses the chain: {refusal}"
+
+
+def _about_names(refusal: str) -> bool:
+    return "subjectAltName" in refusal or "2.5.29.17" in refusal or "SAN" in refusal
+
+
+# The extensions a strict verifier names by number, by the names RFC 5280 gives them.
+_EXTENSION_NAMES = {"2.5.29.19": "basicConstraints", "2.5.29.35": "authorityKeyIdentifier",
+                    "2.5.29.14": "subjectKeyIdentifier", "2.5.29.15": "keyUsage",
+                    "2.5.29.37": "extendedKeyUsage", "2.5.29.17": "subjectAltName",
+                    "2.5.29.30": "nameConstraints", "2.5.29.32": "certificatePolicies",
+                    "1.3.6.1.5.5.7.1.1": "authorityInfoAccess"}
+
+
+def _broken_rule(refusal: str) -> tuple[str, str]:
+    """The rule a strict verifier's message names (with its extension's name) and the
+    certificate it was processing."""
+    where = re.search(r"subject=<Name\((.*?)\)>", refusal)
+    rule = refusal.split(" (encountered processing")[0].removeprefix("validation failed: ")
+    for oid, name in _EXTENSION_NAMES.items():
+        rule = rule.replace(f"{oid}:", f"{name} ({oid}):")
+    return rule, where.group(1) if where else ""
+
+
+def missing_issuer_url(observed: TlsHandshake, trust: Trust) -> str | None:
+    """The http:// URL (AIA caIssuers) of the intermediate a server leaves out of its chain,
+    when it leaves one out and the certificate says where it is published; None otherwise.
+    Only http:// (as CAs publish them): fetching it over TLS would need that very chain."""
+    if not observed.chain_pem:
+        return None
+    chain = [x509.load_pem_x509_certificate(pem.encode()) for pem in observed.chain_pem]
+    path, anchor, _ = _build_path(chain, trust)
+    top = path[-1]
+    url = _issuer_url(top) if anchor is None and not _is_ca(top) else None
+    return url if url is not None and url.lower().startswith("http://") else None
+
+
+def _fetched(fetched: HttpExchange | None, chain: Sequence[x509.Certificate], trust: Trust,
+             now: datetime, evidence: dict[str, Any]) -> str:
+    """What the missing intermediate, fetched from its AIA URL, says: which certificate it
+    is, whether it completes the chain to a public root; a failed fetch is evidence."""
+    if fetched is None:
+        return ""
+    fetch: dict[str, Any] = {"url": fetched.url, "status": fetched.status,
+                             "error": f"{fetched.error}: {fetched.detail}" if fetched.error
+                             else None}
+    evidence["aia_fetch"] = fetch
+    if fetched.error or fetched.status != 200:
+        return (f". It could not be fetched from there ({fetch['error'] or fetched.status}), so "
+                f"which intermediate is missing is not known from here")
+    found = _certificates(fetched.body.encode("latin-1", "replace"))
+    issuer = next((c for c in found if _issued_by(chain[-1], c)), None)
+    if issuer is None:
+        return (f". What is published there ({len(found)} certificate"
+                f"{'s' * (len(found) != 1)}) is not the issuer of {_name(chain[-1].subject)}")
+    evidence["missing_intermediate"] = describe(issuer)
+    completed = [*chain, issuer]
+    public = openssl_refusal(completed, trust.public_roots, now) is None
+    leads = ("and with it the chain leads to a public root" if public else
+             "but even with it the chain does not lead to a public root")
+    return (f". The missing certificate is {_name(issuer.subject)} (fetched from there), {leads}: "
+            f"browsers, which fetch missing intermediates, will connect; curl, Python, Java and "
+            f"the vendor's client do not fetch them, and will not")
+
+
+def _certificates(data: bytes) -> list[x509.Certificate]:
+    """Certificates published at an AIA URL: DER (as most CAs publish), PEM, or PKCS #7."""
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    loaders: list[Callable[[bytes], list[x509.Certificate]]] = [
+        lambda der: [x509.load_der_x509_certificate(der)], x509.load_pem_x509_certificates,
+        pkcs7.load_der_pkcs7_certificates, pkcs7.load_pem_pkcs7_certificates]
+    for load in loaders:
+        try:
+            return list(load(data))
+        except ValueError:
+            continue
+    return []
+
+
 def verify(chain: Sequence[x509.Certificate], roots: Sequence[x509.Certificate],
            now: datetime, name: x509.DNSName | x509.IPAddress) -> str | None:
-    """cryptography's verdict on the chain for a server named ``name``: None when it accepts,
-    else its message."""
+    """cryptography's strict Web PKI verdict on the chain for a server named ``name``: None
+    when it accepts, else its message (with the certificate it was processing)."""
     if not roots:
         return "no trust anchors"
     verifier = (PolicyBuilder().store(Store(list(roots))).time(now)
@@ -108,7 +278,7 @@ def verify(chain: Sequence[x509.Certificate], roots: Sequence[x509.Certificate],
     try:
         verifier.verify(chain[0], list(chain[1:]))
     except VerificationError as error:
-        return str(error).split(" (encountered processing")[0]
+        return str(error)
     return None
 
 
@@ -125,16 +295,6 @@ def _name_to_verify(host: str, leaf: x509.Certificate) -> x509.DNSName | x509.IP
         return x509.IPAddress(ipaddress.ip_address(host))
     except ValueError:
         return x509.DNSName(host)
-
-
-def _refusal_reason(refusal: str) -> tuple[reasons.Reason, str]:
-    """What the verifier's refusal means, when our walk found no cause of its own."""
-    said = f"a strict TLS client refuses the chain: {refusal}"
-    if "basicConstraints.cA must be asserted" in refusal:
-        return reasons.TLS_NOT_A_CA, said
-    if "EKU" in refusal or "basicConstraints.cA must not be asserted" in refusal:
-        return reasons.TLS_WRONG_PURPOSE, said
-    return reasons.TLS_INVALID_CHAIN, said
 
 
 def hostname(observed: TlsHandshake, trust: Trust | None = None,

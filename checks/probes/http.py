@@ -26,6 +26,11 @@ IN_FLIGHT = 32  # requests at once in a fan-out: well under GitHub's 100 concurr
 POOLS = 4  # clients requests take turns over, each with IN_FLIGHT / POOLS connections
 
 
+# Bodies that are bytes, not text (a CA's certificate at its AIA URL): held as Latin-1, which
+# maps every byte to one character, so ``body.encode("latin-1")`` gives them back whole.
+BINARY_TYPES = ("application/pkix-cert", "application/x-x509-ca-cert",
+                "application/pkcs7-mime", "application/x-pkcs7-certificates",
+                "application/octet-stream")
 UNANSWERED = "unanswered"  # a recorded request the run's deadline cut short
 
 
@@ -161,11 +166,12 @@ class HttpClient:
         return seen(status=response.status_code, headers=_headers(response),
                     body=body.decode(_charset(response), errors="replace"))
 
+
     def _routed(self, request: HttpRequest, proxy: str | None
                 ) -> tuple[str, list[tuple[str, str]], dict[str, str]]:
         headers = list(request.headers)
         parts = urlsplit(request.url)
-        host, port = parts.hostname or "", parts.port or 443
+        host, port = parts.hostname or "", parts.port or (80 if parts.scheme == "http" else 443)
         route = self.routes.get((host, port))
         if route is None or proxy:
             return request.url, headers, {}  # through a proxy, the proxy does the connecting
@@ -209,7 +215,10 @@ def _headers(response: httpx.Response) -> dict[str, str]:
 
 
 def _charset(response: httpx.Response) -> str:
-    """The body's declared charset when Python knows it, else UTF-8."""
+    """The body's declared charset when Python knows it, else UTF-8; Latin-1 for bytes."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind in BINARY_TYPES:
+        return "latin-1"
     declared = response.charset_encoding or "utf-8"
     try:
         return codecs.lookup(declared).name
