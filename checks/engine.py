@@ -20,7 +20,7 @@ from checks.catalogue import Connector
 from checks.connectors import get_connector
 from checks.model.addresses import host_port
 from checks.model.endpoints import HttpRequest, Nameserver, Route, Target
-from checks.model.observations import DnsLookup, TcpConnect, TlsHandshake
+from checks.model.observations import DnsLookup, ProxyTunnel, TcpConnect, TlsHandshake
 from checks.model.requirement import Check, Requirement
 from checks.model.secret import Redactor, Secret, secret_from_env
 from checks.model.trust import PemBundle, Trust
@@ -34,6 +34,7 @@ from checks.probes.http import (
     HttpClient,
     proxy_credentials,
     proxy_for,
+    proxy_url,
     verifying_context,
 )
 from checks.run import Facts, LiveBackend, Observed, Progress, RunContext
@@ -91,6 +92,7 @@ class Result:
     replay_of: dict[str, Any] | None = None  # when and where a replayed recording was made
     observed_at: datetime | None = None  # the moment the observations describe
     unanswered: tuple[HttpRequest, ...] = ()  # in flight when the run's deadline came
+    proxies: dict[str, str] = field(default_factory=dict)  # HOST:PORT -> the proxy used
 
 
 def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
@@ -218,7 +220,8 @@ def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
         org=job.org, repo=job.repo, require_scopes=job.require_scopes, env=dict(job.env),
         redactor=redact, resolvers=settings.resolvers, public_resolvers=job.public_resolvers,
         routes=dict(job.routes), max_pages=job.max_pages,
-        max_installations=job.max_installations)
+        max_installations=job.max_installations,
+        proxy_for=job.scenario.proxy_for if job.scenario is not None else proxy_url)
 
 
 def expected_checks(job: Job, settings: Settings) -> list[tuple[Requirement, str]]:
@@ -242,6 +245,10 @@ class _NoProbes:
         raise RuntimeError("listing checks probes nothing")
 
     async def tls(self, host: str, port: int, address: str, connect_port: int) -> TlsHandshake:
+        raise RuntimeError("listing checks probes nothing")
+
+    async def proxy(self, proxy: str, address: str, port: int, host: str, target_port: int
+                    ) -> ProxyTunnel:
         raise RuntimeError("listing checks probes nothing")
 
 
@@ -359,7 +366,7 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
         recording = job.scenario.recording if job.scenario is not None else None
         return Result(job, checks, started, time.monotonic() - clock, proxy, list(facts.log),
                       observed, _vantage(settings, job, proxy, observed), recording, now,
-                      tuple(facts.unanswered))
+                      tuple(facts.unanswered), dict(facts.proxies))
 
     async def one(job: Job) -> Result:
         started, clock = datetime.now(UTC), time.monotonic()

@@ -109,6 +109,43 @@ TCP_LOCAL_LIMIT = _reason(
     "connection was attempted; it says nothing about the server.",
     "Raise this machine's limit (ulimit -n) or run again; the server was not at fault.")
 
+# -- forward proxy (HTTPS_PROXY) ---------------------------------------------------------
+PROXY_UNREACHABLE = _reason(
+    "proxy.unreachable", F, "The proxy named in HTTPS_PROXY (or ALL_PROXY) does not accept "
+    "connections from this machine.",
+    "Check the proxy's host and port in HTTPS_PROXY, and that this machine may reach it; or "
+    "set NO_PROXY for the server if it should be reached directly.")
+PROXY_AUTH_REQUIRED = _reason(
+    "proxy.auth_required", F, "The proxy answers CONNECT with 407: it wants credentials, or "
+    "refuses the ones given.",
+    "Give the proxy account in the URL (HTTPS_PROXY=http://USER:PASSWORD@PROXY:PORT) for a "
+    "proxy that offers Basic; a proxy that offers only NTLM or Negotiate needs the host "
+    "exempted from authentication, or a local relay that speaks it (cntlm, px).")
+PROXY_REFUSED = _reason(
+    "proxy.refused", F, "The proxy refuses to open a tunnel to the server (403 or another "
+    "answer than 200): a policy, a category filter, or an allowlist.",
+    "Ask the proxy's administrators to allow CONNECT to the server's host and port; the "
+    "proxy's own page, quoted in the message, usually says which rule refused it.")
+PROXY_PROTOCOL = _reason(
+    "proxy.protocol", F, "The proxy's answer to CONNECT is not a tunnel (not HTTP, or a page "
+    "where the tunnel should start).",
+    "Check that HTTPS_PROXY names an HTTP forward proxy (http://HOST:PORT), not a web page or "
+    "a reverse proxy.")
+PROXY_TIMEOUT = _reason(
+    "proxy.timeout", F, "The proxy did not answer CONNECT, or the TLS handshake through its "
+    "tunnel, within the timeout.",
+    "Check the proxy's health and its route to the server; time the same with "
+    "`curl -v -x $HTTPS_PROXY https://HOST/`.")
+PROXY_TLS_INSPECTION = _reason(
+    "proxy.tls_inspection", F, "Through the proxy, the server presents a certificate the proxy "
+    "made (TLS inspection): the chain differs from the server's own.",
+    "Exempt the server's host from TLS inspection on the proxy; or, to check the rest from here, "
+    "trust the inspection CA for this run with --ca-bundle INSPECTION-CA.pem.")
+PROXY_TLS_FAILED = _reason(
+    "proxy.tls_failed", F, "The tunnel opened, but no TLS handshake with the server completed "
+    "through it.",
+    "Check what answers through the proxy: `curl -v -x $HTTPS_PROXY https://HOST/`.")
+
 # -- TLS -----------------------------------------------------------------------------------
 TLS_HANDSHAKE_TIMEOUT = _reason(
     "tls.handshake_timeout", F, "The port accepts connections but the TLS handshake stalls.",

@@ -17,7 +17,14 @@ from typing import Any
 from checks.app_key import load_private_key
 from checks.engine import Job, Result
 from checks.model.addresses import host_port
-from checks.model.observations import DnsLookup, HttpExchange, RecordSet, TcpConnect, TlsHandshake
+from checks.model.observations import (
+    DnsLookup,
+    HttpExchange,
+    ProxyTunnel,
+    RecordSet,
+    TcpConnect,
+    TlsHandshake,
+)
 from checks.model.secret import Redactor, Secret, token_prefix
 from checks.model.vantage import Vantage
 from checks.model.verdict import Outcome
@@ -56,7 +63,8 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
         "max_pages": job.max_pages,
         "max_installations": job.max_installations,
         "run_timeout": job.run_timeout,
-        "dns": {}, "public_dns": {}, "tcp": {}, "tls": {}, "http": [],
+        "proxy_for": dict(result.proxies),
+        "dns": {}, "public_dns": {}, "tcp": {}, "tls": {}, "proxy": {}, "http": [],
     }
     handed_out = _handed_out(result.observed)  # a token the server gave out -> its stand-in
     for token in handed_out:
@@ -73,6 +81,12 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
             data["tls"][f"{item.host}:{item.port}"] = {
                 **_fields(item, "error", "detail", "version", "cipher", "elapsed_s"),
                 "chain": list(item.chain_pem)}
+        elif isinstance(item, ProxyTunnel):
+            data["proxy"][item.target] = {
+                "proxy": item.proxy, "address": item.address, "port": item.port,
+                **_fields(item, "status", "reason", "body", "credentials_given", "error",
+                          "detail", "version", "elapsed_s"),
+                "headers": dict(item.headers), "chain": list(item.chain_pem)}
         elif isinstance(item, HttpExchange) and seen.request is not None:
             data["http"].append(_exchange(item, seen.request.token, seen.request.scheme,
                                           handed_out))
@@ -85,13 +99,17 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
                       if c.verdict.outcome is not Outcome.PASSED]
     # Certificates are public: kept whole even when one was pasted where a key belongs.
     certificates = {"trust": data.pop("trust"),
-                    "chains": {where: entry.pop("chain") for where, entry in data["tls"].items()}}
+                    "chains": {where: entry.pop("chain") for where, entry in data["tls"].items()},
+                    "proxied": {where: entry.pop("chain")
+                                for where, entry in data["proxy"].items()}}
     # One pass over the whole recording: every secret masked, every handed-out token (a
     # secret the run knows) replaced by its stand-in.
     recorded: dict[str, Any] = redact.data(data, instead=handed_out)
     recorded["trust"] = certificates["trust"]
     for where, chain in certificates["chains"].items():
         recorded["tls"][where]["chain"] = chain
+    for where, chain in certificates["proxied"].items():
+        recorded["proxy"][where]["chain"] = chain
     return recorded
 
 

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from checks.model.addresses import host_port
 from checks.model.endpoints import HttpRequest, Nameserver, Route, Target
-from checks.model.observations import DnsLookup, HttpExchange, TcpConnect, TlsHandshake
+from checks.model.observations import (
+    DnsLookup,
+    HttpExchange,
+    ProxyTunnel,
+    TcpConnect,
+    TlsHandshake,
+)
 from checks.model.secret import Redactor, Secret
 from checks.model.trust import Trust
 from checks.probes import tcp as tcp_probe
@@ -43,6 +49,9 @@ class Backend(Protocol):
 
     async def tls(self, host: str, port: int, address: str, connect_port: int) -> TlsHandshake: ...
 
+    async def proxy(self, proxy: str, address: str, port: int, host: str, target_port: int
+                    ) -> ProxyTunnel: ...
+
 
 @dataclass
 class LiveBackend:
@@ -66,13 +75,19 @@ class LiveBackend:
     async def tls(self, host: str, port: int, address: str, connect_port: int) -> TlsHandshake:
         return await tls_probe.handshake(host, port, address, connect_port, self.timeout)
 
+    async def proxy(self, proxy: str, address: str, port: int, host: str, target_port: int
+                    ) -> ProxyTunnel:
+        from checks.probes import proxy as proxy_probe
+
+        return await proxy_probe.connect(proxy, address, port, host, target_port, self.timeout)
+
 
 @dataclass(frozen=True)
 class Observed:
     """One observation as the run made it: what kind, when (seconds after the run began, and
     how long), and for HTTP the request that was sent."""
 
-    kind: str  # dns | public_dns | tcp | tls | http
+    kind: str  # dns | public_dns | tcp | tls | proxy | http
     observation: Any
     started_s: float
     elapsed_s: float
@@ -94,6 +109,9 @@ class Facts:
     # HTTP requests still unanswered when the run was cut short (its deadline): recorded as
     # such, so a replay leaves them unanswered too.
     unanswered: list[HttpRequest] = field(default_factory=list)
+    # The forward proxy each endpoint was reached through (HOST:PORT -> its URL, credentials
+    # hidden): the environment's decision, recorded so a replay plans the same checks.
+    proxies: dict[str, str] = field(default_factory=dict)
     began: float = field(default_factory=time.monotonic)
     _tasks: dict[Hashable, asyncio.Task[Any]] = field(default_factory=dict)
 
@@ -145,6 +163,15 @@ class Facts:
                                 f"{host}:{port} via {host_port(address, connect_port)}",
                                 lambda: self.backend.tls(host, port, address, connect_port))
 
+    async def proxy(self, proxy: str, address: str, port: int, host: str, target_port: int
+                    ) -> ProxyTunnel:
+        """CONNECT host:target_port through the proxy at address:port, and TLS through it."""
+        target = host_port(host, target_port)
+        return await self._once(("proxy", proxy, address, port, target), "proxy",
+                                f"CONNECT {target} via {host_port(address, port)}",
+                                lambda: self.backend.proxy(proxy, address, port, host,
+                                                           target_port))
+
     async def http(self, request: HttpRequest) -> HttpExchange:
         return await self._once(("http", request.key), "http", f"{request.method} {request.url}",
                                 lambda: self.backend.http.send(request), request)
@@ -167,6 +194,8 @@ class RunContext:
     routes: dict[tuple[str, int], Route] = field(default_factory=dict)
     max_pages: int = 100  # pages of a paginated list read at most (--max-pages)
     max_installations: int = 200  # installations checked one by one at most
+    # The forward proxy HTTP requests to a URL go through (HTTPS_PROXY, NO_PROXY), or None.
+    proxy_for: Callable[[str], str | None] = field(default=lambda url: None)
 
     def secret(self, name: str | None) -> Secret | None:
         return self.secrets.get(name) if name else None

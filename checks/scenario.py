@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from checks.model.addresses import host_port
 from checks.model.endpoints import ConnectTo, Nameserver
-from checks.model.observations import DnsLookup, RecordSet, TcpConnect, TlsHandshake
+from checks.model.observations import DnsLookup, ProxyTunnel, RecordSet, TcpConnect, TlsHandshake
 from checks.model.secret import Secret
 from checks.model.trust import PemBundle
 from checks.probes.http import HttpClient, RecordedFailure
@@ -87,6 +87,14 @@ class Scenario:
 
         certs = tuple(x509.load_pem_x509_certificate(pem.encode()) for pem in pems)
         return PemBundle(f"scenario {self.name}: {key.replace('_', ' ')}", certs)
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy the recorded run used for ``url``'s host (credentials hidden), if any."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        recorded = self.data.get("proxy_for", {}).get(f"{parts.hostname}:{parts.port or 443}")
+        return recorded if isinstance(recorded, str) else None
 
     def stand_in_secrets(self) -> dict[str, Secret]:
         """Credentials the recording had, replaced by stand-ins: a token with the same prefix,
@@ -245,6 +253,20 @@ class ScenarioBackend:
             return TcpConnect(address, port, "error", self._unrecorded(f"TCP to {key}"))
         return TcpConnect(address, port, entry.get("error"), entry.get("detail", "connected"),
                           entry.get("elapsed_s", 0.0), entry.get("local_address", ""))
+
+    async def proxy(self, proxy: str, address: str, port: int, host: str, target_port: int
+                    ) -> ProxyTunnel:
+        where = host_port(host, target_port)
+        entry = self.scenario.data.get("proxy", {}).get(where)
+        if not isinstance(entry, dict):
+            return ProxyTunnel(proxy, address, port, where, error="protocol",
+                               detail=self._unrecorded(f"CONNECT {where}"))
+        return ProxyTunnel(
+            entry.get("proxy", proxy), entry.get("address", address),
+            int(entry.get("port", port)), where, entry.get("status"), entry.get("reason", ""),
+            dict(entry.get("headers", {})), entry.get("body", ""),
+            bool(entry.get("credentials_given")), entry.get("error"), entry.get("detail", ""),
+            entry.get("version"), tuple(entry.get("chain", ())), entry.get("elapsed_s", 0.0))
 
     async def tls(self, host: str, port: int, address: str, connect_port: int) -> TlsHandshake:
         entry = self.scenario.data.get("tls", {}).get(f"{host}:{port}")

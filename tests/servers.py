@@ -391,8 +391,12 @@ class _ConnectHandler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         request = self.rfile.readline().decode()
-        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-            pass
+        if not request.strip():
+            return  # a TCP probe: connected, and closed
+        head = []
+        while (line := self.rfile.readline()) not in (b"\r\n", b"\n", b""):
+            head.append(line.decode("latin-1").strip())
+        self.server.heads.append(head)
         method, target, _ = request.split(" ", 2)
         host, _, port = target.rpartition(":")
         self.server.tunnels.append(target)
@@ -429,6 +433,7 @@ class _ProxyServer(socketserver.ThreadingTCPServer):
 
     def __init__(self, hosts: dict[str, tuple[str, str]], answer: bytes | None = None) -> None:
         self.tunnels: list[str] = []
+        self.heads: list[list[str]] = []  # each request's header lines
         self.hosts = hosts  # the proxy's own name resolution: "name:port" -> (address, port)
         self.answer = answer  # the whole answer to every request, instead of a tunnel
         super().__init__(("127.0.0.1", 0), _ConnectHandler)

@@ -507,9 +507,11 @@ def test_a_proxy_answering_connect_with_a_page_says_what_happened(
     with connect_proxy(answer=answer) as proxy:
         site.monkeypatch.setenv("HTTPS_PROXY", proxy.url)
         run = run_connector(*site.args(site.https()))
-    check = run.checks[API]
-    assert check["outcome"] == "failed"
-    assert check["evidence"]["error"].split(": ", 1)[1].strip(), check
+    check = run.checks["proxy.tunnel[github.example.com:443]"]
+    assert (check["outcome"], check["reason"]) == ("failed", "proxy.protocol")
+    assert "instead of opening a tunnel" in check["message"]
+    assert "Welcome to the guest network" in check["message"]
+    assert run.checks[API]["outcome"] == "skipped"
 
 
 def test_a_harness_error_exits_3(

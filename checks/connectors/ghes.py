@@ -76,7 +76,7 @@ def _org_parameter(context: RunContext) -> str:
 
 def expected(context: RunContext) -> list[tuple[Requirement, str]]:
     target = context.target
-    return [*expected_network(target.host, target.port), (API_REACHABLE, f"{target.url}/api/v3"),
+    return [*expected_network(context, target.host, target.port), (API_REACHABLE, f"{target.url}/api/v3"),
             (AUTH_TOKEN, "ghes"), *scopes.expected(SCOPES_GRANTED, context, SCOPES),
             (ORG_OWNER, _org_parameter(context)), (OAUTH_CLIENT, "ghes")]
 

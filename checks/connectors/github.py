@@ -83,7 +83,7 @@ def api_endpoint(target: Target) -> tuple[str, int, str]:
 
 def expected(context: RunContext) -> list[tuple[Requirement, str]]:
     host, port, _ = api_endpoint(context.target)
-    return [*expected_network(host, port), (CLOUD_ONLY, context.target.url),
+    return [*expected_network(context, host, port), (CLOUD_ONLY, context.target.url),
             (AUTH_TOKEN, "github"), *([(AUTH_SSO, context.org)] if context.org else []),
             (AUTH_EXPIRY, "github"), *scopes.expected(SCOPES_GRANTED, context, DEFAULT_SCOPES),
             (LEAST_PRIVILEGE, "github")]

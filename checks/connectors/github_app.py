@@ -234,7 +234,7 @@ def expected(context: RunContext) -> list[tuple[Requirement, str]]:
     host, port, api = api_endpoint(context.target)
     app_id = context.env[APP_ID]
     endpoints = [(ENDPOINT, f"{context.repo}:{name}") for name in ENDPOINTS] if context.repo else []
-    return [(PRIVATE_KEY_OK, app_id), *expected_network(host, port), (API_REACHABLE, api),
+    return [(PRIVATE_KEY_OK, app_id), *expected_network(context, host, port), (API_REACHABLE, api),
             (CLOCK, host), (CREDENTIALS, app_id), (INSTALLED, app_id), *endpoints]
 
 

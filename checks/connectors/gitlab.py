@@ -58,7 +58,7 @@ REQUIREMENTS = network_requirements(
 
 def expected(context: RunContext) -> list[tuple[Requirement, str]]:
     target = context.target
-    return [*expected_network(target.host, target.port), (API_REACHABLE, f"{target.url}/api/v4"),
+    return [*expected_network(context, target.host, target.port), (API_REACHABLE, f"{target.url}/api/v4"),
             (AUTH_TOKEN, "gitlab"), *scopes.expected(SCOPES_GRANTED, context, DEFAULT_SCOPES),
             (LEAST_PRIVILEGE, "gitlab")]
 

@@ -4,13 +4,17 @@ endpoint. Each connector cites them with its vendor guide's words."""
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 from checks.evaluate import network, tls
-from checks.model.addresses import host_port
+from checks.evaluate import proxy as proxied
+from checks.model.addresses import host_port, is_ip
 from checks.model.endpoints import HttpRequest
+from checks.model.observations import TlsHandshake
 from checks.model.requirement import Requirement, ok, passed_or_warned
-from checks.model.verdict import Verdict
+from checks.model.verdict import Verdict, passed
 from checks.plan import Plan
+from checks.probes.http import hide_credentials
 from checks.run import RunContext
 
 DNS_RESOLVES = Requirement(
@@ -47,10 +51,33 @@ TLS_HOSTNAME = Requirement(
     "tls.hostname", "The certificate names the server", "tls",
     "A subjectAltName of the certificate matches the DNS name.",
     "Install a certificate whose subjectAltName lists the DNS name.", after=(TLS_HANDSHAKE,))
+# The forward proxy the HTTP client goes through (HTTPS_PROXY, ALL_PROXY; NO_PROXY): its
+# checks exist only when one applies to the endpoint (optional prerequisites).
+PROXY_RESOLVES = Requirement(
+    "proxy.resolves", "The proxy's name resolves", "proxy",
+    "The host of the proxy in HTTPS_PROXY resolves.",
+    "Check the proxy's host name in HTTPS_PROXY.", optional=True)
+PROXY_REACHABLE = Requirement(
+    "proxy.reachable", "The proxy accepts connections", "proxy",
+    "The proxy's port accepts TCP connections from this machine.",
+    "Check the proxy's port in HTTPS_PROXY and the route to it.", after=(PROXY_RESOLVES,),
+    optional=True)
+PROXY_TUNNEL = Requirement(
+    "proxy.tunnel", "The proxy opens a tunnel to the server", "proxy",
+    "CONNECT HOST:443 is answered 200 Connection established.",
+    "Allow CONNECT to the server on the proxy; give its credentials in HTTPS_PROXY.",
+    after=(PROXY_REACHABLE,), optional=True)
+PROXY_TLS = Requirement(
+    "proxy.tls", "Through the proxy, the server presents its own certificate", "proxy",
+    "The chain seen through the tunnel is the server's own (no TLS inspection), or one the "
+    "HTTP client is told to trust (--ca-bundle).",
+    "Exempt the server from TLS inspection on the proxy.", after=(PROXY_TUNNEL,),
+    lets_through=_usable_for_https, optional=True)
+PROXY_REQUIREMENTS = (PROXY_RESOLVES, PROXY_REACHABLE, PROXY_TUNNEL, PROXY_TLS)
 MAX_ADDRESSES = 64  # addresses of one name tried at most (real names have a handful)
 # What an HTTPS request to the endpoint waits for: never send credentials to a server that is
-# not the one named.
-AFTER_TLS = (TLS_HOSTNAME, TLS_PUBLIC_CA)
+# not the one named, nor through a proxy that shows another's certificate.
+AFTER_TLS = (TLS_HOSTNAME, TLS_PUBLIC_CA, PROXY_TLS)
 
 
 def network_requirements(seed: str, dns_seed: str, firewall_seed: str,
@@ -59,18 +86,51 @@ def network_requirements(seed: str, dns_seed: str, firewall_seed: str,
     return (DNS_RESOLVES.cited(f"{seed}: {dns_seed}"), DNS_PUBLIC.cited(f"{seed}: {dns_seed}"),
             TCP_REACHABLE.cited(f"{seed}: {firewall_seed}"),
             TLS_HANDSHAKE.cited(f"{seed}: {tls_seed}"), TLS_PUBLIC_CA.cited(f"{seed}: {tls_seed}"),
-            TLS_HOSTNAME.cited(f"{seed}: {dns_seed}"))
+            TLS_HOSTNAME.cited(f"{seed}: {dns_seed}"),
+            *(r.cited(f"{seed}: {tls_seed} (through this network's proxy)")
+              for r in PROXY_REQUIREMENTS))
 
 
-def expected_network(host: str, port: int) -> list[tuple[Requirement, str]]:
-    """The network checks known before probing; tcp.reachable is per resolved address."""
+def expected_network(context: RunContext, host: str, port: int
+                     ) -> list[tuple[Requirement, str]]:
+    """The network checks known before probing; tcp.reachable is per resolved address; the
+    proxy's when one applies."""
     where = f"{host}:{port}"
-    return [(DNS_RESOLVES, host), (DNS_PUBLIC, host), (TLS_HANDSHAKE, where),
-            (TLS_PUBLIC_CA, where), (TLS_HOSTNAME, where)]
+    proxy = proxy_of(context, host, port)
+    expected = [(DNS_RESOLVES, host), (DNS_PUBLIC, host), (TLS_HANDSHAKE, where),
+                (TLS_PUBLIC_CA, where), (TLS_HOSTNAME, where)]
+    if proxy is not None:
+        parts = urlsplit(proxy)
+        expected += [(PROXY_RESOLVES, parts.hostname or ""),
+                     (PROXY_REACHABLE, host_port(parts.hostname or "", parts.port or 80)),
+                     (PROXY_TUNNEL, where), (PROXY_TLS, where)]
+    return expected
+
+
+def proxy_of(context: RunContext, host: str, port: int) -> str | None:
+    """The forward proxy the HTTP client uses for the endpoint, or None; noted in the facts."""
+    proxy = context.proxy_for(f"https://{host_port(host, port)}")
+    if proxy is not None:
+        context.facts.proxies[f"{host}:{port}"] = hide_credentials(proxy)
+    return proxy
 
 
 async def network_checks(plan: Plan, context: RunContext, host: str, port: int) -> None:
-    """dns.*, tcp.* and tls.* for one endpoint."""
+    """dns.*, tcp.* and tls.* for one endpoint; and, when a forward proxy applies to it, the
+    proxy's checks beside them (concurrently), compared with the direct handshake."""
+    direct: asyncio.Future[TlsHandshake | None] = asyncio.get_running_loop().create_future()
+    proxy = proxy_of(context, host, port)
+    try:
+        await asyncio.gather(_direct_checks(plan, context, host, port, direct),
+                             *([_proxy_checks(plan, context, host, port, proxy, direct)]
+                               if proxy is not None else []))
+    finally:
+        if not direct.done():
+            direct.set_result(None)
+
+
+async def _direct_checks(plan: Plan, context: RunContext, host: str, port: int,
+                         direct: asyncio.Future[TlsHandshake | None]) -> None:
     facts = context.facts
     where = f"{host}:{port}"
     lookups = [facts.dns(host, context.resolvers)]
@@ -90,6 +150,7 @@ async def network_checks(plan: Plan, context: RunContext, host: str, port: int) 
         endpoints, via = [(address, port) for address in lookup.addresses], ""
     else:
         plan.expect(TCP_REACHABLE, where)  # no address to connect to: one check, skipped
+        direct.set_result(None)
         return
     if len(endpoints) > MAX_ADDRESSES:  # a hostile or broken answer: try a bounded number
         plan.not_applicable(TCP_REACHABLE, f"{where} beyond the first {MAX_ADDRESSES}",
@@ -102,9 +163,11 @@ async def network_checks(plan: Plan, context: RunContext, host: str, port: int) 
                       if ok(plan.add(TCP_REACHABLE, c.endpoint, network.reachable(c, via),
                                      c.elapsed_s))]
     if not open_endpoints or not plan.ready(TLS_HANDSHAKE, where):
+        direct.set_result(None)
         return
     first = open_endpoints[0]
     observed = await facts.tls(host, port, first.address, first.port)
+    direct.set_result(observed if observed.chain_pem else None)
     plan.add(TLS_HANDSHAKE, where, tls.handshake(observed), observed.elapsed_s)
     if not observed.chain_pem:
         return
@@ -117,3 +180,32 @@ async def network_checks(plan: Plan, context: RunContext, host: str, port: int) 
                                                      fetched))
     if plan.ready(TLS_HOSTNAME, where):
         plan.add(TLS_HOSTNAME, where, tls.hostname(observed, context.trust, context.now))
+
+
+async def _proxy_checks(plan: Plan, context: RunContext, host: str, port: int, proxy: str,
+                        direct: asyncio.Future[TlsHandshake | None]) -> None:
+    """The proxy's name and port (the DNS and TCP probes), the CONNECT tunnel, and the chain
+    seen through it against the direct one (or alone, when there is none from here)."""
+    facts = context.facts
+    where = f"{host}:{port}"
+    parts = urlsplit(proxy)
+    proxy_host, proxy_port = parts.hostname or "", parts.port or 80
+    at = host_port(proxy_host, proxy_port)
+    if is_ip(proxy_host):
+        address = proxy_host
+        plan.add(PROXY_RESOLVES, proxy_host, passed(f"the proxy is given as an address, "
+                                                    f"{proxy_host}: nothing to resolve"))
+    else:
+        lookup = await facts.dns(proxy_host, context.resolvers)
+        if not ok(plan.add(PROXY_RESOLVES, proxy_host, network.resolves(lookup),
+                           lookup.elapsed_s)):
+            return
+        address = lookup.addresses[0]
+    connect = await facts.tcp(address, proxy_port)
+    if not ok(plan.add(PROXY_REACHABLE, at, network.reachable(connect), connect.elapsed_s)):
+        return
+    tunnel = await facts.proxy(proxy, address, proxy_port, host, port)
+    if not ok(plan.add(PROXY_TUNNEL, where, proxied.tunnel(tunnel), tunnel.elapsed_s)):
+        return
+    plan.add(PROXY_TLS, where, proxied.tls_through(tunnel, await direct, context.trust,
+                                                   context.now))

@@ -562,6 +562,9 @@ def _name(name: x509.Name) -> str:
     return name.rfc4514_string() or "(empty name)"
 
 
+name_of = _name
+
+
 def _key(cert: x509.Certificate) -> str:
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):

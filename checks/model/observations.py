@@ -67,6 +67,26 @@ class TlsHandshake:
 
 
 @dataclass(frozen=True)
+class ProxyTunnel:
+    """A CONNECT through a forward proxy, and the TLS handshake seen through the tunnel."""
+
+    proxy: str  # the proxy's URL, credentials hidden
+    address: str  # where the proxy was reached
+    port: int
+    target: str  # host:port asked for
+    status: int | None = None  # the proxy's answer to CONNECT
+    reason: str = ""  # its reason phrase
+    headers: Mapping[str, str] = field(default_factory=dict)  # names lower-cased
+    body: str = ""  # the first bytes of a refusal page
+    credentials_given: bool = False  # whether Proxy-Authorization was sent (never its value)
+    error: str | None = None  # timeout | connect | protocol | tls | ...
+    detail: str = ""
+    version: str | None = None  # TLS through the tunnel
+    chain_pem: tuple[str, ...] = ()  # as presented through the tunnel, leaf first
+    elapsed_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class HttpExchange:
     method: str
     url: str

@@ -28,6 +28,9 @@ class Requirement:
     seed: str = ""  # where the vendor's guide asks for it (set per connector with `cited`)
     # Whether a verdict of this requirement lets the checks after it run.
     lets_through: Callable[[Verdict], bool] = field(default=passed_or_warned, compare=False)
+    # A prerequisite that blocks only when the run has a check of it (the proxy's, when a
+    # proxy applies): with none, the checks after it run.
+    optional: bool = False
 
     def cited(self, seed: str) -> Requirement:
         """This requirement as one connector's vendor guide asks for it."""

@@ -305,6 +305,11 @@ def proxy_for(url: str) -> str:
         host = urlsplit(url).hostname or ""
         configured = proxies.get(urlsplit(url).scheme) or proxies.get("all")
         return f"none ({host} is in NO_PROXY)" if configured else "none"
+    return hide_credentials(proxy)
+
+
+def hide_credentials(proxy: str) -> str:
+    """A proxy URL as reports show it: its user name and password hidden."""
     parts = urlsplit(proxy)
     if "@" in parts.netloc:
         return urlunsplit(parts._replace(netloc="****@" + parts.netloc.rpartition("@")[2]))
