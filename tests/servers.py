@@ -379,6 +379,8 @@ class Proxy:
     port: int
     tunnels: list[str]
 
+    heads: list[list[str]] = field(default_factory=list)  # each CONNECT's header lines
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -403,6 +405,16 @@ class _ConnectHandler(socketserver.StreamRequestHandler):
         host, port = self.server.hosts.get(target, (host, port))
         if self.server.answer is not None:  # a proxy that answers instead of tunnelling
             self.wfile.write(self.server.answer)
+            return
+        if self.server.inspect is not None:  # TLS inspection: it answers as the server
+            context, handler = self.server.inspect
+            self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            self.wfile.flush()
+            try:
+                with context.wrap_socket(self.connection, server_side=True) as inspected:
+                    handler(inspected, self.client_address, self.server)
+            except (OSError, ssl.SSLError):
+                pass  # a probe that closes after the handshake
             return
         if method != "CONNECT":
             self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
@@ -431,7 +443,10 @@ class _ProxyServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, hosts: dict[str, tuple[str, str]], answer: bytes | None = None) -> None:
+    def __init__(self, hosts: dict[str, tuple[str, str]], answer: bytes | None = None,
+                 inspect: tuple[ssl.SSLContext, type[BaseHTTPRequestHandler]] | None = None
+                 ) -> None:
+        self.inspect = inspect  # a context with the inspection CA's certificate, the server
         self.tunnels: list[str] = []
         self.heads: list[list[str]] = []  # each request's header lines
         self.hosts = hosts  # the proxy's own name resolution: "name:port" -> (address, port)
@@ -440,13 +455,18 @@ class _ProxyServer(socketserver.ThreadingTCPServer):
 
 
 @contextmanager
-def connect_proxy(hosts: dict[str, tuple[str, str]] | None = None, answer: bytes | None = None
+def connect_proxy(hosts: dict[str, tuple[str, str]] | None = None, answer: bytes | None = None,
+                  inspect: tuple[ssl.SSLContext, type[BaseHTTPRequestHandler]] | None = None
                   ) -> Iterator[Proxy]:
-    server = _ProxyServer(hosts or {}, answer)
+    """An HTTP CONNECT proxy on loopback: it tunnels (to ``hosts``' addresses), answers every
+    request with ``answer`` (a 407, a policy page), or inspects TLS: it answers the client's
+    handshake with ``inspect``'s context (a certificate from its own CA) and serves the API
+    itself with ``inspect``'s handler, as an inspecting proxy that relays would."""
+    server = _ProxyServer(hosts or {}, answer, inspect)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Proxy(server.server_address[1], server.tunnels)
+        yield Proxy(server.server_address[1], server.tunnels, server.heads)
     finally:
         server.shutdown()
         server.server_close()

@@ -281,3 +281,11 @@ def test_a_lone_surrogate_becomes_a_replacement_character_in_everything_redacted
     redact = Redactor()
     assert redact("login a\ud800b") == "login a\ufffdb"
     assert redact.data({"login": "a\udfffb"}) == {"login": "a\ufffdb"}
+
+
+def test_a_fragment_that_spells_a_reports_key_never_changes_the_key() -> None:
+    redact = Redactor([Secret("connector-" + "p4ss" * 4, "HTTPS_PROXY credentials")])
+    document = {"connector": "ghes", "message": "proxy said connector-p4ssp4ss"}
+    cleaned = redact.data(document)
+    assert list(cleaned) == ["connector", "message"] and cleaned["connector"] == "ghes"
+    assert "connector-p4ss" not in cleaned["message"]

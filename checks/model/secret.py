@@ -62,14 +62,16 @@ def mask(value: str) -> str:
 class Secret:
     """A secret value whose repr, str and pickled form never show it."""
 
-    __slots__ = ("_value", "source", "stand_in")
+    __slots__ = ("_value", "source", "whole_only")
 
-    def __init__(self, value: str, source: str, stand_in: bool = False) -> None:
+    def __init__(self, value: str, source: str, stand_in: bool = False,
+                 whole_only: bool = False) -> None:
         self._value = value
         self.source = source
-        # A replay's stand-in for a recorded credential ("ghp_000…"): redacted whole, never
-        # in fragments (its fragments are runs of zeros that any text may hold).
-        self.stand_in = stand_in
+        # Redacted whole, never in fragments: a replay's stand-in for a recorded credential
+        # ("ghp_000…", whose fragments are runs of zeros any text may hold), a proxy's user
+        # name (a word, not a secret; its password is masked in fragments).
+        self.whole_only = stand_in or whole_only
 
     def reveal(self) -> str:
         """The value itself: call this only where it is sent, never where it is shown."""
@@ -172,6 +174,22 @@ _ESCAPES: tuple[Callable[[str], str], ...] = (
 )
 
 
+def _same_keys(before: Any, after: Any) -> bool:
+    """Whether redacted data has the keys it had (walked without recursion)."""
+    pending = [(before, after)]
+    while pending:
+        one, other = pending.pop()
+        if isinstance(one, Mapping):
+            if not isinstance(other, dict) or list(map(str, one)) != list(other):
+                return False
+            pending += zip(one.values(), other.values(), strict=True)
+        elif isinstance(one, list | tuple):
+            if not isinstance(other, list) or len(one) != len(other):
+                return False
+            pending += zip(one, other, strict=True)
+    return True
+
+
 class SecretUnreadable(ValueError):
     """A ``*_FILE`` variable names a file that cannot be read."""
 
@@ -188,7 +206,7 @@ class Redactor:
         self._grams: dict[str, list[tuple[str, int, str]]] = {}
         self._gram_matcher: re.Pattern[str] | None = None
         for secret in secrets:
-            self.add(secret, fragments=not secret.stand_in)
+            self.add(secret, fragments=not secret.whole_only)
 
     def add(self, secret: Secret, fragments: bool = True) -> Secret:
         """Redact this secret too (for secrets made during the run: JWTs, minted tokens), as
@@ -274,20 +292,26 @@ class Redactor:
         return "".join(pieces)
 
     def data(self, value: Any, instead: Mapping[str, str] | None = None) -> Any:
-        """JSON-shaped data with every string in it redacted, in one pass over its JSON text
-        (secrets are known in their JSON-escaped forms), read back. Should a mask ever break
-        the text's JSON, each string is redacted on its own instead."""
+        """JSON-shaped data with every string value in it redacted, in one pass over its JSON
+        text (secrets are known in their JSON-escaped forms), read back. Keys are the
+        reports' own names: should a mask break the text's JSON, or land in a key (a
+        fragment of a user-chosen password that spells a word), each value is redacted on
+        its own instead."""
+        text = json_line(value)
+        redacted = self(text, instead)
+        if redacted == text:
+            return json.loads(text)
         try:
-            return json.loads(self(json_line(value), instead))
+            found = json.loads(redacted)
         except ValueError:
             return self._each_string(value, instead)
+        return found if _same_keys(value, found) else self._each_string(value, instead)
 
     def _each_string(self, value: Any, instead: Mapping[str, str] | None) -> Any:
         if isinstance(value, str):
             return self(value, instead)
         if isinstance(value, Mapping):
-            return {self(str(key), instead): self._each_string(item, instead)
-                    for key, item in value.items()}
+            return {str(key): self._each_string(item, instead) for key, item in value.items()}
         if isinstance(value, list | tuple):
             return [self._each_string(item, instead) for item in value]
         return value

@@ -292,8 +292,8 @@ def proxy_credentials(environ: Mapping[str, str]) -> list[Secret]:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise unusable
         userinfo = parts.netloc.rpartition("@")[0]
-        found += [Secret(v, f"{name} credentials") for v in
-                  (userinfo, parts.password or "", parts.username or "") if len(v) >= 4]
+        found += [Secret(v, f"{name} credentials", whole_only=v != parts.password)
+                  for v in (userinfo, parts.password or "", parts.username or "") if len(v) >= 4]
     return found
 
 
