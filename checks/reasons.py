@@ -109,6 +109,19 @@ TCP_LOCAL_LIMIT = _reason(
     "connection was attempted; it says nothing about the server.",
     "Raise this machine's limit (ulimit -n) or run again; the server was not at fault.")
 
+# -- reverse proxy in front of the server ----------------------------------------------------
+API_FOREIGN_LINKS = _reason(
+    "api.foreign_links", F, "The API hands out links (in its answers' URLs or Link headers) to "
+    "another host than the one the vendor uses: the server does not know its public name.",
+    "Set the server's hostname to the public name (GHES: Management Console > Hostname), or "
+    "have the reverse proxy rewrite the internal host in bodies and Link headers to the "
+    "public one.")
+API_HEADERS_STRIPPED = _reason(
+    "api.headers_stripped", F, "Headers GitHub always sends are missing from its answers: "
+    "something between this machine and the server (a reverse proxy, a WAF) removes them.",
+    "Have the reverse proxy pass GitHub's response headers through unchanged (X-OAuth-Scopes, "
+    "X-GitHub-Enterprise-Version, Link, X-RateLimit-*): the vendor reads them.")
+
 # -- forward proxy (HTTPS_PROXY) ---------------------------------------------------------
 PROXY_UNREACHABLE = _reason(
     "proxy.unreachable", F, "The proxy named in HTTPS_PROXY (or ALL_PROXY) does not accept "

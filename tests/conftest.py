@@ -77,6 +77,21 @@ class Run:
         return "\n".join(self.result.outlines + self.result.errlines)
 
 
+def healthy_checks(connector: str = "ghes") -> int:
+    """How many checks the bundled healthy scenario has: derived from the catalogue (the
+    offline run itself), never written down."""
+    from checks import engine
+    from checks.settings import Settings
+
+    settings = Settings(connectors=(connector,), target=None, org=None, offline=True,
+                        scenario="healthy", resolvers=(), public_resolvers=(), connect_to=(),
+                        public_roots=None, ca_bundle=None, timeout=5.0,
+                        report_dir=Path("reports"))
+    jobs = engine.plan_jobs(settings, {})
+    (result,) = engine.run(settings, jobs)
+    return len(result.checks)
+
+
 def verdicts(report: dict[str, Any]) -> list[tuple[str, str, str, str | None]]:
     return [(c["requirement"], c["parameter"], c["outcome"], c["reason"])
             for c in report["checks"]]

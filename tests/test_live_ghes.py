@@ -17,6 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from tests.conftest import HOST, Runner, Site, fake_token
 from tests.pki import NOW, Chain, issue, reissue_with_sha1
 from tests.servers import (
+    Account,
     Listener,
     filtered_port,
     https_server,
@@ -103,6 +104,12 @@ def _account(site: Site, **fields: object) -> None:
 
 def _no_token(site: Site) -> None:
     site.monkeypatch.delenv("CONNECTOR_GHES_TOKEN")
+
+
+def _fine_grained(site: Site) -> None:
+    token = fake_token("github_pat_")
+    site.world.accounts[token] = Account("flow-service", None, {"acme": ("admin", "active")})
+    site.monkeypatch.setenv("CONNECTOR_GHES_TOKEN", token)
 
 
 def _wrong_token(site: Site) -> None:
@@ -265,8 +272,13 @@ CASES: dict[str, tuple[Setup, Expected]] = {
                         "scopes.granted[read:org]": ("passed", None),
                         "scopes.granted[admin:org]": ("failed", "scopes.missing"),
                         "scopes.granted[read:user]": ("failed", "scopes.missing")}),
-    "fine-grained token": (_world(lambda s: _account(s, scopes=None)),
-                           {"scopes.granted[repo]": ("failed", "scopes.unverifiable")}),
+    "fine-grained token": (_world(_fine_grained),
+                           {"scopes.granted[repo]": ("failed", "scopes.unverifiable"),
+                            "api.headers[ghes]": ("passed", None)}),
+    "a reverse proxy that drops X-OAuth-Scopes": (
+        _world(lambda s: _account(s, scopes=None)),
+        {"scopes.granted[repo]": ("failed", "api.headers_stripped"),
+         "api.headers[ghes]": ("failed", "api.headers_stripped")}),
     "not a member": (_world(lambda s: _account(s, memberships={})),
                      {"org.owner[acme]": ("failed", "org.not_member")}),
     "invitation pending": (_world(lambda s: _account(s, memberships={"acme": ("admin", "pending")})),
@@ -296,7 +308,7 @@ def test_each_case_gives_its_requirement_outcome_and_reason(
 def test_a_healthy_server_passes_every_check(site: Site, run_connector: Runner) -> None:
     _oauth(secret_ok=True)(site)
     run = run_connector(*site.args(site.https()))
-    assert run.report["summary"] == {"passed": 17, "failed": 0, "warning": 0, "skipped": 0,
+    assert run.report["summary"] == {"passed": 19, "failed": 0, "warning": 0, "skipped": 0,
                                      "error": 0, "not_run": 0}, run.text
     assert run.result.ret == 0
     evidence = run.checks[API]["evidence"]
@@ -341,7 +353,8 @@ def test_a_filtered_port_is_probed_once_and_everything_after_it_is_skipped(
     assert sorted(kinds) == ["dns", "tcp"]
     assert run.verdict(f"tcp.reachable[127.0.0.1:{listener.port}]") == ("failed", "tcp.timeout")
     skips = [c for c in run.report["checks"] if c["reason"] == "prerequisite.failed"]
-    assert len(skips) == 3 + len(API_AND_AFTER) + 6  # tls.*, api, auth, scopes, org
+    # tls.*, api, auth, scopes, org, and the API's links and headers
+    assert len(skips) == 3 + len(API_AND_AFTER) + 6 + 2
     assert {c["evidence"]["blocked_by"] for c in skips} == {
         f"tcp.reachable[127.0.0.1:{listener.port}]"}
     # Not configured is not a network matter: it is said whatever the network does.

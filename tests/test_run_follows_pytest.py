@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from checks.scenario import load
-from tests.conftest import Site
+from tests.conftest import Site, healthy_checks
+
+HEALTHY = healthy_checks()  # checks in the bundled healthy ghes scenario, from the catalogue
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -68,11 +70,11 @@ def test_checks_after_the_session_stopped_are_reported_as_not_run(
     document, suite, page = reports(pytester.path)
     outcomes = [check["outcome"] for check in document["checks"]]
     assert outcomes[:3] == ["passed", "passed", "failed"]
-    assert set(outcomes[3:]) == {"not_run"} and len(outcomes) == 18
-    assert document["summary"]["not_run"] == 15
+    assert set(outcomes[3:]) == {"not_run"} and len(outcomes) == HEALTHY
+    assert document["summary"]["not_run"] == HEALTHY - 3
     not_run = document["checks"][3]
     assert not_run["reason"] is None and not_run["evidence"] == {}
-    assert suite.get("skipped") == "15" and suite.get("failures") == "1"
+    assert suite.get("skipped") == str(HEALTHY - 3) and suite.get("failures") == "1"
     assert "Verdict: incomplete" in page
 
 
@@ -84,7 +86,7 @@ def test_setup_only_calls_no_check_and_the_reports_say_not_run(
     assert result.ret == pytest.ExitCode.OK  # as pytest says of tests it only set up
     result.stdout.fnmatch_lines(["*no tests ran*"])
     document, suite, _ = reports(pytester.path)
-    assert document["summary"]["not_run"] == len(document["checks"]) == 18
+    assert document["summary"]["not_run"] == len(document["checks"]) == HEALTHY
     assert suite.get("failures") == "0"
 
 
@@ -154,7 +156,8 @@ def test_collect_only_lists_the_checks_known_before_probing_and_opens_no_socket(
         "scopes.granted[repo]", "scopes.granted[admin:org]", "scopes.granted[read:org]",
         "scopes.granted[admin:repo_hook]", "scopes.granted[admin:org_hook]",
         "scopes.granted[user]", "scopes.granted[read:user]", "org.owner[acme]",
-        "oauth.client[ghes]")]
+        "oauth.client[ghes]", "api.links[https://github.example.com/api/v3]",
+        "api.headers[ghes]")]
     result.stdout.fnmatch_lines(["*per-address (tcp.reachable) and per-installation (app.*) "
                                  "checks appear when the run probes*"])
     assert not (pytester.path / "reports").exists()
@@ -182,7 +185,7 @@ def test_a_run_without_pytest_html_writes_its_own_three_reports(
     assert result.ret == 0
     assert "INTERNALERROR" not in result.stdout.str()
     document, suite, page = reports(pytester.path)
-    assert document["summary"]["passed"] == 18 and suite.get("tests") == "18"
+    assert document["summary"]["passed"] == HEALTHY and suite.get("tests") == str(HEALTHY)
     assert "Verdict: ready" in page
 
 
@@ -193,11 +196,12 @@ def test_a_broken_conftest_in_the_folder_does_not_stop_a_connector_run(
     pytester.mkdir("tests").joinpath("conftest.py").write_text("import not_installed_anywhere\n")
     result = pytester.runpytest_subprocess(*BASE, "--connector", "ghes", "--offline")
     assert result.ret == 0, result.stdout.str() + result.stderr.str()
-    assert reports(pytester.path)[0]["summary"]["passed"] == 18
+    assert reports(pytester.path)[0]["summary"]["passed"] == HEALTHY
 
 
 USER_TESTS = """
 import pytest
+
 
 def test_the_api_check_passed(connector_results):
     ghes = connector_results["ghes"]
@@ -219,7 +223,7 @@ def test_user_tests_run_beside_the_checks_read_the_results_and_appear_in_the_rep
     pytester.makepyfile(test_ours=USER_TESTS)
     result = pytester.runpytest(*BASE, "test_ours.py", "--connector", "ghes", "--offline")
     assert result.ret == 1
-    result.stdout.fnmatch_lines(["*1 failed, 20 passed*"])
+    result.stdout.fnmatch_lines([f"*1 failed, {HEALTHY + 2} passed*"])
     document, suite, page = reports(pytester.path)
     mine = {c["id"]: c for c in document["checks"] if c["kind"] == "test"}
     assert {i: c["outcome"] for i, c in mine.items()} == {
@@ -228,7 +232,7 @@ def test_user_tests_run_beside_the_checks_read_the_results_and_appear_in_the_rep
         "test_ours.py::test_the_results_are_read_only": "passed"}
     assert "our proxy is only seen live" in mine[
         "test_ours.py::test_our_proxy_needs_an_extra_header"]["message"]
-    assert len(document["checks"]) == 21 and suite.get("tests") == "21"
+    assert len(document["checks"]) == HEALTHY + 3 and suite.get("tests") == str(HEALTHY + 3)
     assert "test_ours.py::test_our_proxy_needs_an_extra_header" in page
 
 
@@ -265,7 +269,8 @@ def test_when_dns_fails_every_check_known_before_probing_is_listed_and_names_the
         "api.reachable[https://github.example.com/api/v3]", "auth.token[ghes]",
         *(f"scopes.granted[{s}]" for s in ("repo", "admin:org", "read:org", "admin:repo_hook",
                                            "admin:org_hook", "user", "read:user")),
-        "org.owner[acme]", "oauth.client[ghes]"]
+        "org.owner[acme]", "oauth.client[ghes]", "api.links[https://github.example.com/api/v3]",
+        "api.headers[ghes]"]
     assert {c["message"] for c in skipped} == {cause}
     assert {c["evidence"]["blocked_by"] for c in skipped} == {"dns.resolves[github.example.com]"}
 

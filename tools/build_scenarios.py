@@ -116,7 +116,8 @@ API_CHECKS = ["api.reachable[https://github.example.com/api/v3]", "auth.token[gh
               *(f"scopes.granted[{s}]" for s in
                 ("repo", "admin:org", "read:org", "admin:repo_hook", "admin:org_hook", "user",
                  "read:user")),
-              "org.owner[acme]", "oauth.client[ghes]"]
+              "org.owner[acme]", "oauth.client[ghes]", "api.links[https://github.example.com/api/v3]",
+              "api.headers[ghes]"]
 
 
 def build() -> dict[str, dict[str, Any]]:
@@ -179,7 +180,8 @@ def build() -> dict[str, dict[str, Any]]:
             "bad-credentials", "The token was revoked or mistyped: the server answers 401.",
             pki, good, http=api(user_status=401),
             expect=[("auth.token[ghes]", "failed", "auth.invalid_credentials"),
-                    *blocked("auth", [c for c in API_CHECKS if c.startswith(("scopes", "org"))])]),
+                    *blocked("auth", [c for c in API_CHECKS
+                                      if c.startswith(("scopes", "org", "api.headers"))])]),
         "expired-certificate": scenario(
             "expired-certificate", "The server's certificate expired three days ago.",
             pki, expired,

@@ -53,6 +53,20 @@ ORG_OWNER = Requirement(
     "The account's membership in the organization is active, with role admin.",
     "Make the service account an owner of the organization.", after=(AUTH_TOKEN,),
     seed=f"{SEED}: 'the service account needs to be an owner on the GitHub organization'")
+API_LINKS = Requirement(
+    "api.links", "The API's links name the host the vendor uses", "api",
+    "Every absolute URL in the API's answers, and every Link header, names the target's host.",
+    "Set the server's hostname to its public name, or rewrite links in the reverse proxy.",
+    after=(API_REACHABLE,),
+    seed=f"{SEED}: 'If your public domain is different from your internal domain, you will "
+         f"need a reverse proxy in place'")
+API_HEADERS = Requirement(
+    "api.headers", "GitHub's own headers reach this machine", "api",
+    "An answer to the token carries X-OAuth-Scopes (classic token), "
+    "X-GitHub-Enterprise-Version and the rate-limit headers.",
+    "Have the reverse proxy pass GitHub's response headers through.", after=(AUTH_TOKEN,),
+    seed=f"{SEED}: 'If your public domain is different from your internal domain, you will "
+         f"need a reverse proxy in place'")
 OAUTH_CLIENT = Requirement(
     "oauth.client", "The OAuth app's client id and secret are accepted", "oauth",
     "POST /login/oauth/access_token identifies the OAuth app.",
@@ -65,7 +79,8 @@ REQUIREMENTS = network_requirements(
              "certificate'",
     firewall_seed="'allowlist our IPs on port 443 over HTTPS'",
     tls_seed="'a valid SSL certificate signed by a public CA'",
-) + (API_REACHABLE, AUTH_TOKEN, SCOPES_GRANTED, ORG_OWNER, OAUTH_CLIENT)
+) + (API_REACHABLE, AUTH_TOKEN, SCOPES_GRANTED, ORG_OWNER, OAUTH_CLIENT, API_LINKS,
+     API_HEADERS)
 
 _ACCEPT = (("Accept", "application/vnd.github+json"),)
 
@@ -78,7 +93,8 @@ def expected(context: RunContext) -> list[tuple[Requirement, str]]:
     target = context.target
     return [*expected_network(context, target.host, target.port), (API_REACHABLE, f"{target.url}/api/v3"),
             (AUTH_TOKEN, "ghes"), *scopes.expected(SCOPES_GRANTED, context, SCOPES),
-            (ORG_OWNER, _org_parameter(context)), (OAUTH_CLIENT, "ghes")]
+            (ORG_OWNER, _org_parameter(context)), (OAUTH_CLIENT, "ghes"),
+            (API_LINKS, f"{target.url}/api/v3"), (API_HEADERS, "ghes")]
 
 
 async def run(context: RunContext, plan: Plan) -> None:
@@ -130,9 +146,12 @@ async def run(context: RunContext, plan: Plan) -> None:
         else:
             plan.add(AUTH_TOKEN, "ghes", github.user(user, token.masked), user.elapsed_s)
     if user is not None:
+        masked = token.masked if token is not None else ""
         for scope in scopes.required(context, SCOPES):
             if plan.ready(SCOPES_GRANTED, scope):
-                plan.add(SCOPES_GRANTED, scope, github.scope(user, scope))
+                plan.add(SCOPES_GRANTED, scope, github.scope(user, scope, masked))
+        if plan.ready(API_HEADERS, "ghes"):
+            plan.add(API_HEADERS, "ghes", github.headers(user, masked))
     membership = answers.get("membership")
     if org and membership is not None and plan.ready(ORG_OWNER, org):
         plan.add(ORG_OWNER, org, github.org_membership(membership, org), membership.elapsed_s)
@@ -140,6 +159,8 @@ async def run(context: RunContext, plan: Plan) -> None:
     oauth = answers.get("oauth")
     if oauth is not None and plan.ready(OAUTH_CLIENT, "ghes"):
         plan.add(OAUTH_CLIENT, "ghes", github.oauth_client(oauth), oauth.elapsed_s)
+    if plan.ready(API_LINKS, api):  # every answer the run read, as the vendor will read them
+        plan.add(API_LINKS, api, github.links(list(answers.values()), target.host))
 
 
 CONNECTOR = Connector(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from checks import reasons
 from checks.evaluate import tokens
@@ -53,6 +55,9 @@ TOKEN_TYPES = (
     ("ghs_", "GitHub App installation token"),
     ("ghr_", "GitHub App refresh token"),
 )
+
+
+CLASSIC = ("ghp_", "gho_")  # tokens GitHub answers with X-OAuth-Scopes
 
 
 def token_type(masked: str) -> str:
@@ -119,9 +124,17 @@ def user(exchange: HttpExchange, token: str) -> Verdict:
                   **evidence)
 
 
-def scope(exchange: HttpExchange, wanted: str) -> Verdict:
+def scope(exchange: HttpExchange, wanted: str, token: str = "") -> Verdict:
+    """``token``: the masked token, whose prefix says whether it is classic (and so whether
+    GitHub sends X-OAuth-Scopes with every answer to it)."""
     header = exchange.header("x-oauth-scopes")
     evidence: dict[str, Any] = {"x_oauth_scopes": header, "required": wanted}
+    if header is None and token.startswith(CLASSIC):
+        return reasons.API_HEADERS_STRIPPED(
+            f"the token is a {token_type(token)} ({token}), for which GitHub always sends "
+            f"X-OAuth-Scopes; this answer has none, so {wanted} cannot be verified: something "
+            f"between this machine and the server removes the header (not a fine-grained "
+            f"token)", **evidence)
     if header is None:
         return reasons.SCOPES_UNVERIFIABLE(
             f"the token reports no scopes (no X-OAuth-Scopes header), so {wanted} cannot be "
@@ -289,3 +302,73 @@ def repository_access(exchange: HttpExchange, repo: str, permission: str) -> Ver
         return unexpected(exchange, "the repository's JSON")
     return passed(f"the token reads {repo}'s {permission.replace('_', ' ')}; write access is "
                   f"not tried (it would change the repository)", **evidence)
+
+
+# Hosts GitHub's answers name that are not the server: its documentation.
+_ELSEWHERE = ("docs.github.com", "support.github.com", "github.com")
+_URL = re.compile(r"https?://[^\s\"'<>]+")
+
+
+def links(exchanges: Sequence[HttpExchange], host: str) -> Verdict:
+    """Every absolute URL the API's answers hand out (the JSON's URL fields, Link headers)
+    names ``host`` (or a subdomain of it, as GHES's subdomain isolation does), not an
+    internal name a reverse proxy forgot to rewrite."""
+    foreign: dict[str, str] = {}  # host -> where it was seen
+    read = 0
+    for exchange in exchanges:
+        if exchange.error or exchange.status is None:
+            continue
+        read += 1
+        found = [("Link header", url) for url in _URL.findall(exchange.header("link") or "")]
+        found += [(f"the answer's {key}", url) for key, url in _urls(exchange.json())]
+        for where, url in found:
+            named = (urlsplit(url).hostname or "").lower()
+            if named and named != host and not named.endswith(f".{host}") and \
+                    named not in _ELSEWHERE and named not in foreign:
+                foreign[named] = f"{where} of {exchange.method} {exchange.url}: {url[:200]}"
+    evidence: dict[str, Any] = {"answers_read": read, "foreign": foreign}
+    if foreign:
+        first, seen = next(iter(foreign.items()))
+        return reasons.API_FOREIGN_LINKS(
+            f"the API's answers link to {', '.join(foreign)} instead of {host} ({seen}): the "
+            f"vendor follows those links and will not reach them", **evidence)
+    return passed(f"every link in {read} answer{'s' * (read != 1)} names {host}", **evidence)
+
+
+def _urls(value: Any) -> list[tuple[str, str]]:
+    """The (key, URL) pairs of a JSON value whose key names a URL (url, html_url, ...)."""
+    found: list[tuple[str, str]] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if isinstance(inner, str) and str(key).endswith("url") and \
+                        key != "documentation_url" and _URL.match(inner):
+                    found.append((str(key), inner))
+                elif isinstance(inner, dict | list):
+                    pending.append(inner)
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
+
+
+def headers(exchange: HttpExchange, token: str, enterprise: bool = True) -> Verdict:
+    """GitHub's own headers on an answer to the token, as GitHub always sends them (not the
+    rate-limit headers: GitHub Enterprise Server with rate limiting off sends none)."""
+    evidence = summary(exchange)
+    expected: list[str] = []
+    if token.startswith(CLASSIC):
+        expected.append("x-oauth-scopes")
+    if enterprise:
+        expected.append("x-github-enterprise-version")
+    missing = [name for name in expected if exchange.header(name) is None]
+    evidence["missing"] = missing
+    if missing:
+        return reasons.API_HEADERS_STRIPPED(
+            f"{exchange.method} {exchange.url} answered {exchange.status} without "
+            f"{', '.join(missing)}, which GitHub always sends"
+            + (f" for a {token_type(token)}" if "x-oauth-scopes" in missing else "")
+            + ": something between this machine and the server removes them", **evidence)
+    named = ", ".join(expected) or "none is expected for this token"
+    return passed(f"GitHub's own headers reach this machine ({named})", **evidence)
