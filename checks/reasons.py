@@ -63,6 +63,11 @@ DNS_NXDOMAIN = _reason(
     "dns.nxdomain", F, "The name does not exist (NXDOMAIN).",
     "Create a public DNS record (A and/or AAAA) for the server's name, pointing at the address "
     "exposed to the vendor.")
+DNS_DANGLING_CNAME = _reason(
+    "dns.dangling_cname", F, "The name is an alias (CNAME) whose target does not exist: the "
+    "chain of aliases ends in NXDOMAIN.",
+    "Fix the last CNAME record of the chain to name a host that exists, or create that host's "
+    "A/AAAA record.")
 DNS_NO_ANSWER = _reason(
     "dns.no_answer", F, "The name exists but has no A or AAAA record.",
     "Add an A and/or AAAA record for the name; a name with only other records cannot be reached.")

@@ -73,7 +73,9 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
         item = seen.observation
         if isinstance(item, DnsLookup):
             data[seen.kind][item.name] = {"A": _records(item.a), "AAAA": _records(item.aaaa),
-                                          "elapsed_s": item.elapsed_s}
+                                          "elapsed_s": item.elapsed_s,
+                                          **({"CNAME": list(item.cnames)} if item.cnames
+                                             else {})}
         elif isinstance(item, TcpConnect):
             data["tcp"][item.endpoint] = _fields(item, "error", "detail", "elapsed_s",
                                                  "local_address")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -243,8 +243,10 @@ class ScenarioBackend:
             missing = RecordSet("A", error="error", detail=self._unrecorded(f"DNS for {name}"))
             return DnsLookup(name, label, missing, RecordSet("AAAA", error="error"))
         entry = table[name]
-        return DnsLookup(name, label, _records("A", entry.get("A")),
-                         _records("AAAA", entry.get("AAAA")), entry.get("elapsed_s", 0.0))
+        aliases = tuple(str(n) for n in entry.get("CNAME", ()))
+        return DnsLookup(name, label, replace(_records("A", entry.get("A")), cnames=aliases),
+                         replace(_records("AAAA", entry.get("AAAA")), cnames=aliases),
+                         entry.get("elapsed_s", 0.0))
 
     async def tcp(self, address: str, port: int) -> TcpConnect:
         key = host_port(address, port)

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from dnslib import AAAA, QTYPE, RCODE, RR, A, DNSRecord
+from dnslib import AAAA, CNAME, QTYPE, RCODE, RR, A, DNSRecord
 
 from tests.pki import Chain
 
@@ -45,6 +45,9 @@ class GithubWorld:
     released: threading.Event = field(default_factory=threading.Event)
     prefix: str = "/api/v3"  # "" for github.com's API host
     enterprise: bool = True  # GHES sends X-GitHub-Enterprise-Version; github.com does not
+    # The host the API names in its URLs: None for the one asked (Host), or an internal name
+    # a reverse proxy does not rewrite.
+    link_host: str | None = None
 
 
 class JsonHandler(BaseHTTPRequestHandler):
@@ -105,8 +108,12 @@ def github_handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
             if account.expires:
                 scopes["github-authentication-token-expiration"] = account.expires
             if path == "/user":
+                host = world.link_host or self.headers.get("Host", "")
                 return self.reply(200, {"login": account.login, "id": 1, "type": "User",
-                                        "site_admin": False}, scopes)
+                                        "site_admin": False,
+                                        "url": f"https://{host}{world.prefix}/users/"
+                                               f"{account.login}",
+                                        "html_url": f"https://{host}/{account.login}"}, scopes)
             if path.startswith("/orgs/"):
                 return self.org(account, path.removeprefix("/orgs/"), scopes)
             if path.startswith("/repos/"):
@@ -311,7 +318,8 @@ def filtered_port(address: str = "127.0.0.1", port: int = 0) -> Iterator[Listene
 
 # -- DNS -----------------------------------------------------------------------------------
 
-Zone = dict[str, Any]  # name -> {"A": [...], "AAAA": [...]} | "nxdomain" | "servfail" | "silent"
+# name -> {"A": [...], "AAAA": [...]} | {"CNAME": name} | "nxdomain" | "servfail" | "silent"
+Zone = dict[str, Any]
 
 
 class _DnsHandler(socketserver.BaseRequestHandler):
@@ -326,6 +334,14 @@ class _DnsHandler(socketserver.BaseRequestHandler):
         if entry == "silent":
             return
         reply = query.reply()
+        # An alias: the CNAME records, followed as a recursive resolver does (each hop in
+        # the answer), ending in the target's own answer or its NXDOMAIN.
+        hops = 0
+        while isinstance(entry, dict) and "CNAME" in entry and hops < 8:
+            target = str(entry["CNAME"])
+            reply.add_answer(RR(name + ".", QTYPE.CNAME, rdata=CNAME(target + "."), ttl=60))
+            name, hops = target.lower(), hops + 1
+            entry = self.server.zone.get(name, "nxdomain")
         if entry == "nxdomain":
             reply.header.rcode = RCODE.NXDOMAIN
         elif entry == "servfail":
@@ -334,7 +350,7 @@ class _DnsHandler(socketserver.BaseRequestHandler):
             qtype = QTYPE[query.q.qtype]
             for address in entry.get(qtype, []):
                 rdata = A(address) if qtype == "A" else AAAA(address)
-                reply.add_answer(RR(query.q.qname, query.q.qtype, rdata=rdata, ttl=60))
+                reply.add_answer(RR(name + ".", query.q.qtype, rdata=rdata, ttl=60))
         sock.sendto(reply.pack(), self.client_address)
 
 

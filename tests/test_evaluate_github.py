@@ -161,3 +161,28 @@ def test_transport_failures_are_verdicts_not_crashes() -> None:
                            detail="connection refused")
     assert github.meta(timed_out).reason == "http.timeout"
     assert github.meta(refused).reason == "http.connection_failed"
+
+
+def _answer(body: object, link: str | None = None) -> HttpExchange:
+    headers = {"content-type": "application/json"} | ({"link": link} if link else {})
+    return HttpExchange("GET", "https://github.example.com/api/v3/orgs/acme/repos", 200, headers,
+                        json.dumps(body))
+
+
+@pytest.mark.parametrize(("body", "link", "foreign"), [
+    ({"url": "https://github.example.com/api/v3/users/x",
+      "documentation_url": "https://docs.github.com/enterprise-server@3.14/rest"}, None, None),
+    ({"avatar_url": "https://avatars.github.example.com/u/1"}, None, None),
+    ([{"owner": {"html_url": "https://ghes.corp.internal/acme"}}], None, "ghes.corp.internal"),
+    ([], '<https://10.0.0.5/api/v3/orgs/acme/repos?page=2>; rel="next"', "10.0.0.5"),
+], ids=["the target and the docs", "a subdomain of the target", "a nested internal URL",
+        "an internal Link header"])
+def test_links_must_name_the_target_or_a_subdomain_of_it(
+    body: object, link: str | None, foreign: str | None
+) -> None:
+    verdict = github.links([_answer(body, link)], "github.example.com")
+    if foreign is None:
+        assert verdict.outcome == "passed", verdict.message
+    else:
+        assert (verdict.outcome, verdict.reason) == ("failed", "api.foreign_links")
+        assert foreign in verdict.message

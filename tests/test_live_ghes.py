@@ -159,6 +159,12 @@ CASES: dict[str, tuple[Setup, Expected]] = {
                              **skipped(f"dns.public[{HOST}]")}),
     "servfail": (_zone({HOST: "servfail"}), {f"dns.resolves[{HOST}]": ("failed", "dns.servfail")}),
     "dns silence": (_zone({HOST: "silent"}), {f"dns.resolves[{HOST}]": ("failed", "dns.timeout")}),
+    "a dangling cname": (_zone({HOST: {"CNAME": "ghes-lb.example.net"}}),
+                         {f"dns.resolves[{HOST}]": ("failed", "dns.dangling_cname")}),
+    "an alias that resolves": (_zone({HOST: {"CNAME": "ghes-lb.example.net"},
+                                      "ghes-lb.example.net": {"A": ["93.184.215.14"]}}),
+                               {f"dns.resolves[{HOST}]": ("passed", None),
+                                "auth.token[ghes]": ("passed", None)}),
     "no address records": (_zone({HOST: {"A": [], "AAAA": []}}),
                            {f"dns.resolves[{HOST}]": ("failed", "dns.no_answer")}),
     "private answers": (_zone({HOST: {"A": ["10.1.2.3"], "AAAA": ["fd00::5"]}}),
@@ -275,6 +281,10 @@ CASES: dict[str, tuple[Setup, Expected]] = {
     "fine-grained token": (_world(_fine_grained),
                            {"scopes.granted[repo]": ("failed", "scopes.unverifiable"),
                             "api.headers[ghes]": ("passed", None)}),
+    "a reverse proxy that leaves the internal host in links": (
+        _world(lambda s: setattr(s.world, "link_host", "ghes.corp.internal")),
+        {"api.links[https://github.example.com/api/v3]": ("failed", "api.foreign_links"),
+         "auth.token[ghes]": ("passed", None)}),
     "a reverse proxy that drops X-OAuth-Scopes": (
         _world(lambda s: _account(s, scopes=None)),
         {"scopes.granted[repo]": ("failed", "api.headers_stripped"),
@@ -428,3 +438,25 @@ def test_a_failed_aia_fetch_is_evidence_not_a_crash(site: Site, run_connector: R
     assert (check["outcome"], check["reason"]) == ("failed", "tls.incomplete_chain")
     assert "could not be fetched" in check["message"]
     assert check["evidence"]["aia_fetch"]["error"]
+
+
+def test_a_dangling_cname_names_its_missing_target_and_the_record_to_fix(
+    site: Site, run_connector: Runner
+) -> None:
+    zone = {HOST: {"CNAME": "ghes.example.net"}, "ghes.example.net": {"CNAME": "lb.example.net"}}
+    run = run_connector(*site.args(site.https(), site.dns(zone)))
+    check = run.checks[f"dns.resolves[{HOST}]"]
+    assert check["evidence"]["cname_chain"] == [HOST, "ghes.example.net", "lb.example.net"]
+    assert "lb.example.net does not exist" in check["message"]
+    assert "the CNAME record of ghes.example.net points nowhere" in check["message"]
+    assert "ghes.example.net" in check["remediation"]
+
+
+def test_links_to_an_internal_host_are_named_with_where_they_were_seen(
+    site: Site, run_connector: Runner
+) -> None:
+    site.world.link_host = "ghes.corp.internal"
+    run = run_connector(*site.args(site.https()))
+    check = run.checks["api.links[https://github.example.com/api/v3]"]
+    assert "ghes.corp.internal" in check["message"] and "/api/v3/user" in check["message"]
+    assert "Hostname" in check["remediation"]

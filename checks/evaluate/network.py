@@ -14,20 +14,38 @@ def _answers(lookup: DnsLookup) -> dict[str, Any]:
     def one(records: RecordSet) -> object:
         return list(records.addresses) if not records.error else f"{records.error}: {records.detail}"
 
-    return {"name": lookup.name, "servers": lookup.servers, "A": one(lookup.a),
-            "AAAA": one(lookup.aaaa), "elapsed_s": lookup.elapsed_s}
+    found: dict[str, Any] = {"name": lookup.name, "servers": lookup.servers,
+                             "A": one(lookup.a), "AAAA": one(lookup.aaaa),
+                             "elapsed_s": lookup.elapsed_s}
+    if lookup.cnames:
+        found["cname_chain"] = [lookup.name, *lookup.cnames]
+    return found
+
+
+def _via(lookup: DnsLookup) -> str:
+    return (f" (an alias: CNAME {' -> '.join(lookup.cnames)})" if lookup.cnames else "")
 
 
 def resolves(lookup: DnsLookup) -> Verdict:
     evidence = _answers(lookup)
     if lookup.addresses:
-        return passed(f"{lookup.name} resolves to {', '.join(lookup.addresses)}", **evidence)
+        return passed(f"{lookup.name}{_via(lookup)} resolves to {', '.join(lookup.addresses)}",
+                      **evidence)
     errors = {lookup.a.error, lookup.aaaa.error}
     asked = f"(asked {lookup.servers})"
     if errors == {"resolver_unreachable"}:
         return reasons.DNS_RESOLVER_UNREACHABLE(
             f"the DNS servers asked for {lookup.name} cannot be reached from this machine "
             f"{asked}: {lookup.a.detail}", **evidence)
+    if "nxdomain" in errors and lookup.cnames:
+        chain = " -> ".join((lookup.name, *lookup.cnames))
+        last = (lookup.name, *lookup.cnames)[-2]
+        return reasons.DNS_DANGLING_CNAME(
+            f"{lookup.name} is an alias whose target {lookup.cnames[-1]} does not exist "
+            f"(NXDOMAIN) {asked}: {chain}; the CNAME record of {last} points nowhere",
+            f"Fix the CNAME record of {last} to name the server's public host, or create "
+            f"{lookup.cnames[-1]} (an A/AAAA record); `dig {lookup.name}` shows the chain.",
+            **evidence)
     if "nxdomain" in errors:
         return reasons.DNS_NXDOMAIN(f"{lookup.name} does not exist in DNS {asked}", **evidence)
     if "servfail" in errors:
@@ -38,8 +56,8 @@ def resolves(lookup: DnsLookup) -> Verdict:
         detail = lookup.a.detail if lookup.a.error != "no_answer" else lookup.aaaa.detail
         return reasons.DNS_TIMEOUT(f"no DNS answer for {lookup.name} {asked}: {detail}",
                                    **evidence)
-    return reasons.DNS_NO_ANSWER(f"{lookup.name} exists but has no A or AAAA record {asked}",
-                                 **evidence)
+    return reasons.DNS_NO_ANSWER(f"{lookup.name}{_via(lookup)} exists but has no A or AAAA "
+                                 f"record {asked}", **evidence)
 
 
 def public(lookup: DnsLookup, public_lookup: DnsLookup | None) -> Verdict:

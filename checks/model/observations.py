@@ -23,6 +23,7 @@ class RecordSet:
     addresses: tuple[str, ...] = ()
     error: str | None = None  # nxdomain | no_answer | servfail | timeout | no_resolver | error
     detail: str = ""
+    cnames: tuple[str, ...] = ()  # the aliases followed, in order: each CNAME's target
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,11 @@ class DnsLookup:
     @property
     def addresses(self) -> tuple[str, ...]:
         return self.a.addresses + self.aaaa.addresses
+
+    @property
+    def cnames(self) -> tuple[str, ...]:
+        """The alias chain from the name, as either question followed it."""
+        return self.a.cnames or self.aaaa.cnames
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ import dns.asyncresolver
 import dns.exception
 import dns.message
 import dns.nameserver
+import dns.rdatatype
 import dns.resolver
+import dns.rrset
 
 from checks.model.endpoints import Nameserver
 from checks.model.observations import DnsLookup, RecordSet
@@ -80,10 +82,16 @@ async def _question(
     try:
         resolver = _resolver(servers, timeout)
         answer = await resolver.resolve(name, rdtype, search=False)
-    except dns.resolver.NXDOMAIN:
-        return RecordSet(rdtype, error="nxdomain", detail=f"{name} does not exist")
-    except dns.resolver.NoAnswer:
-        return RecordSet(rdtype, error="no_answer", detail=f"no {rdtype} record")
+    except dns.resolver.NXDOMAIN as error:
+        responses = error.responses()  # type: ignore[no-untyped-call]
+        hops = _aliases(name, [r.answer for r in responses.values()])
+        missing = hops[-1] if hops else name
+        return RecordSet(rdtype, error="nxdomain", detail=f"{missing} does not exist",
+                         cnames=hops)
+    except dns.resolver.NoAnswer as error:
+        response = error.kwargs.get("response")
+        hops = _aliases(name, [response.answer] if response is not None else [])
+        return RecordSet(rdtype, error="no_answer", detail=f"no {rdtype} record", cnames=hops)
     except dns.resolver.NoNameservers as error:
         return RecordSet(rdtype, error="servfail", detail=str(error))
     except dns.exception.Timeout:
@@ -94,4 +102,20 @@ async def _question(
     except dns.exception.DNSException as error:
         return RecordSet(rdtype, error="error", detail=f"{type(error).__name__}: {error}")
     addresses = tuple(sorted({rdata.to_text() for rdata in answer}))
-    return RecordSet(rdtype, addresses)
+    return RecordSet(rdtype, addresses, cnames=_aliases(name, [answer.response.answer]))
+
+
+def _aliases(name: str, sections: list[list[dns.rrset.RRset]]) -> tuple[str, ...]:
+    """The CNAME hops from ``name`` in the answer sections, in order (at most 16)."""
+    targets: dict[str, str] = {}
+    for section in sections:
+        for rrset in section:
+            if rrset.rdtype == dns.rdatatype.CNAME and len(rrset):
+                targets[rrset.name.to_text().rstrip(".").lower()] = (
+                    next(iter(rrset)).to_text().rstrip(".").lower())
+    hops: list[str] = []
+    current = name.rstrip(".").lower()
+    while current in targets and len(hops) < 16:
+        current = targets[current]
+        hops.append(current)
+    return tuple(hops)
