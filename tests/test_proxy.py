@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import HOST, Runner, Site
@@ -148,3 +150,30 @@ def test_trusting_the_inspection_ca_for_the_run_lets_the_api_checks_through(
     assert run.verdict(THROUGH) == ("failed", "proxy.tls_inspection")
     assert run.verdict(API) == ("passed", None)
     assert run.verdict("auth.token[ghes]") == ("passed", None)
+
+
+@pytest.mark.parametrize(("scenario", "cause", "reason"), [
+    ("proxy-auth-required", TUNNEL, "proxy.auth_required"),
+    ("proxy-refused", TUNNEL, "proxy.refused"),
+    ("proxy-tls-inspection", THROUGH, "proxy.tls_inspection"),
+])
+def test_when_the_proxy_is_the_cause_the_annotations_and_fix_first_name_the_proxy(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, scenario: str, cause: str,
+    reason: str
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(pytester.path / "summary.md"))
+    result = pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                                "--scenario", scenario)
+    assert result.ret == 1
+    annotations = [line for line in result.outlines if line.startswith("::error")]
+    assert len(annotations) == 1, annotations  # one root cause, not a cascade
+    assert "proxy http://127.0.0.1:3128" in annotations[0]
+    assert "title=connector-checks ghes%3A proxy." in annotations[0]
+    page = (pytester.path / "reports" / "ghes.html").read_text()
+    fix_first = page.split("Fix first", 1)[1].split("</ol>", 1)[0]
+    assert "proxy http://127.0.0.1:3128" in fix_first and reason in page
+    summary = (pytester.path / "summary.md").read_text()
+    assert "proxy http://127.0.0.1:3128" in summary.split("### Fix first", 1)[1]
+    report = json.loads((pytester.path / "reports" / "ghes.json").read_text())
+    assert {c["id"]: c["reason"] for c in report["checks"]}[cause] == reason

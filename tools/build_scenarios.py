@@ -56,7 +56,7 @@ def membership(role: str, state: str) -> dict[str, Any]:
 
 
 def api(scopes: str | None = SCOPES, role: str = "admin", state: str = "active",
-        user_status: int = 200) -> list[dict[str, Any]]:
+        user_status: int = 200, user_url: str | None = None) -> list[dict[str, Any]]:
     scope_headers = {} if scopes is None else {"X_OAuth_Scopes": scopes,
                                                "X_Accepted_OAuth_Scopes": ""}
     if user_status == 401:
@@ -64,7 +64,8 @@ def api(scopes: str | None = SCOPES, role: str = "admin", state: str = "active",
                         {"message": "Bad credentials", "documentation_url":
                          "https://docs.github.com/enterprise-server@3.14/rest"})
     else:
-        user = exchange("GET", "/api/v3/user", 200, USER, **scope_headers)
+        user = exchange("GET", "/api/v3/user", 200,
+                        USER | ({"url": user_url} if user_url else {}), **scope_headers)
     return [
         exchange("GET", "/api/v3/meta", 200, META),
         user,
@@ -108,6 +109,26 @@ def scenario(name: str, description: str, pki: Pki, chain: Chain, *,
     return data
 
 
+PROXY = "http://127.0.0.1:3128"
+
+
+def proxied(status: int, reason: str, headers: dict[str, str], body: str = "",
+            chain: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A run through this network's forward proxy (at 127.0.0.1:3128 here), which answered
+    CONNECT as given."""
+    answer: dict[str, Any] = {"proxy": PROXY, "address": "127.0.0.1", "port": 3128,
+                              "status": status, "reason": reason, "headers": headers,
+                              "elapsed_s": 0.004}
+    if body:
+        answer["body"] = body
+    if chain:
+        answer["version"] = "TLSv1.3"
+        answer["chain"] = list(chain)
+    return {"proxy_for": {f"{HOST}:443": PROXY}, "proxy": {f"{HOST}:443": answer},
+            "tcp": {f"{IPV4}:443": {"elapsed_s": 0.021}, f"[{IPV6}]:443": {"elapsed_s": 0.024},
+                    "127.0.0.1:3128": {"elapsed_s": 0.001}}}
+
+
 def blocked(cause: str, checks: list[str]) -> list[tuple[str, str, str]]:
     return [(check, "skipped", "prerequisite.failed") for check in checks]
 
@@ -133,6 +154,9 @@ def build() -> dict[str, dict[str, Any]]:
     home_leaf = issue(HOST, home_ca, sans=(HOST,), authority_key_id=False, usages=None,
                       now=RECORDED)
     home_made = Chain(home_leaf, (home_leaf, home_ca))
+    inspection_ca = issue("Corp TLS Inspection CA", ca=True, now=RECORDED)
+    inspected_leaf = issue(HOST, inspection_ca, sans=(HOST,), now=RECORDED)
+    inspected = Chain(inspected_leaf, (inspected_leaf, inspection_ca))
     fine_grained_http = api(scopes=None)
     fine_grained_http[1]["response"]["headers"].update({
         "x-accepted-github-permissions": "allows_permissionless_access=true",
@@ -206,6 +230,56 @@ def build() -> dict[str, dict[str, Any]]:
             pki, home_made, public_roots=[pki.public_root.pem, home_root.pem],
             expect=[("tls.public_ca[github.example.com:443]", "warning",
                      "tls.nonconformant")]),
+        "proxy-auth-required": scenario(
+            "proxy-auth-required", "This network's forward proxy wants credentials (407) and "
+            "offers only NTLM and Negotiate; none were given in HTTPS_PROXY.", pki, good,
+            **proxied(407, "Proxy Authentication Required",
+                      {"proxy-authenticate": "NTLM, Negotiate", "server": "squid/6.9"}),
+            expect=[("proxy.tunnel[github.example.com:443]", "failed", "proxy.auth_required"),
+                    *blocked("proxy", ["proxy.tls[github.example.com:443]", *API_CHECKS])]),
+        "proxy-refused": scenario(
+            "proxy-refused", "This network's forward proxy refuses CONNECT to the server by "
+            "policy (403) and says why on its page.", pki, good,
+            **proxied(403, "Forbidden", {"content-type": "text/html", "server": "Zscaler/6.2"},
+                      "<html><body><h1>Website blocked</h1><p>Not allowed to browse "
+                      "Developer Tools category</p></body></html>"),
+            expect=[("proxy.tunnel[github.example.com:443]", "failed", "proxy.refused"),
+                    *blocked("proxy", ["proxy.tls[github.example.com:443]", *API_CHECKS])]),
+        "proxy-tls-inspection": scenario(
+            "proxy-tls-inspection", "This network's forward proxy inspects TLS: through it, "
+            "the server presents a certificate from the proxy's own CA.", pki, good,
+            **proxied(200, "Connection established", {}, chain=inspected.pems),
+            expect=[("proxy.tls[github.example.com:443]", "failed", "proxy.tls_inspection"),
+                    *blocked("proxy", API_CHECKS)]),
+        "reverse-proxy-links": scenario(
+            "reverse-proxy-links", "A reverse proxy publishes the server under its public "
+            "name, but the server still names its internal host in the API's links.", pki,
+            good, http=api(user_url="https://ghes.corp.internal/api/v3/users/flow-service"),
+            expect=[("api.links[https://github.example.com/api/v3]", "failed",
+                     "api.foreign_links")]),
+        "headers-stripped": scenario(
+            "headers-stripped", "A reverse proxy in front of the server drops GitHub's "
+            "X-OAuth-Scopes header: a classic token looks scopeless.", pki, good,
+            http=api(scopes=None),
+            expect=[*((f"scopes.granted[{s}]", "failed", "api.headers_stripped") for s in
+                      ("repo", "admin:org", "read:org", "admin:repo_hook", "admin:org_hook",
+                       "user", "read:user")),
+                    ("api.headers[ghes]", "failed", "api.headers_stripped")]),
+        "dangling-cname": scenario(
+            "dangling-cname", "The server's name is an alias (CNAME) of a load balancer name "
+            "that was removed.", pki, good,
+            dns={HOST: {"A": {"error": "nxdomain", "detail": "ghes-lb.example.net does not "
+                                                            "exist"},
+                        "AAAA": {"error": "nxdomain", "detail": "ghes-lb.example.net does not "
+                                                               "exist"},
+                        "CNAME": ["ghes-lb.example.net"], "elapsed_s": 0.014}},
+            tcp={},
+            expect=[("dns.resolves[github.example.com]", "failed", "dns.dangling_cname"),
+                    ("dns.public[github.example.com]", "skipped", "prerequisite.failed"),
+                    ("tcp.reachable[github.example.com:443]", "skipped", "prerequisite.failed"),
+                    *blocked("dns", ["tls.handshake[github.example.com:443]",
+                                     "tls.public_ca[github.example.com:443]",
+                                     "tls.hostname[github.example.com:443]", *API_CHECKS])]),
         "private-dns": scenario(
             "private-dns", "The name resolves to an internal address only; public DNS does "
             "not know it.", pki, good,

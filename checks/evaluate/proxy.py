@@ -104,11 +104,12 @@ def tls_through(observed: ProxyTunnel, direct: TlsHandshake | None, trust: Trust
     evidence = _evidence(observed)
     host = observed.target.rpartition(":")[0].strip("[]")
     if observed.error == "timeout":
-        return reasons.PROXY_TIMEOUT(f"through {observed.proxy}: {observed.detail}", **evidence)
+        return reasons.PROXY_TIMEOUT(f"through the proxy {observed.proxy}: {observed.detail}",
+                                     **evidence)
     if observed.error or not observed.chain_pem:
-        return reasons.PROXY_TLS_FAILED(f"the tunnel through {observed.proxy} opened, but "
-                                        f"{observed.detail or 'no certificate was presented'}",
-                                        **evidence)
+        return reasons.PROXY_TLS_FAILED(
+            f"the tunnel through the proxy {observed.proxy} opened, but "
+            f"{observed.detail or 'no certificate was presented'}", **evidence)
     seen = TlsHandshake(host, int(observed.target.rpartition(":")[2]), observed.address,
                         observed.port, version=observed.version, chain_pem=observed.chain_pem)
     judged = tls.public_ca(seen, trust, now)
@@ -119,24 +120,24 @@ def tls_through(observed: ProxyTunnel, direct: TlsHandshake | None, trust: Trust
     if direct is not None and direct.chain_pem:
         evidence["direct_leaf_sha256"] = _fingerprint(direct.chain_pem[0])
         if _fingerprint(direct.chain_pem[0]) == _fingerprint(observed.chain_pem[0]):
-            return passed(f"through {observed.proxy} the server presents its own certificate, "
-                          f"the one it presents directly", **evidence)
+            return passed(f"through the proxy {observed.proxy} the server presents its own "
+                          f"certificate, the one it presents directly", **evidence)
         own = x509.load_pem_x509_certificate(direct.chain_pem[0].encode())
         return reasons.PROXY_TLS_INSPECTION(
-            f"through {observed.proxy} the server presents a certificate issued by "
+            f"through the proxy {observed.proxy} the server presents a certificate issued by "
             f"{tls.name_of(proxied[0].issuer)} (chain up to {issuer}), not its own, which is "
             f"issued by {tls.name_of(own.issuer)}: the proxy inspects TLS, and the API checks "
             f"of this run go through it", **evidence)
     # No direct handshake from here: the chain through the proxy is judged alone.
     if judged.outcome in ("passed", "warning"):
-        return passed(f"through {observed.proxy} the chain validates to a public root (no "
-                      f"direct handshake from here to compare with)", **evidence)
+        return passed(f"through the proxy {observed.proxy} the chain validates to a public "
+                      f"root (no direct handshake from here to compare with)", **evidence)
     if judged.reason in ("tls.intercepted", "tls.untrusted_root", "tls.unknown_issuer",
                          "tls.self_signed"):
         return reasons.PROXY_TLS_INSPECTION(
-            f"through {observed.proxy} the server presents a certificate issued by "
+            f"through the proxy {observed.proxy} the server presents a certificate issued by "
             f"{tls.name_of(proxied[0].issuer)} (chain up to {issuer}), which is not a public "
             f"CA: the proxy most likely inspects TLS ({judged.message})", **evidence)
     return Verdict(judged.outcome, judged.reason,
-                   f"through {observed.proxy}: {judged.message}", judged.remediation,
+                   f"through the proxy {observed.proxy}: {judged.message}", judged.remediation,
                    {**judged.evidence, **evidence})
