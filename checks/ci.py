@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from checks import gate
 from checks.findings import fix_first, groups
-from checks.html_page import verdict
 from checks.model.text import one_line
 
 EXIT_CODES = (
@@ -38,8 +38,9 @@ def escape_property(text: str) -> str:
 def workflow_commands(document: Mapping[str, Any]) -> list[str]:
     """An ::error (failed, broke) or ::warning per root cause, with its fix."""
     commands = []
+    under = gate.of(document)["gate"]
     for line in fix_first(document["checks"]):
-        level = "warning" if line["outcome"] == "warning" else "error"
+        level = "error" if gate.gated(line["outcome"], under) else "warning"
         title = f"connector-checks {document['connector']}: {line['title']}"
         message = line["message"] + (f" Fix: {line['fix']}" if line["fix"] else "")
         commands.append(f"::{level} title={escape_property(title)}::{escape_data(message)}")
@@ -52,7 +53,8 @@ def _cell(text: Any) -> str:
 
 def step_summary(document: Mapping[str, Any]) -> str:
     """The job summary in Markdown: verdict, fix first, counts, a table per layer."""
-    words, _ = verdict(document["summary"], document.get("interrupted", False))
+    decided = gate.of(document)
+    words = decided["words"] + (" (--fail-on warning)" if decided["gate"] == "warning" else "")
     counts = ", ".join(f"{n} {name.replace('_', ' ')}"
                        for name, n in document["summary"].items() if n)
     mode = (f"offline scenario {document['scenario']}" if document["mode"] == "offline"

@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from checks import gate
 from checks.findings import fix_first, groups
 
 WATERFALL_ROWS = 60
@@ -25,17 +26,6 @@ def _environment() -> jinja2.Environment:
 
 def _template() -> jinja2.Template:
     return _environment().get_template("report.html.j2")
-
-
-def verdict(summary: Mapping[str, int], interrupted: bool) -> tuple[str, str]:
-    """The run's verdict in words, and its colour class."""
-    if interrupted or summary.get("not_run"):
-        return "incomplete", "notrun"
-    if summary.get("failed") or summary.get("error"):
-        return "not ready", "failed"
-    if summary.get("warning"):
-        return "ready with warnings", "warning"
-    return "ready", "passed"
 
 
 def chains(records: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
@@ -88,7 +78,8 @@ def _time(text: str) -> datetime:
 
 def render(document: Mapping[str, Any]) -> str:
     records = list(document["checks"])
-    words, tone = verdict(document["summary"], document.get("interrupted", False))
+    decided = gate.of(document)
+    words, tone = decided["words"], decided["tone"]
     now = _time(document.get("observed_at") or document["started_at"])
     return _template().render(doc=document, verdict=words, tone=tone, groups=groups(records),
                               fix_first=fix_first(records), chains=chains(records, now),

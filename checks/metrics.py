@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from checks import gate
+
 OUTCOMES = ("passed", "failed", "warning", "skipped", "error", "not_run")
 
 
@@ -30,7 +32,8 @@ def exposition(documents: Sequence[Mapping[str, Any]]) -> str:
     families: dict[str, tuple[str, list[str]]] = {
         "connector_checks_check_outcome": (
             "1 for the outcome a check had in the last run, 0 for the others", []),
-        "connector_checks_ready": ("1 when no selected check failed or broke", []),
+        "connector_checks_ready": (
+            "1 when the run's verdict is ready (with warnings, unless --fail-on warning)", []),
         "connector_checks_run_timestamp_seconds": ("when the run began (Unix time)", []),
         "connector_checks_certificate_expiry_seconds": (
             "seconds until the server's certificate expires, as of the run", []),
@@ -44,8 +47,8 @@ def exposition(documents: Sequence[Mapping[str, Any]]) -> str:
 
     for document in documents:
         connector, at = document["connector"], _time(document["observed_at"])
-        failing = any(c["outcome"] in ("failed", "error") for c in document["checks"])
-        add("connector_checks_ready", 0 if failing else 1, connector=connector)
+        ready = gate.of(document)["verdict"] in ("ready", "ready_with_warnings")
+        add("connector_checks_ready", 1 if ready else 0, connector=connector)
         add("connector_checks_run_timestamp_seconds", _time(document["started_at"]).timestamp(),
             connector=connector)
         for check in document["checks"]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from checks import gate
 from checks.compare import changes
 from checks.engine import Job, Result
 from checks.model.secret import Redactor
@@ -26,7 +27,7 @@ class Written:
 
 
 def run_info(job: Job, result: Result | None, started: datetime, run_id: str,
-             interrupted: bool) -> RunInfo:
+             interrupted: bool, fail_on: str = "failed") -> RunInfo:
     """What a report says about its run; a run interrupted while probing has no result."""
     return RunInfo(
         connector=job.connector.name, target=job.target.url, mode=job.mode,
@@ -37,7 +38,7 @@ def run_info(job: Job, result: Result | None, started: datetime, run_id: str,
         interrupted=interrupted, run_id=run_id,
         vantage=result.vantage.as_data() if result else None,
         replay_of=result.replay_of if result else None,
-        observed_at=result.observed_at if result else None)
+        observed_at=result.observed_at if result else None, fail_on=fail_on)
 
 
 def document(info: RunInfo, records: Iterable[dict[str, Any]], tool_version: str,
@@ -51,6 +52,7 @@ def document(info: RunInfo, records: Iterable[dict[str, Any]], tool_version: str
     # Everything else in one pass too; the checks go in the place build() keeps for them.
     built: dict[str, Any] = redact.data(build(info, [], tool_version))
     built["checks"], built["summary"] = checks, tally(checks)
+    built["verdict"] = gate.decide(built["summary"], info.interrupted, info.fail_on)
     if previous is not None and previous.get("connector") == info.connector:
         built["comparison"] = changes(previous, built)
     return built

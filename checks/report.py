@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from checks import html_page
+from checks import gate, html_page
 from checks.model.requirement import Check
 from checks.model.secret import Redactor, json_line
 from checks.model.text import one_line, xml
@@ -51,6 +51,7 @@ class RunInfo:
     vantage: dict[str, str] | None = None  # Vantage.as_data()
     replay_of: dict[str, Any] | None = None  # a replayed recording's "recorded" block
     observed_at: datetime | None = None  # what the verdicts describe (a recording's time)
+    fail_on: str = "failed"  # the gate: what fails the run (--fail-on)
 
 
 def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]:
@@ -144,6 +145,7 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
         "vantage": info.vantage,
         "replay_of": info.replay_of,
         "summary": summary,
+        "verdict": gate.decide(summary, info.interrupted, info.fail_on),
         "checks": records,
         "probes": info.probes,
     }
@@ -157,15 +159,19 @@ def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> Iterator[str]:
     The records are the JSON report's, which has passed the redactor. Serialized a batch of
     testcases at a time: thousands of checks never make one tree."""
     counts = tally(records)
+    # Under --fail-on warning a warning fails the run: JUnit counts it as the failure it is.
+    gated_warnings = counts["warning"] if info.fail_on == "warning" else 0
     suites = ET.Element("testsuites", name="connector-checks")
     suite = ET.SubElement(suites, "testsuite", {
         "name": f"connector-checks {info.connector}", "tests": str(len(records)),
-        "failures": str(counts["failed"]), "errors": str(counts["error"]),
+        "failures": str(counts["failed"] + gated_warnings), "errors": str(counts["error"]),
         "skipped": str(counts["skipped"] + counts[NOT_RUN]), "time": f"{info.duration_s:.3f}",
         "timestamp": info.started_at.isoformat(timespec="seconds")})
     properties = ET.SubElement(suite, "properties")
     for name, value in (("target", info.target), ("mode", info.mode),
                         ("scenario", info.scenario or ""), ("run_id", info.run_id),
+                        ("verdict", gate.decide(counts, info.interrupted, info.fail_on)["verdict"]),
+                        ("fail_on", info.fail_on),
                         ("interrupted", str(info.interrupted).lower())):
         ET.SubElement(properties, "property", name=name, value=xml(value))
     ET.indent(suites)
@@ -194,7 +200,8 @@ def _testcase(info: RunInfo, record: Mapping[str, Any]) -> ET.Element:
                f"evidence: {json.dumps(record['evidence'], default=str)}")
     message = xml(f"{record['reason'] or record['outcome']}: {record['message']}")
     kind = xml(str(record["reason"] or record["outcome"]))
-    if record["outcome"] == "failed":
+    if record["outcome"] == "failed" or (record["outcome"] == "warning"
+                                         and info.fail_on == "warning"):
         ET.SubElement(case, "failure", message=message, type=kind).text = text
     elif record["outcome"] == "error":
         ET.SubElement(case, "error", message=message, type=kind).text = text

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import pytest
 
-from checks import __version__, ci, compare, engine, metrics, output, report
+from checks import __version__, ci, compare, engine, gate, metrics, output, report
 from checks.engine import Job, Result, command_line, expected_checks, plan_jobs, redactor
 from checks.model.requirement import Check
 from checks.model.secret import Redactor, SecretUnreadable
@@ -399,12 +399,15 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for line in report.summary_lines(records, every):
             terminalreporter.write_line(redact(line))
         files = report.files(config.stash[SETTINGS].report_dir, job.connector.name)
-        if WRITTEN in config.stash:  # only what this run did write is named as its reports
-            terminalreporter.write_line(f"{report.count(records) or 'nothing checked'}; "
-                                        f"reports: {', '.join(map(str, files))}")
-        else:
-            terminalreporter.write_line(f"{report.count(records) or 'nothing checked'}; "
-                                        f"no report written")
+        decided = (gate.of(document) if document else gate.decide(
+            report.tally(records), False, config.stash[SETTINGS].fail_on))
+        counts = report.count(records) or "no check was selected"
+        under = " (--fail-on warning)" if decided["gate"] == "warning" else ""
+        # Only what this run did write is named as its reports.
+        where = (f"reports: {', '.join(map(str, files))}" if WRITTEN in config.stash
+                 else "no report written")
+        terminalreporter.write_line(f"verdict: {decided['words']}{under}; {counts}; {where}",
+                                    bold=True)
     for document in config.stash.get(DOCUMENTS, []):
         if "comparison" in document:
             terminalreporter.section(f"connector {document['connector']}: since the previous "
@@ -423,8 +426,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     records nothing, and removes an earlier recording at the --record path rather than leave
     it looking like this run's."""
     config = session.config
-    if config.option.collectonly:
-        return
+    if config.option.collectonly or exitstatus == pytest.ExitCode.USAGE_ERROR:
+        return  # a usage error (a -m that does not parse) writes nothing, overwrites nothing
     settings, redact = config.stash[SETTINGS], config.stash[REDACT]
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
     results = {id(r.job): r for r in config.stash.get(RESULTS, None) or ()}
@@ -437,7 +440,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for job in jobs:
             result = results.get(id(job))
             info = output.run_info(job, result, config.stash[STARTED], config.stash[RUN_ID],
-                                   interrupted=interrupted)
+                                   interrupted=interrupted, fail_on=settings.fail_on)
             records = _selected_records(config, job) if result else iter(())
             document = output.document(info, records, __version__, settings.compare, redact)
             documents.append(document)

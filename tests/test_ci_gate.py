@@ -273,3 +273,66 @@ def test_token_expiry_is_a_metric(pytester: pytest.Pytester) -> None:
         (pytester.path / "run.prom").read_text())}
     (token,) = families["connector_checks_token_expiry_seconds"].samples
     assert 0 < token.value < 14 * 86400
+
+
+# -- one verdict, every output ----------------------------------------------------------------
+
+RUNS: dict[str, list[str]] = {
+    "all passed": ["--scenario", "healthy"],
+    "a warning": ["--scenario", "not-owner"],
+    "a failure": ["--scenario", "missing-scopes"],
+    "an empty selection": ["--scenario", "healthy", "-k", "nomatch"],
+    "a usage error": ["--scenario", "healthy", "-m", "connector(("],
+}
+# (run, gate) -> (exit code, verdict); None: nothing is written
+EXPECTED: dict[tuple[str, str], tuple[int, str | None]] = {
+    ("all passed", "failed"): (0, "ready"), ("all passed", "warning"): (0, "ready"),
+    ("a warning", "failed"): (0, "ready_with_warnings"), ("a warning", "warning"): (1, "not_ready"),
+    ("a failure", "failed"): (1, "not_ready"), ("a failure", "warning"): (1, "not_ready"),
+    ("an empty selection", "failed"): (5, "nothing_checked"),
+    ("an empty selection", "warning"): (5, "nothing_checked"),
+    ("a usage error", "failed"): (4, None), ("a usage error", "warning"): (4, None),
+}
+WORDS = {"ready": "ready", "ready_with_warnings": "ready with warnings",
+         "not_ready": "not ready", "nothing_checked": "nothing checked"}
+
+
+@pytest.mark.parametrize(("run", "fail_on"), EXPECTED, ids=[f"{r}, --fail-on {g}"
+                                                            for r, g in EXPECTED])
+def test_every_output_tells_the_verdict_the_exit_code_tells(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, run: str, fail_on: str
+) -> None:
+    code, verdict = EXPECTED[(run, fail_on)]
+    reports = pytester.path / "reports"
+    reports.mkdir()
+    before = {name: f"an earlier run's {name}" for name in
+              ("ghes.json", "ghes.junit.xml", "ghes.html")}
+    for name, text in before.items():
+        (reports / name).write_text(text)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(pytester.path / "summary.md"))
+    result = pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                                "--fail-on", fail_on, "--metrics", "run.prom", *RUNS[run])
+    assert result.ret == code, result.stdout.str()
+    if verdict is None:  # a usage error writes nothing and overwrites nothing
+        assert {p.name: p.read_text() for p in reports.iterdir()} == before
+        assert not (pytester.path / "run.prom").exists()
+        return
+    words = WORDS[verdict]
+    document = json.loads((reports / "ghes.json").read_text())
+    assert (document["verdict"]["verdict"], document["verdict"]["gate"]) == (verdict, fail_on)
+    result.stdout.fnmatch_lines([f"verdict: {words}*"])
+    suite = ET.parse(reports / "ghes.junit.xml").getroot().find("testsuite")
+    assert suite is not None
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["verdict"] == verdict
+    failing = int(suite.get("failures", "0")) + int(suite.get("errors", "0"))
+    assert (failing > 0) == (verdict == "not_ready")
+    assert f"Verdict: {words}" in (reports / "ghes.html").read_text()
+    assert f": {words}" in (pytester.path / "summary.md").read_text().splitlines()[0]
+    errors = [line for line in result.outlines if line.startswith("::error")]
+    assert bool(errors) == (verdict == "not_ready")
+    ready = {s.labels["connector"]: s.value for family in text_string_to_metric_families(
+        (pytester.path / "run.prom").read_text()) for s in family.samples
+        if s.name == "connector_checks_ready"}
+    assert ready == {"ghes": 1.0 if verdict in ("ready", "ready_with_warnings") else 0.0}

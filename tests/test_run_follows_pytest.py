@@ -75,7 +75,8 @@ def test_checks_after_the_session_stopped_are_reported_as_not_run(
     not_run = document["checks"][3]
     assert not_run["reason"] is None and not_run["evidence"] == {}
     assert suite.get("skipped") == str(HEALTHY - 3) and suite.get("failures") == "1"
-    assert "Verdict: incomplete" in page
+    # A check failed: the run is not ready, whatever was not run after it (exit code 1).
+    assert "Verdict: not ready" in page and document["verdict"]["verdict"] == "not_ready"
 
 
 def test_setup_only_calls_no_check_and_the_reports_say_not_run(
