@@ -1,7 +1,10 @@
 """The connector-checks command: reports compared outside a pytest run.
 
     connector-checks diff A.json B.json        what changed from run A to run B
-    connector-checks merge A.json B.json ...   one report with a column per vantage point
+    connector-checks merge A.json B.json ...   one report with a column per run
+
+Exit codes: 0 done (diff: nothing newly failing), 1 (diff) a check newly fails, 4 an input
+cannot be used (unreadable, not a report, the same run twice).
 """
 
 from __future__ import annotations
@@ -14,9 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from checks import __version__
-from checks.compare import change_lines, changes, merge
+from checks.compare import DuplicateRun, change_lines, changes, merge
 from checks.html_page import render_merge
 from checks.report import write_text
+
+USAGE = 4  # as pytest's usage errors: never 1, which diff gives for "newly failing"
+
+
+class Unusable(Exception):
+    """An input that cannot be used: its message is the one line printed."""
 
 
 def _report(path_text: str) -> tuple[str, dict[str, Any]]:
@@ -24,11 +33,11 @@ def _report(path_text: str) -> tuple[str, dict[str, Any]]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise SystemExit(f"connector-checks: {path_text} cannot be read as a JSON report: "
-                         f"{getattr(error, 'strerror', None) or error}") from None
+        raise Unusable(f"{path_text} cannot be read as a JSON report: "
+                       f"{getattr(error, 'strerror', None) or error}") from None
     if not isinstance(document, dict) or not isinstance(document.get("checks"), list):
-        raise SystemExit(f"connector-checks: {path_text} is not a connector-checks JSON report")
-    return path.name, document
+        raise Unusable(f"{path_text} is not a connector-checks JSON report")
+    return str(path), document
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,6 +51,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     joined.add_argument("reports", nargs="+")
     joined.add_argument("--out", default="merged", help="folder for merged.json and merged.html")
     arguments = parser.parse_args(argv)
+    try:
+        return _run(arguments)
+    except (Unusable, DuplicateRun) as error:
+        print(f"connector-checks: {error}", file=sys.stderr)
+        return USAGE
+
+
+def _run(arguments: argparse.Namespace) -> int:
     if arguments.command == "diff":
         (_, before), (_, after) = _report(arguments.before), _report(arguments.after)
         change = changes(before, after)
@@ -52,10 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder = Path(arguments.out)
     write_text(folder / "merged.json", json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
     write_text(folder / "merged.html", render_merge(merged))
+    for column in merged["columns"]:
+        print(f"{column['label']}: {column['words']} ({column['file']})")
     for check in merged["differs"]:
         print(f"DIFFERS  {check}")
     print(f"{len(merged['differs'])} of {len(merged['rows'])} checks differ between "
-          f"{', '.join(merged['columns'])}; wrote {folder}/merged.html and merged.json")
+          f"{len(merged['columns'])} runs; wrote {folder}/merged.html and merged.json")
     return 0
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from checks import gate
+
 FAILING = ("failed", "error")
 
 
@@ -41,28 +43,58 @@ def change_lines(change: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def column_name(document: Mapping[str, Any], fallback: str) -> str:
+def column_label(document: Mapping[str, Any]) -> str:
+    """A column's label: its --vantage label, else the machine and the time it ran."""
     vantage = document.get("vantage") or {}
-    return str(vantage.get("label") or vantage.get("machine") or fallback)
+    if vantage.get("label"):
+        return str(vantage["label"])
+    machine = vantage.get("machine") or "?"
+    return f"{machine} at {str(document.get('started_at', '?')).replace('+00:00', 'Z')}"
+
+
+def _same(verdict: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a difference is judged on: outcome and reason; any skip equals any skip (two
+    checks skipped for different upstream causes say the same about this check)."""
+    return ("skipped",) if verdict["outcome"] == "skipped" else (verdict["outcome"],
+                                                                  str(verdict["reason"]))
+
+
+class DuplicateRun(ValueError):
+    """Two inputs of a merge are the same run."""
 
 
 def merge(documents: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
-    """One table: a row per check, a column per vantage point; the rows whose verdicts differ
-    between vantage points are named (the evidence a firewall or split-horizon ticket needs)."""
-    columns = [column_name(document, name) for name, document in documents]
+    """One table: a row per check, a column per run (keyed by its run id), each column with
+    its verdict. A check differs when the runs that decided it (not absent, not not_run)
+    disagree on outcome or reason: the evidence a firewall or split-horizon ticket needs."""
+    seen_ids: dict[str, str] = {}
+    columns: list[dict[str, Any]] = []
+    for name, document in documents:
+        run_id = str(document.get("run_id") or name)
+        if run_id in seen_ids:
+            raise DuplicateRun(f"{name} and {seen_ids[run_id]} are the same run ({run_id}): give "
+                               f"reports of different runs")
+        seen_ids[run_id] = name
+        decided = gate.of(document)
+        columns.append({"key": run_id, "label": column_label(document), "file": name,
+                        "connector": document.get("connector"), "target": document["target"],
+                        "started_at": document["started_at"], "verdict": decided["verdict"],
+                        "words": decided["words"], "tone": decided["tone"]})
+    labels = [c["label"] for c in columns]
+    for column in columns:  # two runs with one label: told apart by their run id
+        if labels.count(column["label"]) > 1:
+            column["label"] = f"{column['label']} (run {column['key']})"
     rows: dict[str, dict[str, Any]] = {}
     for column, (_, document) in zip(columns, documents, strict=True):
         for check in document["checks"]:
             row = rows.setdefault(check["id"], {"id": check["id"], "verdicts": {}})
-            row["verdicts"][column] = {"outcome": check["outcome"], "reason": check["reason"],
-                                       "message": check["message"]}
+            row["verdicts"][column["key"]] = {"outcome": check["outcome"],
+                                              "reason": check["reason"],
+                                              "message": check["message"]}
     for row in rows.values():
-        seen = {(v["outcome"], v["reason"]) for v in row["verdicts"].values()}
-        row["differs"] = len(seen) > 1 or len(row["verdicts"]) < len(columns)
+        decided_in = [v for v in row["verdicts"].values() if v["outcome"] != "not_run"]
+        row["differs"] = len(decided_in) > 1 and len({_same(v) for v in decided_in}) > 1
     connectors = sorted({str(document["connector"]) for _, document in documents})
-    return {"schema": 1, "kind": "merge", "connectors": connectors, "columns": columns,
-            "sources": [{"file": name, "column": column, "run_id": document.get("run_id"),
-                         "target": document["target"], "started_at": document["started_at"]}
-                        for column, (name, document) in zip(columns, documents, strict=True)],
+    return {"schema": 2, "kind": "merge", "connectors": connectors, "columns": columns,
             "rows": list(rows.values()),
             "differs": [row["id"] for row in rows.values() if row["differs"]]}

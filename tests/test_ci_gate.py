@@ -233,12 +233,65 @@ def test_merge_puts_vantage_points_side_by_side_and_names_what_differs(
                 str(pytester.path / "merged")])
     assert code == 0
     merged = json.loads((pytester.path / "merged" / "merged.json").read_text())
-    assert merged["columns"] == ["inside", "vendor side"]
-    assert "tcp.reachable[93.184.215.14:443]" in merged["differs"]
+    assert [c["label"] for c in merged["columns"]] == ["inside", "vendor side"]
+    assert [c["verdict"] for c in merged["columns"]] == ["ready", "not_ready"]
+    # Exactly the checks whose outcome or reason differ: every check the firewall blocked
+    # (passed inside, failed or skipped outside); DNS is the same from both.
+    inside = {c["id"]: c for c in json.loads((pytester.path / "inside" / "ghes.json")
+                                             .read_text())["checks"]}
+    outside = {c["id"]: c for c in json.loads((pytester.path / "outside" / "ghes.json")
+                                              .read_text())["checks"]}
+    expected = [i for i in inside if i in outside and (inside[i]["outcome"], inside[i]["reason"])
+                != (outside[i]["outcome"], outside[i]["reason"])]
+    assert merged["differs"] == expected and "tcp.reachable[93.184.215.14:443]" in expected
     assert "dns.resolves[github.example.com]" not in merged["differs"]
     page = (pytester.path / "merged" / "merged.html").read_text()
-    assert "vendor side" in page and "differs" in page
-    assert "DIFFERS  tcp.reachable[93.184.215.14:443]" in capsys.readouterr().out
+    assert "vendor side" in page and "differs" in page and "not ready" in page
+    out = capsys.readouterr().out
+    assert "DIFFERS  tcp.reachable[93.184.215.14:443]" in out
+    assert "inside: ready" in out and "vendor side: not ready" in out
+
+
+def test_merge_of_two_runs_without_labels_shows_two_columns_and_no_difference(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(pytester, "--offline", "--report-dir", "one")
+    run(pytester, "--offline", "--report-dir", "two")
+    code = cli(["merge", str(pytester.path / "one" / "ghes.json"),
+                str(pytester.path / "two" / "ghes.json"), "--out", str(pytester.path / "m")])
+    merged = json.loads((pytester.path / "m" / "merged.json").read_text())
+    assert code == 0 and len(merged["columns"]) == 2 and merged["differs"] == []
+    assert len({c["key"] for c in merged["columns"]}) == 2
+    assert all(len(row["verdicts"]) == 2 for row in merged["rows"])
+    assert "0 of" in capsys.readouterr().out
+
+
+def test_skips_for_different_upstream_causes_are_not_a_difference() -> None:
+    from checks.compare import merge
+
+    def report(run_id: str, outcome: str, reason: str | None) -> dict[str, Any]:
+        return {"run_id": run_id, "connector": "ghes", "target": "https://g", "started_at": "t",
+                "summary": {outcome: 1}, "checks": [
+                    {"id": "auth.token[ghes]", "outcome": outcome, "reason": reason,
+                     "message": ""}]}
+
+    skipped = [("a", report("a", "skipped", "prerequisite.failed")),
+               ("b", report("b", "skipped", "prerequisite.failed"))]
+    assert merge(skipped)["differs"] == []
+    against = [skipped[0], ("c", report("c", "failed", "auth.invalid_credentials"))]
+    assert merge(against)["differs"] == ["auth.token[ghes]"]
+
+
+def test_merge_refuses_the_same_run_twice_and_diff_an_unreadable_file_with_exit_4(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(pytester, "--offline", "--report-dir", "one")
+    same = str(pytester.path / "one" / "ghes.json")
+    assert cli(["merge", same, same, "--out", str(pytester.path / "m")]) == 4
+    assert "are the same run" in capsys.readouterr().err
+    assert cli(["diff", same, str(pytester.path / "missing.json")]) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be read" in err
 
 
 def test_the_console_command_is_installed(tmp_path: Path) -> None:
@@ -248,7 +301,7 @@ def test_the_console_command_is_installed(tmp_path: Path) -> None:
     bad = subprocess.run([str(Path(sys.executable).parent / "connector-checks"), "diff",
                           str(tmp_path / "none.json"), str(tmp_path / "none.json")],
                          capture_output=True, text=True)
-    assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "cannot be read" in bad.stderr
+    assert bad.returncode == 4 and bad.stderr.count("\n") == 1 and "cannot be read" in bad.stderr
 
 
 def test_metrics_are_prometheus_text_with_outcomes_and_expiry(pytester: pytest.Pytester) -> None:
