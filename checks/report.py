@@ -224,6 +224,9 @@ def write_text(path: Path, text: str | Iterable[str]) -> None:
         raise
 
 
+READABLE = 0o644  # a report is read by others: a CI's artifact upload, a web server
+
+
 class Staged:
     """A run's files written as one set: each into a temporary file beside its place, and
     only when every one of them is whole (the disk had room for all), renamed into place
@@ -242,6 +245,7 @@ class Staged:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
                                              dir=path.parent)
         self._files.append((Path(temporary), path))
+        os.fchmod(handle, READABLE)  # as any report: mkstemp makes it the owner's alone
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             if isinstance(text, str):
                 file.write(text)

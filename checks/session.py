@@ -448,8 +448,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if result is not None and not interrupted:
                 written.recordings |= output.write_recording(staged, settings, result, len(jobs),
                                                              __version__, redact)
-        if settings.metrics is not None:
-            staged.add(settings.metrics, metrics.exposition(documents))
         staged.commit()
     except OSError as error:
         staged.discard()
@@ -466,6 +464,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if interrupted and settings.record is not None:
         _drop_earlier_recordings(config, settings, len(jobs))
     try:
+        if settings.metrics is not None:
+            metrics.write(settings.metrics, documents)
         if settings.bundle is not None:
             output.write_bundle(settings.bundle, written, settings, __version__)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -474,7 +474,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                 file.writelines(ci.step_summary(d) for d in documents)
     except OSError as error:
         config.stash[WRITE_FAILED] = (f"connector-checks: the reports were written, but not "
-                                      f"the bundle or job summary: {error.strerror or error}")
+                                      f"the metrics, bundle or job summary: "
+                                      f"{error.strerror or error}")
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
         return
     if any(r["outcome"] == "error" and r["kind"] == "check"

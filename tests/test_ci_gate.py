@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -317,6 +318,22 @@ def test_metrics_are_prometheus_text_with_outcomes_and_expiry(pytester: pytest.P
     (expiry,) = families["connector_checks_certificate_expiry_seconds"].samples
     assert 300 * 86400 < expiry.value < 400 * 86400  # valid until 2027-11-01, seen 2026-11-01
     assert families["connector_checks_probe_duration_seconds"].samples
+
+
+def test_the_metrics_file_holds_the_runs_start_to_the_second_and_others_can_read_it(
+    pytester: pytest.Pytester
+) -> None:
+    before = time.time()
+    run(pytester, "--offline", "--metrics", "run.prom")
+    after = time.time()
+    path = pytester.path / "run.prom"
+    families = {f.name: f for f in text_string_to_metric_families(path.read_text())}
+    (started,) = families["connector_checks_run_timestamp_seconds"].samples
+    assert int(before) <= started.value <= after  # not rounded to six digits
+    assert path.stat().st_mode & 0o777 == 0o644
+    report = pytester.path / "reports" / "ghes.json"
+    assert report.stat().st_mode & 0o044 == 0o044  # the reports are readable by others too
+    assert not [p for p in pytester.path.iterdir() if ".tmp" in p.name]
 
 
 def test_token_expiry_is_a_metric(pytester: pytest.Pytester) -> None:
