@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import socket
 import ssl
 import time
@@ -186,23 +187,30 @@ def _trust(settings: Settings, scenario: Scenario | None) -> Trust:
 
 
 def command_line(settings: Settings, jobs: list[Job]) -> str:
-    """The options that repeat this run; secrets stay in the environment."""
+    """The options that repeat this run, runnable as printed; secrets stay in the environment.
+    Every option is written --opt=value: a path given with a space is taken by pytest for a
+    test path before the plugin reads it. Quoted for a POSIX shell where it needs it."""
     job = jobs[0]
-    args = [f"--connector {name}" for name in settings.connectors]
+    args = [f"--connector={name}" for name in settings.connectors]
     if job.scenario is not None:
-        args += ["--offline", f"--scenario {job.scenario.name}"]
+        # A bundled scenario by its name, a file (a recording) by its path, as given.
+        given = settings.scenario if settings.scenario.endswith(".json") or "/" in \
+            settings.scenario else job.scenario.name
+        args += ["--offline", f"--scenario={given}"]
     else:
-        args.append(f"--target {job.target.url}")
-        args += [f"--org {job.org}"] if job.org else []
-        args += [f"--repo {job.repo}"] if job.repo else []
-    args += [f"--require-scope {scope}" for scope in settings.require_scopes]
-    args += [f"--resolver {r}" for r in settings.resolvers]
-    args += [f"--public-resolver {r}" for r in settings.public_resolvers]
-    args += [f"--connect-to {c.host}:{c.port}:{host_port(c.route.address, c.route.port)}"
+        args.append(f"--target={job.target.url}")
+        args += [f"--org={job.org}"] if job.org else []
+        args += [f"--repo={job.repo}"] if job.repo else []
+    args += [f"--require-scope={scope}" for scope in settings.require_scopes]
+    args += [f"--resolver={r}" for r in settings.resolvers]
+    args += [f"--public-resolver={r}" for r in settings.public_resolvers]
+    args += [f"--connect-to={c.host}:{c.port}:{host_port(c.route.address, c.route.port)}"
              for c in settings.connect_to]
-    args += [f"--public-roots {settings.public_roots.label}"] if settings.public_roots else []
-    args += [f"--ca-bundle {settings.ca_bundle.label}"] if settings.ca_bundle else []
-    return " ".join([*args, f"--check-timeout {settings.timeout:g}"])
+    args += [f"--public-roots={settings.public_roots.label}"] if settings.public_roots else []
+    args += [f"--ca-bundle={settings.ca_bundle.label}"] if settings.ca_bundle else []
+    args += [f"--fail-on={settings.fail_on}"] if settings.fail_on != "failed" else []
+    args.append(f"--check-timeout={settings.timeout:g}")
+    return " ".join(shlex.quote(arg) for arg in args)
 
 
 def redactor(jobs: list[Job], environ: Mapping[str, str]) -> Redactor:

@@ -69,8 +69,13 @@ def recording_path(settings: Settings, connector: str, jobs: int) -> Path | None
 def write_recording(staged: Staged, settings: Settings, result: Result, jobs: int,
                     tool_version: str, redact: Redactor) -> dict[str, str]:
     """The live run as a scenario: staged for --record, and kept for --bundle."""
-    if result.job.scenario is not None or (settings.record is None and settings.bundle is None):
-        return {}  # a replay is not recorded again
+    scenario = result.job.scenario
+    if scenario is not None:  # a replay is not recorded again: its bundle holds the scenario
+        if settings.bundle is None:
+            return {}
+        return {f"{scenario.name}.json": Path(scenario.source).read_text(encoding="utf-8")}
+    if settings.record is None and settings.bundle is None:
+        return {}
     from checks.recording import record  # only a run that records needs it (and PyJWT)
 
     connector = result.job.connector.name
@@ -97,16 +102,24 @@ def write_bundle(path: Path, written: Written, settings: Settings, tool_version:
     temporary.replace(path)
 
 
+def replay_command(connector: str, recording: str) -> str:
+    """The command that replays a recording from the folder a bundle was unzipped into,
+    touching nothing outside it: its reports go to replayed/, not over the bundle's, no
+    pytest cache, no configuration of a folder above."""
+    return (f"pytest -p no:cacheprovider --rootdir=. --connector {connector} --offline "
+            f"--scenario={recording} --report-dir=replayed")
+
+
 def _readme(written: Written, tool_version: str) -> str:
     lines = [f"connector-checks {tool_version}: a run to attach to a support ticket.", "",
              "reports/    the HTML page (open it in a browser), JUnit XML and JSON reports",
-             "recordings/ the live run as it was observed, secrets removed", "",
-             "Replay a recording (no network is used; the verdicts are the same):", ""]
+             "recordings/ the run as it was observed (or the scenario an offline run "
+             "replayed), secrets removed", "",
+             "Replay it from this folder (no network is used; the verdicts are the same;",
+             "the replay's reports go to replayed/, beside these):", ""]
     for name, text in written.recordings.items():
-        lines.append(f"    pytest --connector {json.loads(text)['connector']} --offline "
-                     f"--scenario recordings/{name}")
-    if not written.recordings:
-        lines.append("    (this run was offline: it replayed a scenario, so there is no "
-                     "recording)")
-    lines += ["", "(with connector-checks installed; the pytest plugin registers itself)", ""]
+        lines.append("    " + replay_command(json.loads(text)["connector"],
+                                             f"recordings/{name}"))
+    lines += ["", "(with connector-checks installed: pip install connector-checks; the pytest "
+                  "plugin registers itself)", ""]
     return "\n".join(lines)

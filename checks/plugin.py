@@ -212,6 +212,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "connector(name, layer, requirement): a connector-checks check; select with "
                    "-m \"connector(layer='tls')\" or -m \"connector(name='ghes')\"")
     settings = _settings(config)
+    if settings is not None and settings.offline and settings.record is not None:
+        raise pytest.UsageError("--record saves a live run, and --offline replays one: drop "
+                                "--record (an offline run's --bundle holds the scenario it "
+                                "replayed)")
     if settings is not None:
         # Imported by name, not as an attribute of the package: pytester's in-process runs
         # take modules out of sys.modules between runs.

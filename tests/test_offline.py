@@ -4,14 +4,18 @@ verdicts; the three reports are written."""
 from __future__ import annotations
 
 import json
+import shlex
 import socket
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from checks.scenario import bundled_names, load
+from checks.scenario import bundled_dir, bundled_names, load
 from tests.conftest import (
     Runner,
     healthy_checks,
@@ -166,8 +170,8 @@ def test_a_run_can_be_configured_entirely_in_the_ini_file(pytester: pytest.Pytes
 def test_the_header_says_how_to_reproduce_the_run(run_connector: Runner) -> None:
     run = run_connector("--offline", "--scenario", "missing-scopes")
     run.result.stdout.fnmatch_lines([
-        "connector-checks: reproduce with: pytest --connector ghes --offline --scenario "
-        "missing-scopes --check-timeout 5"])
+        "connector-checks: reproduce with: pytest --connector=ghes --offline "
+        "--scenario=missing-scopes --check-timeout=5"])
 
 
 def test_check_ids_are_the_node_ids(pytester: pytest.Pytester) -> None:
@@ -207,3 +211,61 @@ def test_every_skip_names_a_root_cause_that_is_not_itself_a_skip(
             assert cause["reason"] != "prerequisite.failed", check["id"]
             assert check["message"].startswith(f"not checked: {cause['id']} "), check["id"]
             assert check["evidence"]["cause"] == cause["reason"]
+
+
+# -- replay without surprises ------------------------------------------------------------------
+
+def _reproduce_line(result: pytest.RunResult) -> list[str]:
+    line = next(text for text in result.outlines if "reproduce with: pytest " in text)
+    return shlex.split(line.split("reproduce with: pytest ", 1)[1])
+
+
+def test_the_reproduce_line_of_a_replayed_recording_runs_as_printed(
+    pytester: pytest.Pytester
+) -> None:
+    path = pytester.path / "recordings" / "ticket-42.json"
+    path.parent.mkdir()
+    path.write_text((bundled_dir("ghes") / "not-owner.json").read_text())
+    first = pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                               f"--scenario={path}")
+    again = pytester.runpytest("-p", "no:cacheprovider", *_reproduce_line(first),
+                               "--report-dir=again")
+    assert (first.ret, again.ret) == (0, 0), again.stdout.str()
+    assert json.loads((pytester.path / "again" / "ghes.json").read_text())["summary"] == \
+        json.loads((pytester.path / "reports" / "ghes.json").read_text())["summary"]
+
+
+def test_a_bundle_replays_from_its_own_folder_without_touching_its_reports(
+    pytester: pytest.Pytester
+) -> None:
+    result = pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                                "--scenario", "missing-scopes", "--bundle", "ticket.zip")
+    assert result.ret == 1
+    folder = pytester.mkdir("ticket")
+    with zipfile.ZipFile(pytester.path / "ticket.zip") as archive:
+        archive.extractall(folder)
+        readme = archive.read("README.txt").decode()
+    # An offline run's bundle holds the scenario it replayed.
+    assert (folder / "recordings" / "missing-scopes.json").is_file()
+    command = next(text.strip() for text in readme.splitlines()
+                   if text.strip().startswith("pytest "))
+    before = {p.name: p.read_bytes() for p in (folder / "reports").iterdir()}
+    replay = subprocess.run([sys.executable, "-m", *shlex.split(command)], cwd=folder,
+                            capture_output=True, text=True)
+    assert replay.returncode == 1, replay.stdout
+    assert {p.name: p.read_bytes() for p in (folder / "reports").iterdir()} == before
+    replayed = json.loads((folder / "replayed" / "ghes.json").read_text())
+    original = json.loads((folder / "reports" / "ghes.json").read_text())
+    assert [(c["id"], c["outcome"], c["reason"]) for c in replayed["checks"]] == \
+        [(c["id"], c["outcome"], c["reason"]) for c in original["checks"]]
+    assert sorted(p.name for p in folder.iterdir()) == ["README.txt", "recordings", "replayed",
+                                                        "reports"]
+
+
+def test_record_with_offline_is_a_one_line_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--connector", "ghes", "--offline", "--record",
+                                           "again.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in result.errlines if line.strip()]
+    assert len(lines) == 1 and "--record saves a live run" in lines[0]
+    assert not (pytester.path / "reports").exists()

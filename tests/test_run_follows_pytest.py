@@ -282,7 +282,7 @@ def test_ghes_honours_require_scope_and_lists_each_default_left_out(
     result = pytester.runpytest(*BASE, "--connector", "ghes", "--offline", "--require-scope",
                                 "repo", "--require-scope", "read:org")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["*reproduce with: *--require-scope repo --require-scope "
+    result.stdout.fnmatch_lines(["*reproduce with: *--require-scope=repo --require-scope="
                                  "read:org*"])
     scopes = {c["parameter"]: (c["outcome"], c["reason"]) for c in reports(pytester.path)[0][
         "checks"] if c["requirement"] == "scopes.granted"}

@@ -230,7 +230,8 @@ def test_a_bundle_holds_the_reports_the_recording_and_how_to_replay_it(
         recording = archive.read("recordings/live.json").decode()
     assert names == ["README.txt", "recordings/live.json", "reports/ghes.html",
                      "reports/ghes.json", "reports/ghes.junit.xml"]
-    assert "pytest --connector ghes --offline --scenario recordings/live.json" in readme
+    assert "--connector ghes --offline --scenario=recordings/live.json --report-dir=replayed" \
+        in readme
     assert site.token not in recording and '"CONNECTOR_GHES_TOKEN": "ghp_"' in recording
     assert "Authorization" not in recording
 
