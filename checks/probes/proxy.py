@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from checks.model.addresses import host_port, is_ip
 from checks.model.observations import ProxyTunnel
 from checks.probes.http import hide_credentials
-from checks.probes.tls import _observer_context, _presented_chain
+from checks.probes.tls import _observer_context, _presented_chain, _wake
 
 HEAD_LIMIT = 64 * 1024
 PAGE_LIMIT = 4 * 1024
@@ -115,10 +115,11 @@ async def connect(proxy: str, address: str, port: int, host: str, target_port: i
     work = asyncio.to_thread(_connect, proxy, address, port, host, target_port, timeout, opened)
     try:
         return await asyncio.wait_for(work, timeout)
+    except asyncio.CancelledError:  # Ctrl-C: the thread must not hold the exit up
+        _wake(opened)
+        raise
     except TimeoutError:
-        for sock in opened:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        _wake(opened)
         return ProxyTunnel(hide_credentials(proxy), address, port, host_port(host, target_port),
                            credentials_given=bool(urlsplit(proxy).username), error="timeout",
                            detail=f"no answer through the proxy within {timeout:g} s",

@@ -82,6 +82,13 @@ def _handshake(host: str, port: int, address: str, connect_port: int,
         raw.close()
 
 
+def _wake(opened: list[socket.socket]) -> None:
+    """Wake the thread blocked in a handshake: it then ends at once."""
+    for sock in opened:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 async def handshake(host: str, port: int, address: str, connect_port: int,
                     timeout: float) -> TlsHandshake:
     """The handshake, ended at ``timeout`` however slowly the server sends its bytes."""
@@ -90,10 +97,11 @@ async def handshake(host: str, port: int, address: str, connect_port: int,
     work = asyncio.to_thread(_handshake, host, port, address, connect_port, timeout, opened)
     try:
         return await asyncio.wait_for(work, timeout)
+    except asyncio.CancelledError:  # Ctrl-C: the thread must not hold the exit up
+        _wake(opened)
+        raise
     except TimeoutError:
-        for sock in opened:  # wakes the thread blocked in the handshake; it then ends
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        _wake(opened)
         return TlsHandshake(host, port, address, connect_port, "timeout",
                             f"no complete TLS handshake within {timeout:g} s",
                             elapsed_s=round(time.monotonic() - started, 3))
