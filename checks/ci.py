@@ -73,6 +73,9 @@ def step_summary(document: Mapping[str, Any]) -> str:
         for record in group["records"]:
             lines.append(f"| {group['name']} | `{_cell(record['id'])}` | {record['outcome']} | "
                          f"{record['reason'] or ''} | {_cell(record['message'])} |")
+        for skip in group["skips"]:
+            lines.append(f"| {group['name']} | {skip['count']} checks | skipped | "
+                         f"prerequisite.failed | {_cell(skip['message'])} |")
         if group["folded"]:
             lines.append(f"| {group['name']} | {len(group['folded'])} more | passed | | |")
     return "\n".join(lines) + "\n\n"

@@ -13,6 +13,7 @@ LAYERS = (("dns", "DNS"), ("tcp", "Network"), ("tls", "TLS"), ("api", "API"),
           ("scopes", "Scopes and permissions"), ("app", "GitHub App"),
           ("org", "Organization"))
 FOLD_PASSES_OVER = 8  # a group shows its passes one by one up to this many, else folds them
+FOLD_SKIPS_FROM = 3  # skips of one root cause in a group: one line from this many
 
 
 def groups(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -30,9 +31,20 @@ def groups(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         members = grouped[name]
         passes = [r for r in members if r["outcome"] == "passed"]
         fold = len(passes) > FOLD_PASSES_OVER
-        shown.append({"name": name, "records": [r for r in members if not fold
-                                                or r["outcome"] != "passed"],
-                      "folded": passes if fold else [], "counts": _counts(members)})
+        by_cause: dict[str, list[Mapping[str, Any]]] = {}
+        for record in members:
+            cause = (record.get("evidence") or {}).get("blocked_by")
+            if record["outcome"] == "skipped" and isinstance(cause, str):
+                by_cause.setdefault(cause, []).append(record)
+        skips = {cause: same for cause, same in by_cause.items() if len(same) >= FOLD_SKIPS_FROM}
+        folded_skips = {id(r) for same in skips.values() for r in same}
+        shown.append({
+            "name": name,
+            "records": [r for r in members if id(r) not in folded_skips
+                        and (not fold or r["outcome"] != "passed")],
+            "folded": passes if fold else [], "counts": _counts(members),
+            "skips": [{"count": len(same), "cause": cause, "message": same[0]["message"],
+                       "ids": [r["id"] for r in same]} for cause, same in skips.items()]})
     return shown
 
 

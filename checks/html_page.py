@@ -28,9 +28,23 @@ def _template() -> jinja2.Template:
     return _environment().get_template("report.html.j2")
 
 
+def fit(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut at a word (or name part) boundary with an
+    ellipsis, never mid-word; the page gives the whole text as the element's title."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    boundary = max(cut.rfind(" "), cut.rfind(","), cut.rfind("/"))
+    return (cut[:boundary] if boundary > limit // 2 else cut).rstrip(" ,/") + "…"
+
+
+CHAIN_TOP = 22  # a band above the boxes for the "checked" label: the line never crosses text
+
+
 def chains(records: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
     """The certificate chain of each TLS check that saw one, laid out to be drawn: each
-    certificate's validity as a bar against the run's time, and where the chain breaks."""
+    certificate's validity as a bar against the run's time, and where the chain breaks (a
+    failure) or what it warns of (a warning, drawn as one)."""
     drawn = []
     for record in records:
         chain = record.get("evidence", {}).get("chain")
@@ -47,27 +61,42 @@ def chains(records: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str
         boxes = []
         for n, (cert, start, end) in enumerate(zip(chain, starts, ends, strict=True)):
             current = start <= now <= end
-            boxes.append({"y": 10 + n * 74, "subject": cert["subject"], "issuer": cert["issuer"],
-                          "key": cert["key"], "x1": x(start), "x2": x(end), "current": current,
+            issuer = f"issued by {cert['issuer']} · {cert['key']}"
+            boxes.append({"y": CHAIN_TOP + n * 74, "subject": fit(cert["subject"], 80),
+                          "subject_full": cert["subject"], "issuer": fit(issuer, 90),
+                          "issuer_full": issuer, "x1": x(start), "x2": x(end),
+                          "current": current,
                           "dates": f"{cert['not_before'][:10]} → {cert['not_after'][:10]}"})
-        breaks = None if record["outcome"] == "passed" else f"{record['reason']}"
+        outcome = record["outcome"]
+        note = None if outcome == "passed" else (
+            f"⚠ the chain warns: {record['reason']}" if outcome == "warning"
+            else f"✗ the chain breaks here: {record['reason']}")
+        anchor = f"anchor: {record.get('evidence', {}).get('anchor', 'no trusted root')}"
         drawn.append({"id": record["id"], "boxes": boxes, "today": x(now),
-                      "height": 20 + len(chain) * 74 + (36 if breaks else 0), "breaks": breaks,
-                      "anchor": record.get("evidence", {}).get("anchor", "no trusted root")})
+                      "height": CHAIN_TOP + 10 + len(chain) * 74 + (36 if note else 0),
+                      "note": note, "tone": "warning" if outcome == "warning" else "failed",
+                      "anchor": fit(anchor, 100), "anchor_full": anchor})
     return drawn
 
 
+WATERFALL_BARS = (300, 620)  # the bars' span; their labels have the column to the right
+
+
 def waterfall(probes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The run's probes as bars on one time axis, from their real start and duration."""
+    """The run's probes as bars on one time axis, from their start and duration (a replay's,
+    as recorded); each duration in a column of its own, so no label overlaps a bar."""
     timed = [p for p in probes if "started_s" in p]
     end = max((p["started_s"] + p["elapsed_s"] for p in timed), default=0.0) or 1.0
+    left, right = WATERFALL_BARS
+    width = right - left
     rows = []
     for n, probe in enumerate(timed[:WATERFALL_ROWS]):
-        rows.append({"y": 8 + n * 18, "label": f"{probe['kind']} {probe['target']}"[:70],
-                     "x": round(300 + 380 * probe["started_s"] / end, 1),
-                     "width": max(1.5, round(380 * probe["elapsed_s"] / end, 1)),
+        label = f"{probe['kind']} {probe['target']}"
+        rows.append({"y": 8 + n * 18, "label": fit(label, 52), "label_full": label,
+                     "x": round(left + width * probe["started_s"] / end, 1),
+                     "width": max(1.5, round(width * probe["elapsed_s"] / end, 1)),
                      "kind": probe["kind"], "result": probe["result"],
-                     "ms": round(probe["elapsed_s"] * 1000)})
+                     "ms": round(probe["elapsed_s"] * 1000), "label_x": right + 6})
     return {"rows": rows, "height": 30 + len(rows) * 18, "end_ms": round(end * 1000),
             "more": max(0, len(timed) - WATERFALL_ROWS)}
 

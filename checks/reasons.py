@@ -366,7 +366,7 @@ GITLAB_TOKEN_REVOKED = _reason(
     "gitlab.token_revoked", F, "The GitLab token was revoked.",
     "Create a new token (User settings > Access tokens) and replace it in the connection.")
 
-# -- GitHub Apps (vendor codes from the GitHub Deployments guide, seed 002) -------------------
+# -- GitHub Apps (vendor codes from DX's guide "GitHub Deployments") ------------------------
 APP_NOT_CHECKED = _reason(
     "app.not_checked", W, "More installations are listed than --max-installations: those past "
     "it were counted and named, not checked one by one.",

@@ -100,3 +100,61 @@ def test_a_large_run_folds_its_passes_per_group(pytester: pytest.Pytester,
     html = (pytester.path / "reports" / "github-app.html").read_text()
     assert "more checks passed</summary>" in html
     assert len(html) < 2_000_000
+
+
+# -- the drawings, laid out by the browser -----------------------------------------------------
+
+PAGE_CASES = ("healthy", "firewall-blocked", "expired-certificate", "nonconformant-chain",
+              "incomplete-chain", "private-ca")
+
+
+@pytest.mark.parametrize("width", [1100, 720])
+def test_no_text_of_any_drawing_overlaps_another_at_two_widths(
+    pytester: pytest.Pytester, tmp_path: Path, width: int
+) -> None:
+    for scenario in PAGE_CASES:
+        pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                           "--scenario", scenario, "--report-dir", scenario)
+        page = pytester.path / scenario / "ghes.html"
+        boxes = browser.text_boxes(page, width)
+        assert boxes, scenario  # the chain and the timing were drawn and measured
+        assert browser.overlaps(boxes) == [], scenario
+        png = browser.screenshot(page, tmp_path / f"{scenario}-{width}.png", width=width)
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_warning_is_drawn_as_a_warning_and_the_anchor_is_never_cut_mid_word(
+    pytester: pytest.Pytester
+) -> None:
+    pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                       "--scenario", "nonconformant-chain")
+    html = (pytester.path / "reports" / "ghes.html").read_text()
+    assert "⚠ the chain warns: tls.nonconformant" in html
+    assert "the chain breaks here" not in html
+    from checks.html_page import fit
+
+    anchor = "anchor: CN=Acme Corp Internal Root CA,O=connector-checks tests (private CA from " \
+             "scenario private-ca: ca bundle)"
+    shown = fit(anchor, 100)
+    assert shown.endswith("…") and anchor.startswith(shown[:-1])
+    assert anchor[len(shown) - 1] in " ,/"  # cut where a word ends
+
+
+def test_a_replay_draws_the_durations_it_recorded(pytester: pytest.Pytester) -> None:
+    pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                       "--scenario", "firewall-blocked")
+    document = json.loads((pytester.path / "reports" / "ghes.json").read_text())
+    tcp = [p for p in document["probes"] if p["kind"] == "tcp"]
+    assert tcp and all(p["elapsed_s"] == 5.0 for p in tcp)  # as recorded, not 0
+    assert "5000 ms timeout" in (pytester.path / "reports" / "ghes.html").read_text()
+
+
+def test_skips_of_one_root_cause_are_one_line_and_required_by_names_the_guide(
+    pytester: pytest.Pytester
+) -> None:
+    page, _ = report(pytester, "firewall-blocked")
+    text = browser.visible_text(page.read_text())
+    assert "7 checks not checked: tcp.reachable[93.184.215.14:443] failed (tcp.timeout)" in text
+    assert "scopes.granted[repo]" not in text  # folded: listed only when the line is opened
+    assert 'Required by: Flow\'s guide "GitHub Enterprise Server setup"' in text
+    assert "seed 003" not in page.read_text()

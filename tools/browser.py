@@ -27,12 +27,12 @@ def chromium() -> str:
                             "installs it when missing)")
 
 
-def _run(page: Path, *extra: str, net_log: Path | None = None) -> str:
+def _run(page: Path, *extra: str, net_log: Path | None = None, script: bool = False) -> str:
     with tempfile.TemporaryDirectory() as profile:
         settings = Path(profile) / "Default"
         settings.mkdir()
         (settings / "Preferences").write_text(json.dumps(
-            {"profile": {"default_content_setting_values": {"javascript": 2}}}))
+            {"profile": {"default_content_setting_values": {"javascript": 1 if script else 2}}}))
         logging = (f"--log-net-log={net_log}",) if net_log else ()
         done = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", *logging,
                                *extra, page.resolve().as_uri()], capture_output=True,
@@ -48,6 +48,51 @@ def dom(page: Path, net_log: Path | None = None) -> str:
 def screenshot(page: Path, png: Path, width: int = 1100, height: int = 1800) -> Path:
     _run(page, f"--screenshot={png.resolve()}", f"--window-size={width},{height}")
     return png
+
+
+# The test's own measuring script, added to a copy of the page (the page has none): the box
+# Chromium lays out for every text of every drawing.
+_MEASURE = """<script>
+const boxes = [...document.querySelectorAll("svg")].flatMap((svg, n) =>
+  [...svg.querySelectorAll("text")].map(text => {
+    const r = text.getBoundingClientRect();
+    return {svg: n, text: text.textContent, x: r.x, y: r.y, width: r.width, height: r.height};
+  }));
+const out = document.createElement("pre");
+out.id = "measured-boxes";
+out.textContent = JSON.stringify(boxes);
+document.body.appendChild(out);
+</script>"""
+
+
+def text_boxes(page: Path, width: int = 1100) -> list[dict[str, object]]:
+    """The layout box of every text in the page's drawings, as Chromium lays them out at
+    ``width``: measured by a script of the test's own in a copy of the page."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / page.name
+        copy.write_text(page.read_text().replace("</body>", _MEASURE + "</body>"))
+        dumped = _run(copy, "--dump-dom", f"--window-size={width},2000", script=True)
+    found = dumped.split('<pre id="measured-boxes">', 1)[1].split("</pre>", 1)[0]
+    import html
+
+    boxes: list[dict[str, object]] = json.loads(html.unescape(found))
+    return boxes
+
+
+def overlaps(boxes: list[dict[str, object]]) -> list[tuple[str, str]]:
+    """Pairs of texts of one drawing whose boxes overlap (by more than a pixel each way)."""
+    found = []
+    for n, one in enumerate(boxes):
+        for other in boxes[n + 1:]:
+            if one["svg"] != other["svg"]:
+                continue
+            a = {k: float(one[k]) for k in ("x", "y", "width", "height")}  # type: ignore[arg-type]
+            b = {k: float(other[k]) for k in ("x", "y", "width", "height")}  # type: ignore[arg-type]
+            wide = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+            tall = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+            if wide > 1 and tall > 1:
+                found.append((str(one["text"]), str(other["text"])))
+    return found
 
 
 def page_requests(net_log: Path) -> list[str]:

@@ -22,7 +22,7 @@ from checks.model.requirement import Requirement
 from checks.plan import Plan
 from checks.run import RunContext
 
-SEED = "GHES setup guide (seed 003)"
+SEED = "Flow's guide \"GitHub Enterprise Server setup\""
 SCOPES = ("repo", "admin:org", "read:org", "admin:repo_hook", "admin:org_hook", "user",
           "read:user")
 SECRETS = Secrets(token="CONNECTOR_GHES_TOKEN",

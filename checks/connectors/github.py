@@ -23,7 +23,7 @@ from checks.model.requirement import Requirement
 from checks.plan import Plan
 from checks.run import RunContext
 
-SEED = "GitHub Connector setup (seed 000)"
+SEED = "Dynatrace's guide \"Set up GitHub Connector\""
 TOKEN = "CONNECTOR_GITHUB_TOKEN"
 # Classic scopes for the connector's issue and pull-request actions on private repositories.
 DEFAULT_SCOPES = ("repo",)

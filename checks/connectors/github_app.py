@@ -33,7 +33,7 @@ from checks.plan import Plan
 from checks.probes.http import IN_FLIGHT, page_links
 from checks.run import Facts, RunContext
 
-SEED = "GitHub Deployments guide (seed 002)"
+SEED = "DX's guide \"GitHub Deployments\""
 APP_ID = "CONNECTOR_GITHUB_APP_ID"
 PRIVATE_KEY = "CONNECTOR_GITHUB_APP_PRIVATE_KEY"
 PER_PAGE = 100

@@ -23,7 +23,7 @@ from checks.model.requirement import Requirement
 from checks.plan import Plan
 from checks.run import RunContext
 
-SEED = "GitLab Connector setup (seed 001)"
+SEED = "Dynatrace's guide \"Set up GitLab Connector\""
 TOKEN = "CONNECTOR_GITLAB_TOKEN"
 DEFAULT_SCOPES = ("api", "read_repository", "read_user", "write_repository")
 
