@@ -86,7 +86,8 @@ class Scenario:
         from cryptography import x509
 
         certs = tuple(x509.load_pem_x509_certificate(pem.encode()) for pem in pems)
-        return PemBundle(f"scenario {self.name}: {key.replace('_', ' ')}", certs)
+        kind = {"public_roots": "public roots", "ca_bundle": "CA bundle"}.get(key, key)
+        return PemBundle(f"the {kind} recorded in scenario {self.name}", certs)
 
     def proxy_for(self, url: str) -> str | None:
         """The proxy the recorded run used for ``url``'s host (credentials hidden), if any."""

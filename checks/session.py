@@ -24,6 +24,7 @@ from checks import __version__, ci, compare, engine, gate, metrics, output, repo
 from checks.engine import Job, Result, command_line, expected_checks, plan_jobs, redactor
 from checks.model.requirement import Check
 from checks.model.secret import Redactor, SecretUnreadable
+from checks.model.text import one_line
 from checks.model.verdict import Outcome
 from checks.results import ConnectorResults
 from checks.run import Progress
@@ -113,7 +114,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         where = (f"offline scenario {job.scenario.name} (recorded {job.scenario.recorded_at:%Y-%m-%d})"
                  if job.scenario else "live")
         lines.append(f"connector-checks {__version__}: {job.connector.name} -> {job.target.url}, "
-                     f"{where}; public roots: {job.trust.public_label}")
+                     f"{where}; trusting {job.trust.public_label}")
     lines.append(f"connector-checks: timeout {settings.timeout:g} s per step; reports in "
                  f"{settings.report_dir}/")
     lines.append(f"connector-checks: reproduce with: pytest "
@@ -381,6 +382,15 @@ def _belongs(item: pytest.Item, job: Job) -> bool:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    chars = getattr(config.option, "reportchars", "") or ""
+    warned = terminalreporter.stats.get("warning", [])
+    if warned and ("A" in chars or "p" in chars):
+        # -rA and -rp list every outcome; a check that warned is one pytest does not know.
+        terminalreporter.section("connector-checks warnings", sep="-")
+        redact = config.stash[REDACT]
+        for rep in warned:
+            said = dict(rep.user_properties).get("message", "")
+            terminalreporter.write_line(redact(one_line(f"WARNING {rep.nodeid} - {said}")))
     if WRITE_FAILED in config.stash:
         terminalreporter.write_line(config.stash[WRITE_FAILED], red=True, bold=True)
     if RECORD_NOTE in config.stash:

@@ -112,6 +112,14 @@ def _fine_grained(site: Site) -> None:
     site.monkeypatch.setenv("CONNECTOR_GHES_TOKEN", token)
 
 
+def _without_token(setup: Setup) -> Setup:
+    def without(site: Site) -> list[str]:
+        _no_token(site)
+        return setup(site)
+
+    return without
+
+
 def _wrong_token(site: Site) -> None:
     site.monkeypatch.setenv("CONNECTOR_GHES_TOKEN", fake_token())
 
@@ -263,6 +271,11 @@ CASES: dict[str, tuple[Setup, Expected]] = {
     "redirect": (_world(_meta("redirect")), {API: ("failed", "http.redirected")}),
     "maintenance": (_world(_meta("error")), {API: ("failed", "http.server_error")}),
     "api hangs": (_world(_meta("hang")), {API: ("failed", "http.timeout")}),
+    "no token, and the name does not resolve": (
+        _without_token(_zone({})),
+        {f"dns.resolves[{HOST}]": ("failed", "dns.nxdomain"),
+         "auth.token[ghes]": ("failed", "auth.missing"),
+         **skipped("scopes.granted[repo]", "org.owner[acme]")}),
     "no token": (_world(_no_token), {"auth.token[ghes]": ("failed", "auth.missing"),
                                      **skipped("scopes.granted[repo]", "org.owner[acme]")}),
     "wrong token": (_world(_wrong_token),

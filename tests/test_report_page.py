@@ -134,7 +134,7 @@ def test_a_warning_is_drawn_as_a_warning_and_the_anchor_is_never_cut_mid_word(
     from checks.html_page import fit
 
     anchor = "anchor: CN=Acme Corp Internal Root CA,O=connector-checks tests (private CA from " \
-             "scenario private-ca: ca bundle)"
+             "the CA bundle recorded in scenario private-ca)"
     shown = fit(anchor, 100)
     assert shown.endswith("…") and anchor.startswith(shown[:-1])
     assert anchor[len(shown) - 1] in " ,/"  # cut where a word ends

@@ -117,6 +117,9 @@ async def run(context: RunContext, plan: Plan) -> None:
         plan.add(OAUTH_CLIENT, "ghes", reasons.OAUTH_INCOMPLETE(
             f"only one of the OAuth variables is set: {missing} is missing"))
 
+    if token is None:  # said before anything is probed, whatever the network does
+        plan.add(AUTH_TOKEN, "ghes", reasons.AUTH_MISSING(
+            f"no token: set {SECRETS.token} (or {SECRETS.token}_FILE) to the access token"))
     await network_checks(plan, context, target.host, target.port)
     api = f"{target.url}/api/v3"
     if not plan.ready(API_REACHABLE, api):
@@ -139,12 +142,8 @@ async def run(context: RunContext, plan: Plan) -> None:
     meta = answers["meta"]
     plan.add(API_REACHABLE, api, github.meta(meta), meta.elapsed_s)
     user = answers.get("user")
-    if plan.ready(AUTH_TOKEN, "ghes"):
-        if token is None or user is None:
-            plan.add(AUTH_TOKEN, "ghes", reasons.AUTH_MISSING(
-                f"no token: set {SECRETS.token} (or {SECRETS.token}_FILE) to the access token"))
-        else:
-            plan.add(AUTH_TOKEN, "ghes", github.user(user, token.masked), user.elapsed_s)
+    if token is not None and user is not None and plan.ready(AUTH_TOKEN, "ghes"):
+        plan.add(AUTH_TOKEN, "ghes", github.user(user, token.masked), user.elapsed_s)
     if user is not None:
         masked = token.masked if token is not None else ""
         for scope in scopes.required(context, SCOPES):

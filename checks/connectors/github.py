@@ -96,18 +96,17 @@ async def run(context: RunContext, plan: Plan) -> None:
     org, repo = context.org, context.repo
     scopes.leave_out(plan, SCOPES_GRANTED, context, DEFAULT_SCOPES)
     required = scopes.required(context, DEFAULT_SCOPES)
+    if context.secret(TOKEN) is None:  # said before anything is probed
+        plan.add(AUTH_TOKEN, "github", reasons.AUTH_MISSING(
+            f"no token: set {TOKEN} (or {TOKEN}_FILE); GITHUB_TOKEN is never read, CI systems "
+            f"set it to their own token"))
     await network_checks(plan, context, host, port)
     if not plan.ready(CLOUD_ONLY, target):
         return
     meta = await facts.http(HttpRequest("GET", f"{api}/meta", headers=ACCEPT))
     plan.add(CLOUD_ONLY, target, github.cloud_only(meta, target), meta.elapsed_s)
-    if not plan.ready(AUTH_TOKEN, "github"):
-        return
     token = context.secret(TOKEN)
-    if token is None:
-        plan.add(AUTH_TOKEN, "github", reasons.AUTH_MISSING(
-            f"no token: set {TOKEN} (or {TOKEN}_FILE); GITHUB_TOKEN is never read, CI systems "
-            f"set it to their own token"))
+    if token is None or not plan.ready(AUTH_TOKEN, "github"):
         return
 
     def get(path: str) -> HttpRequest:

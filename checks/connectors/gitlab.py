@@ -69,10 +69,13 @@ async def run(context: RunContext, plan: Plan) -> None:
     api = f"{target.url}/api/v4"
     scopes.leave_out(plan, SCOPES_GRANTED, context, DEFAULT_SCOPES)
     required = scopes.required(context, DEFAULT_SCOPES)
+    token = context.secret(TOKEN)
+    if token is None:  # said before anything is probed
+        plan.add(AUTH_TOKEN, "gitlab", reasons.AUTH_MISSING(
+            f"no token: set {TOKEN} (or {TOKEN}_FILE)"))
     await network_checks(plan, context, target.host, target.port)
     if not plan.ready(API_REACHABLE, api):
         return
-    token = context.secret(TOKEN)
 
     def get(url: str) -> HttpRequest:
         # Bearer works for personal, project, group and OAuth tokens alike.
@@ -82,11 +85,7 @@ async def run(context: RunContext, plan: Plan) -> None:
     if version.status == 404:
         version = await facts.http(get(f"{api}/metadata"))
     plan.add(API_REACHABLE, api, gitlab.version(version), version.elapsed_s)
-    if not plan.ready(AUTH_TOKEN, "gitlab"):
-        return
-    if token is None:
-        plan.add(AUTH_TOKEN, "gitlab", reasons.AUTH_MISSING(
-            f"no token: set {TOKEN} (or {TOKEN}_FILE)"))
+    if token is None or not plan.ready(AUTH_TOKEN, "gitlab"):
         return
 
     about, user = await asyncio.gather(facts.http(get(f"{api}/personal_access_tokens/self")),

@@ -177,7 +177,9 @@ def org_membership(exchange: HttpExchange, org: str) -> Verdict:
         return passed(f"the account is an owner of {org}", **evidence)
     return reasons.ORG_NOT_OWNER(
         f"the account is an active {role} of {org}, not an owner: webhooks will not be "
-        f"available; repositories, pull requests and tickets will", **evidence)
+        f"available, and the vendor's guide asks for an owner to use every integration "
+        f"service (pull requests, tickets, webhooks); repositories can still be imported",
+        **evidence)
 
 
 def oauth_client(exchange: HttpExchange) -> Verdict:
