@@ -300,6 +300,8 @@ def test_a_report_that_cannot_be_written_is_one_line_exit_3_and_leaves_the_old_o
                                  "reports/: *; earlier reports there are untouched"])
     assert (reports / "ghes.html").read_text() == "the previous run's page"
     assert sorted(p.name for p in reports.iterdir()) == ["ghes.html", "ghes.json"]
+    result.stdout.fnmatch_lines(["verdict: ready; * passed; no report written"])
+    assert "reports: reports/ghes.html" not in result.stdout.str()
 
 
 def test_a_write_that_fails_midway_leaves_the_previous_file_whole_and_no_temporary(

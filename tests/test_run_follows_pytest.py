@@ -346,3 +346,18 @@ def test_pytest_html_still_reports_each_check_through_its_public_hooks(
     page = (pytester.path / "theirs.html").read_text()
     assert "scopes.granted[admin:org]" in page and "scopes.missing" in page
     assert reports(pytester.path)[0]["summary"]["failed"] == 5  # our own reports, as ever
+
+
+def test_minus_r_a_lists_the_checks_that_warned(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(*BASE, "--connector", "ghes", "--offline", "--scenario",
+                                "not-owner", "-rA")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["WARNING ghes::org.owner[[]acme[]] - the account is an active "
+                                 "member of acme, not an owner*"])
+
+
+def test_an_empty_selection_says_nothing_was_checked(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(*BASE, "--connector", "ghes", "--offline", "-k", "nomatch")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    result.stdout.fnmatch_lines(["verdict: nothing checked; no check was selected; reports: *"])
+    assert "Verdict: nothing checked" in (pytester.path / "reports" / "ghes.html").read_text()
