@@ -94,11 +94,11 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
      "seconds for each network step, whatever the server does: DNS query, TCP connect, TLS "
      "handshake, HTTP request with its whole body (default 5)"),
     ("--max-wait", "connector_max_wait", parse_max_wait, False,
-     "longest Retry-After or rate-limit reset to wait for before reporting the limit, in "
-     "seconds (default 30)"),
+     "how long the whole run may wait for Retry-After or rate-limit resets, in all, before "
+     "it reports the limit, in seconds (default 30)"),
     ("--max-pages", "connector_max_pages", parse_max_pages, False,
-     "pages of a paginated list read at most; past it the check fails http.too_many_pages "
-     "(default 100)"),
+     "pages of a paginated list read at most (by its last page, or following next pages); "
+     "past it the check fails http.too_many_pages (default 100)"),
     ("--run-timeout", "connector_run_timeout", parse_run_timeout, False,
      "seconds for the whole run, waits for rate limits included; past it every check not "
      "yet decided fails harness.deadline and the reports are written (default 120)"),

@@ -147,12 +147,9 @@ def certifi_roots() -> PemBundle:
 
 
 def parse_timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number of seconds, e.g. 5 or 0.5") from None
-    if not 0 < value <= 300:
-        raise ValueError(f"{text!r}: give a timeout between 0 and 300 seconds")
+    value = _seconds(text, "a timeout", 0, 300, "5 or 0.5")
+    if value == 0:
+        raise ValueError(f"{text[:20]!r}: give a timeout between 0 and 300 seconds")
     return value
 
 
@@ -168,36 +165,39 @@ def parse_scope(text: str) -> str:
     return text
 
 
-def parse_max_wait(text: str) -> float:
+def _seconds(text: str, what: str, low: float, high: float, example: str) -> float:
+    """A number of seconds within bounds; the message quotes at most 20 characters."""
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a number of seconds, e.g. 30") from None
-    if not 0 <= value <= 3600:
-        raise ValueError(f"{text!r}: give a wait between 0 and 3600 seconds")
+        raise ValueError(f"{text[:20]!r} is not a number of seconds, e.g. {example}") from None
+    if not low <= value <= high:  # NaN and infinities too
+        raise ValueError(f"{text[:20]!r}: give {what} between {low:g} and {high:g} seconds")
     return value
+
+
+def _count(text: str, what: str, high: int) -> int:
+    """A whole number from 1 to ``high``, in ASCII digits (never Python's integer limit)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(high))) or \
+            not 0 < int(text) <= high:
+        raise ValueError(f"{text[:20]!r} is not a number of {what} between 1 and {high}")
+    return int(text)
+
+
+def parse_max_wait(text: str) -> float:
+    return _seconds(text, "a wait", 0, 3600, "30")
 
 
 def parse_max_pages(text: str) -> int:
-    if not (text.isascii() and text.isdigit() and len(text) <= 6) or not 0 < int(text) <= 100_000:
-        raise ValueError(f"{text[:20]!r} is not a number of pages between 1 and 100000")
-    return int(text)
+    return _count(text, "pages", 100_000)
 
 
 def parse_run_timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{text[:20]!r} is not a number of seconds, e.g. 120") from None
-    if not 1 <= value <= 86400:
-        raise ValueError(f"{text[:20]!r}: give a run timeout between 1 and 86400 seconds")
-    return value
+    return _seconds(text, "a run timeout", 1, 86400, "120")
 
 
 def parse_max_installations(text: str) -> int:
-    if not (text.isascii() and text.isdigit() and len(text) <= 7) or not 0 < int(text) <= 1_000_000:
-        raise ValueError(f"{text[:20]!r} is not a number of installations between 1 and 1000000")
-    return int(text)
+    return _count(text, "installations", 1_000_000)
 
 
 def parse_report_dir(text: str) -> Path:

@@ -4,7 +4,6 @@ proxy's answer is read up to 64 KiB of head and 4 KiB of page, the whole within 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import socket
@@ -15,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from checks.model.addresses import host_port, is_ip
 from checks.model.observations import ProxyTunnel
 from checks.probes.http import hide_credentials
-from checks.probes.tls import _observer_context, _presented_chain, _wake
+from checks.probes.tls import _observer_context, _presented_chain, in_thread
 
 HEAD_LIMIT = 64 * 1024
 PAGE_LIMIT = 4 * 1024
@@ -111,16 +110,12 @@ async def connect(proxy: str, address: str, port: int, host: str, target_port: i
                   timeout: float) -> ProxyTunnel:
     """The CONNECT and the handshake through it, ended at ``timeout`` whatever the proxy does."""
     started = time.monotonic()
-    opened: list[socket.socket] = []
-    work = asyncio.to_thread(_connect, proxy, address, port, host, target_port, timeout, opened)
-    try:
-        return await asyncio.wait_for(work, timeout)
-    except asyncio.CancelledError:  # Ctrl-C: the thread must not hold the exit up
-        _wake(opened)
-        raise
-    except TimeoutError:
-        _wake(opened)
-        return ProxyTunnel(hide_credentials(proxy), address, port, host_port(host, target_port),
-                           credentials_given=bool(urlsplit(proxy).username), error="timeout",
-                           detail=f"no answer through the proxy within {timeout:g} s",
-                           elapsed_s=round(time.monotonic() - started, 3))
+    done = await in_thread(
+        lambda opened: _connect(proxy, address, port, host, target_port, timeout, opened),
+        timeout)
+    return done or ProxyTunnel(hide_credentials(proxy), address, port,
+                               host_port(host, target_port),
+                               credentials_given=bool(urlsplit(proxy).username),
+                               error="timeout",
+                               detail=f"no answer through the proxy within {timeout:g} s",
+                               elapsed_s=round(time.monotonic() - started, 3))

@@ -11,9 +11,13 @@ import contextlib
 import socket
 import ssl
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from checks.model.addresses import is_ip
 from checks.model.observations import TlsHandshake
+
+T = TypeVar("T")
 
 # OpenSSL reasons for "the peer does not speak TLS": it answered with something else.
 _NOT_TLS = {"WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG",
@@ -89,19 +93,27 @@ def _wake(opened: list[socket.socket]) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-async def handshake(host: str, port: int, address: str, connect_port: int,
-                    timeout: float) -> TlsHandshake:
-    """The handshake, ended at ``timeout`` however slowly the server sends its bytes."""
-    started = time.monotonic()
+async def in_thread(work: Callable[[list[socket.socket]], T], timeout: float) -> T | None:
+    """Blocking socket work in a thread, ended at ``timeout`` however slowly the peer sends
+    its bytes (None then), or at once when the run is cancelled (Ctrl-C): the sockets it
+    opened are shut, which wakes the thread."""
     opened: list[socket.socket] = []
-    work = asyncio.to_thread(_handshake, host, port, address, connect_port, timeout, opened)
     try:
-        return await asyncio.wait_for(work, timeout)
-    except asyncio.CancelledError:  # Ctrl-C: the thread must not hold the exit up
+        return await asyncio.wait_for(asyncio.to_thread(work, opened), timeout)
+    except asyncio.CancelledError:
         _wake(opened)
         raise
     except TimeoutError:
         _wake(opened)
-        return TlsHandshake(host, port, address, connect_port, "timeout",
-                            f"no complete TLS handshake within {timeout:g} s",
-                            elapsed_s=round(time.monotonic() - started, 3))
+        return None
+
+
+async def handshake(host: str, port: int, address: str, connect_port: int,
+                    timeout: float) -> TlsHandshake:
+    """The handshake, ended at ``timeout`` however slowly the server sends its bytes."""
+    started = time.monotonic()
+    done = await in_thread(
+        lambda opened: _handshake(host, port, address, connect_port, timeout, opened), timeout)
+    return done or TlsHandshake(host, port, address, connect_port, "timeout",
+                                f"no complete TLS handshake within {timeout:g} s",
+                                elapsed_s=round(time.monotonic() - started, 3))
