@@ -95,9 +95,7 @@ class Plan:
 
     def abandon(self, cause: Check) -> list[Check]:
         """Every check of a run that broke: what was decided stands, the rest names the cause."""
-        for expected in self._pending():
-            self.add(expected.requirement, expected.parameter, self._blocked_by(cause))
-        return self.checks()
+        return self.settle_pending(self._blocked_by(cause))
 
     def settle_pending(self, verdict: Verdict) -> list[Check]:
         """Every check of a run cut short (its deadline passed, or it was interrupted): what

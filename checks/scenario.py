@@ -266,10 +266,12 @@ class ScenarioBackend:
                                detail=self._unrecorded(f"CONNECT {where}"))
         return ProxyTunnel(
             entry.get("proxy", proxy), entry.get("address", address),
-            int(entry.get("port", port)), where, entry.get("status"), entry.get("reason", ""),
-            dict(entry.get("headers", {})), entry.get("body", ""),
-            bool(entry.get("credentials_given")), entry.get("error"), entry.get("detail", ""),
-            entry.get("version"), tuple(entry.get("chain", ())), entry.get("elapsed_s", 0.0))
+            int(entry.get("port", port)), where, status=entry.get("status"),
+            reason=entry.get("reason", ""), headers=dict(entry.get("headers", {})),
+            body=entry.get("body", ""), credentials_given=bool(entry.get("credentials_given")),
+            error=entry.get("error"), detail=entry.get("detail", ""),
+            version=entry.get("version"), chain_pem=tuple(entry.get("chain", ())),
+            elapsed_s=entry.get("elapsed_s", 0.0))
 
     async def tls(self, host: str, port: int, address: str, connect_port: int) -> TlsHandshake:
         entry = self.scenario.data.get("tls", {}).get(f"{host}:{port}")

@@ -108,11 +108,8 @@ def expected_network(context: RunContext, host: str, port: int
 
 
 def proxy_of(context: RunContext, host: str, port: int) -> str | None:
-    """The forward proxy the HTTP client uses for the endpoint, or None; noted in the facts."""
-    proxy = context.proxy_for(f"https://{host_port(host, port)}")
-    if proxy is not None:
-        context.facts.proxies[f"{host}:{port}"] = hide_credentials(proxy)
-    return proxy
+    """The forward proxy the HTTP client uses for the endpoint, or None."""
+    return context.proxy_for(f"https://{host_port(host, port)}")
 
 
 async def network_checks(plan: Plan, context: RunContext, host: str, port: int) -> None:
@@ -120,6 +117,8 @@ async def network_checks(plan: Plan, context: RunContext, host: str, port: int) 
     proxy's checks beside them (concurrently), compared with the direct handshake."""
     direct: asyncio.Future[TlsHandshake | None] = asyncio.get_running_loop().create_future()
     proxy = proxy_of(context, host, port)
+    if proxy is not None:  # the environment's decision, recorded so a replay plans the same
+        context.facts.proxies[f"{host}:{port}"] = hide_credentials(proxy)
     try:
         await asyncio.gather(_direct_checks(plan, context, host, port, direct),
                              *([_proxy_checks(plan, context, host, port, proxy, direct)]

@@ -86,9 +86,10 @@ def public_ca(observed: TlsHandshake, trust: Trust, now: datetime,
     # signature or key it refuses at its security level): the API checks run when it trusts
     # the chain, whatever tls.public_ca says about the vendor (checks.connectors.network).
     weak = {reasons.TLS_WEAK_SIGNATURE, reasons.TLS_WEAK_KEY}
-    evidence["trusted_by_http_client"] = (
-        openssl_refusal(chain, (*trust.public_roots, *trust.private_cas), now) is None
-        and not any(reason in weak for reason, _ in problems))
+    client_refusal = (openssl_refusal(chain, (*trust.public_roots, *trust.private_cas), now)
+                      if trust.private_cas else accepted)
+    evidence["trusted_by_http_client"] = (client_refusal is None
+                                          and not any(reason in weak for reason, _ in problems))
     if accepted is not None and not problems:
         problems = [_openssl_reason(accepted)]
     if problems and problems[0][0] is reasons.TLS_INCOMPLETE_CHAIN:
@@ -161,17 +162,26 @@ def openssl_refusal(chain: Sequence[x509.Certificate], roots: Sequence[x509.Cert
     return None
 
 
-def _fit_for_tls_server(leaf: x509.Certificate) -> bool:
-    """OpenSSL's purpose check for a TLS server's certificate (check_purpose_ssl_server): an
-    extended key usage, when present, allows serverAuth; a key usage, when present, allows a
-    signature or key exchange."""
+def _usage_refused(leaf: x509.Certificate) -> x509.ExtendedKeyUsage | None:
+    """The leaf's extended key usage when it is present and allows no TLS server."""
     usages = _extension(leaf, x509.ExtendedKeyUsage)
     if usages is not None and not {ExtendedKeyUsageOID.SERVER_AUTH,
                                    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(usages):
-        return False
+        return usages
+    return None
+
+
+def _key_usage_refused(leaf: x509.Certificate) -> bool:
+    """The leaf's key usage is present and allows neither a signature nor key exchange."""
     key_usage = _extension(leaf, x509.KeyUsage)
-    return key_usage is None or bool(key_usage.digital_signature or key_usage.key_encipherment
-                                     or key_usage.key_agreement)
+    return key_usage is not None and not (key_usage.digital_signature
+                                          or key_usage.key_encipherment
+                                          or key_usage.key_agreement)
+
+
+def _fit_for_tls_server(leaf: x509.Certificate) -> bool:
+    """OpenSSL's purpose check for a TLS server's certificate (check_purpose_ssl_server)."""
+    return _usage_refused(leaf) is None and not _key_usage_refused(leaf)
 
 
 # OpenSSL's verify error codes (x509_vfy.h) and what each means here.
@@ -495,16 +505,13 @@ def _purpose(leaf: x509.Certificate, path: Sequence[x509.Certificate],
         found.append((reasons.TLS_WRONG_PURPOSE,
                       f"the server presents {_name(leaf.subject)}, a CA certificate, as its own "
                       f"certificate"))
-    usages = _extension(leaf, x509.ExtendedKeyUsage)
-    if usages is not None and not {ExtendedKeyUsageOID.SERVER_AUTH,
-                                    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(usages):
+    usages = _usage_refused(leaf)
+    if usages is not None:
         allowed = ", ".join(_USAGE_NAMES.get(u, u.dotted_string) for u in usages) or "nothing"
         found.append((reasons.TLS_WRONG_PURPOSE,
                       f"{_name(leaf.subject)} is made for {allowed}, not TLS server "
                       f"authentication (extended key usage)"))
-    key_usage = _extension(leaf, x509.KeyUsage)
-    if key_usage is not None and not (key_usage.digital_signature or key_usage.key_encipherment
-                                      or key_usage.key_agreement):
+    if _key_usage_refused(leaf):
         found.append((reasons.TLS_WRONG_PURPOSE,
                       f"{_name(leaf.subject)}'s key usage allows neither digital signatures "
                       f"nor key exchange, which a TLS server needs"))
