@@ -69,7 +69,7 @@ def step_summary(document: Mapping[str, Any]) -> str:
                   for n, c in enumerate(causes, 1)]
         lines.append("")
     lines += ["| layer | check | outcome | reason | message |", "|---|---|---|---|---|"]
-    for group in groups(document["checks"]):
+    for group in groups(document["checks"], document.get("layers")):
         for record in group["records"]:
             lines.append(f"| {group['name']} | `{_cell(record['id'])}` | {record['outcome']} | "
                          f"{record['reason'] or ''} | {_cell(record['message'])} |")

@@ -8,19 +8,20 @@ import shlex
 import socket
 import ssl
 import time
+import tomllib
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
 from checks import __version__, reasons
 from checks.catalogue import Connector
-from checks.connectors import get_connector
+from checks.connectors import checked_profile, default_profile, get_connector
+from checks.jobs import Job, Result
 from checks.model.addresses import host_port
-from checks.model.endpoints import HttpRequest, Nameserver, Route, Target
+from checks.model.endpoints import Nameserver, Target
 from checks.model.observations import DnsLookup, ProxyTunnel, TcpConnect, TlsHandshake
 from checks.model.requirement import Check, Requirement
 from checks.model.secret import Redactor, Secret, secret_from_env
@@ -38,6 +39,8 @@ from checks.probes.http import (
     proxy_url,
     verifying_context,
 )
+from checks.profiles import Profile
+from checks.profiles import parse as parse_profile
 from checks.run import Facts, LiveBackend, Observed, Progress, RunContext
 from checks.scenario import Scenario, ScenarioBackend
 from checks.scenario import load as load_scenario
@@ -55,61 +58,22 @@ HARNESS = Requirement("harness", "connector-checks ran to the end", "harness",
                       "Report the error with the JSON report attached.", seed="connector-checks")
 
 
-@dataclass(frozen=True)
-class Job:
-    """One connector to check, with everything decided before any probe runs."""
-
-    connector: Connector
-    target: Target
-    org: str | None
-    scenario: Scenario | None
-    secrets: Mapping[str, Secret | None]
-    trust: Trust
-    env: Mapping[str, str] = field(default_factory=dict)
-    repo: str | None = None
-    # As given, or as the scenario was recorded with (a replay repeats the recorded run).
-    routes: Mapping[tuple[str, int], Route] = field(default_factory=dict)
-    public_resolvers: tuple[Nameserver, ...] = ()
-    require_scopes: tuple[str, ...] = ()
-    max_pages: int = 100  # as given, or as the scenario was recorded with
-    max_installations: int = 200
-    run_timeout: float = 120.0
-
-    @property
-    def mode(self) -> str:
-        return "offline" if self.scenario else "live"
-
-
-@dataclass
-class Result:
-    job: Job
-    checks: list[Check]
-    started_at: datetime
-    duration_s: float
-    proxy: str
-    probes: list[dict[str, Any]] = field(default_factory=list)
-    observed: tuple[Observed, ...] = ()  # every observation, as it arrived
-    vantage: Vantage = field(default_factory=lambda: Vantage(socket.gethostname()))
-    replay_of: dict[str, Any] | None = None  # when and where a replayed recording was made
-    observed_at: datetime | None = None  # the moment the observations describe
-    unanswered: tuple[HttpRequest, ...] = ()  # in flight when the run's deadline came
-    proxies: dict[str, str] = field(default_factory=dict)  # HOST:PORT -> the proxy used
-
-
 def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
     """Decide every job; ValueError with a one-line message for anything wrong."""
     jobs = []
     for name in settings.connectors:
         connector = get_connector(name)
-        scenario = load_scenario(name, settings.scenario) if settings.offline else None
+        scenario = load_scenario(connector, settings.scenario) if settings.offline else None
+        profile = _profile(connector, settings, scenario)
         target = _target(connector, settings, scenario)
         org = _recorded(scenario, "org", settings.org)
         repo = _recorded(scenario, "repo", settings.repo)
         secrets = _secrets(connector, environ, scenario)
         env = _required_env(connector, environ, scenario)
         given = settings.connect_to or (scenario.connect_to if scenario else ())
+        _check_scopes(connector, settings)
         jobs.append(Job(
-            connector, target, org, scenario, secrets, _trust(settings, scenario), env, repo,
+            connector, profile, target, org, scenario, secrets, _trust(settings, scenario), env, repo,
             routes={(c.host, c.port): c.route for c in given},
             public_resolvers=settings.public_resolvers or (
                 scenario.public_resolvers if scenario else ()),
@@ -120,6 +84,30 @@ def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
                                      MAX_INSTALLATIONS),
             run_timeout=_limit(scenario, "run_timeout", settings.run_timeout, RUN_TIMEOUT)))
     return jobs
+
+
+def _profile(connector: Connector, settings: Settings, scenario: Scenario | None) -> Profile:
+    """The profile given for the connector, the one a scenario was recorded with, or its
+    vendor's default; a replay with another profile than its recording's is a usage error."""
+    given = next((p for p in settings.profiles if p.connector == connector.name), None)
+    recorded = scenario.data.get("profile") if scenario is not None else None
+    if isinstance(recorded, dict) and scenario is not None:
+        if given is not None and given.name != recorded.get("name"):
+            raise ValueError(f"scenario {scenario.name} was recorded with --profile "
+                             f"{recorded.get('name')}, not {given.name}")
+        if given is None:
+            return checked_profile(parse_profile(
+                tomllib.loads(str(recorded.get("toml", ""))),
+                f"recorded in {scenario.name}", str(recorded.get("toml", ""))))[1]
+    return given or default_profile(connector)
+
+
+def _check_scopes(connector: Connector, settings: Settings) -> None:
+    """--require-scope spelled as the connector's platform spells scopes."""
+    for scope in settings.require_scopes:
+        problem = connector.platform.check_scope(scope)
+        if problem is not None:
+            raise ValueError(f"--require-scope: {problem}")
 
 
 def _recorded(scenario: Scenario | None, option: str, given: str | None) -> str | None:
@@ -163,7 +151,7 @@ def _target(connector: Connector, settings: Settings, scenario: Scenario | None)
     if connector.default_target:
         return parse_target(connector.default_target)
     raise ValueError(f"--connector {connector.name} needs --target: the server's web URL, "
-                     f"e.g. --target https://github.example.com")
+                     f"e.g. --target https://git.example.com")
 
 
 def _secrets(connector: Connector, environ: Mapping[str, str],
@@ -227,6 +215,7 @@ def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
         target=job.target, facts=facts, trust=job.trust, now=now, secrets=dict(job.secrets),
         org=job.org, repo=job.repo, require_scopes=job.require_scopes, env=dict(job.env),
         redactor=redact, resolvers=settings.resolvers, public_resolvers=job.public_resolvers,
+        profile=job.profile,
         routes=dict(job.routes), max_pages=job.max_pages,
         max_installations=job.max_installations,
         proxy_for=job.scenario.proxy_for if job.scenario is not None else proxy_url)
@@ -235,7 +224,7 @@ def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
 def expected_checks(job: Job, settings: Settings) -> list[tuple[Requirement, str]]:
     """The checks a job lists before probing (what --collect-only shows); opens no socket."""
     context = context_of(job, settings, Facts(_NoProbes()), datetime.now(UTC), Redactor())
-    plan = Plan(job.connector.requirements)  # the connector's own declarations, seeds and all
+    plan = Plan(job.requirements)  # the connector's own declarations, cited by the profile
     return [(plan.requirement(r), parameter) for r, parameter in job.connector.expected(context)]
 
 
@@ -281,7 +270,7 @@ async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
     time): past it, every check not yet decided fails with harness.deadline, and what was
     decided stands."""
     context = context_of(job, settings, facts, now, redact)
-    plan = Plan((*job.connector.requirements, HARNESS))
+    plan = Plan((*job.requirements, HARNESS), job.profile.vendor_codes)
     try:
         plan.expect_all(job.connector.expected(context))
         async with asyncio.timeout_at(began + job.run_timeout):

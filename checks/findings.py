@@ -8,24 +8,31 @@ from collections.abc import Mapping, Sequence
 from itertools import groupby
 from typing import Any
 
-LAYERS = (("dns", "DNS"), ("tcp", "Network"), ("tls", "TLS"), ("api", "API"),
-          ("github", "API"), ("auth", "Credentials"), ("oauth", "Credentials"),
-          ("scopes", "Scopes and permissions"), ("app", "GitHub App"),
-          ("org", "Organization"))
+# Requirement categories every connector shares, by layer in the order a connection is made;
+# a platform adds its own (Platform.layers), written into each report ("layers").
+LAYERS = (("dns", "DNS"), ("tcp", "Network"), ("proxy", "Network"), ("tls", "TLS"),
+          ("api", "API"), ("auth", "Credentials"), ("scopes", "Scopes and permissions"))
 FOLD_PASSES_OVER = 8  # a group shows its passes one by one up to this many, else folds them
 FOLD_SKIPS_FROM = 3  # skips of one root cause in a group: one line from this many
 
 
-def groups(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Records grouped by layer, in the order a connection is made; user tests last. Each
-    group: its name, the records to show, and the passes folded away."""
-    names = dict(LAYERS)
+def layers(platform: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Category -> layer: the shared ones, then a platform's (in the order it lists them)."""
+    return {**dict(LAYERS), **(platform or {})}
+
+
+def groups(records: Sequence[Mapping[str, Any]], named: Mapping[str, str] | None = None
+           ) -> list[dict[str, Any]]:
+    """Records grouped by layer (``named``: a report's "layers"), in the order a connection
+    is made; user tests last. Each group: its name, the records to show, and the passes
+    folded away."""
+    names = dict(named or layers())
     grouped: dict[str, list[Mapping[str, Any]]] = {}
     for record in records:
         category = str(record.get("requirement") or "").split(".")[0]
         name = names.get(category, "Your tests" if record.get("kind") == "test" else "Other")
         grouped.setdefault(name, []).append(record)
-    order = [*dict.fromkeys(name for _, name in LAYERS), "Other", "Your tests"]
+    order = [*dict.fromkeys(names.values()), "Other", "Your tests"]
     shown = []
     for name in (n for n in order if n in grouped):
         members = grouped[name]

@@ -110,7 +110,8 @@ def render(document: Mapping[str, Any]) -> str:
     decided = gate.of(document)
     words, tone = decided["words"], decided["tone"]
     now = _time(document.get("observed_at") or document["started_at"])
-    return _template().render(doc=document, verdict=words, tone=tone, groups=groups(records),
+    return _template().render(doc=document, verdict=words, tone=tone,
+                              groups=groups(records, document.get("layers")),
                               fix_first=fix_first(records), chains=chains(records, now),
                               waterfall=waterfall(document.get("probes", [])))
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from checks import gate
 from checks.compare import changes
-from checks.engine import Job, Result
+from checks.jobs import Job, Result
 from checks.model.secret import Redactor
 from checks.report import RunInfo, Staged, build, tally
 from checks.settings import Settings
@@ -38,7 +38,8 @@ def run_info(job: Job, result: Result | None, started: datetime, run_id: str,
         interrupted=interrupted, run_id=run_id,
         vantage=result.vantage.as_data() if result else None,
         replay_of=result.replay_of if result else None,
-        observed_at=result.observed_at if result else None, fail_on=fail_on)
+        observed_at=result.observed_at if result else None, fail_on=fail_on,
+        profile=job.profile.summary(), layers=dict(job.connector.platform.layers))
 
 
 def document(info: RunInfo, records: Iterable[dict[str, Any]], tool_version: str,

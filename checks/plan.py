@@ -10,8 +10,8 @@ never another skip).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from checks import reasons
 from checks.model.requirement import Check, Requirement
@@ -31,7 +31,10 @@ class _Expected:
 
 
 class Plan:
-    def __init__(self, requirements: Sequence[Requirement]) -> None:
+    def __init__(self, requirements: Sequence[Requirement],
+                 vendor_codes: Mapping[str, str] | None = None) -> None:
+        # reason code -> the vendor's own code for it (the profile's), carried by verdicts
+        self._vendor_codes = dict(vendor_codes or {})
         self._declared = {requirement.id: requirement for requirement in requirements}
         self._order = {requirement.id: n for n, requirement in enumerate(requirements)}
         self._expected: dict[str, _Expected] = {}
@@ -52,11 +55,12 @@ class Plan:
         except KeyError:
             raise KeyError(f"{requirement.id} is not declared by this connector") from None
 
-    def expect(self, requirement: Requirement, parameter: str, after: Iterable[Check] = ()
-               ) -> None:
+    def expect(self, requirement: Requirement, parameter: str,
+               after: Iterable[Check | str] = ()) -> None:
+        """A check to decide; ``after``: particular checks (or their ids) it also waits for."""
         parameter = one_line(parameter)
         expected = _Expected(self.requirement(requirement), parameter,
-                             tuple(check.id for check in after))
+                             tuple(c if isinstance(c, str) else c.id for c in after))
         if expected.id not in self._expected:
             self._expected[expected.id] = expected
             self._expected_of.setdefault(requirement.id, []).append(expected)
@@ -71,6 +75,9 @@ class Plan:
         # A parameter may name what a server sent (an account's login): one line, so it
         # cannot begin a line of the terminal or break a node id.
         parameter = one_line(parameter)
+        vendor_code = self._vendor_codes.get(verdict.reason or "")
+        if vendor_code is not None and verdict.vendor_code is None:
+            verdict = replace(verdict, vendor_code=vendor_code)
         check = Check(self.requirement(requirement), parameter, verdict, duration_s)
         self._decided.append(check)
         self._decided_of.setdefault(requirement.id, []).append(check)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from checks.connectors import connector_names
+from checks.connectors import bundled_profile_names, connector_names, load_profile
 from checks.settings import (
     MAX_INSTALLATIONS,
     RUN_TIMEOUT,
@@ -36,9 +36,14 @@ from checks.settings import (
 )
 
 if TYPE_CHECKING:
+    from checks.profiles import Profile
     from checks.results import ConnectorResults
 
 T = TypeVar("T")
+
+def _profile(text: str) -> Profile:
+    return load_profile(text)[1]
+
 
 def _connector_name(text: str) -> str:
     if text not in connector_names():
@@ -71,8 +76,12 @@ def _cli(parse: Callable[[str], T]) -> Callable[[str], T | _Invalid]:
 _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
     ("--connector", "connectors", _connector_name, True,
      "connector to check (repeatable): " + ", ".join(connector_names())),
+    ("--profile", "connector_profiles", _profile, True,
+     "a vendor's setup guide as a profile (repeatable, one per connector; it adds its "
+     "connector): a bundled name (" + ", ".join(bundled_profile_names()) + ") or a .toml "
+     "file (docs/profiles.md); --connector alone uses its vendor's default"),
     ("--target", "connector_target", parse_target, False,
-     "the server's web URL, e.g. https://github.example.com"),
+     "the server's web URL, e.g. https://git.example.com"),
     ("--org", "connector_org", parse_org, False, "organization whose ownership is checked"),
     ("--repo", "connector_repo", parse_repo, False,
      "repository OWNER/NAME whose endpoints are checked (default: the first one visible)"),
@@ -141,7 +150,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _requested(config: pytest.Config) -> bool:
-    return bool(config.known_args_namespace.connectors or config.getini("connectors"))
+    namespace = config.known_args_namespace
+    return bool(namespace.connectors or config.getini("connectors")
+                or namespace.connector_profiles or config.getini("connector_profiles"))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -182,12 +193,20 @@ def _checked(parse: Callable[[str], T], default: str) -> T:
 def _settings(config: pytest.Config) -> Settings | None:
     values = {ini: _setting(config, ini, parse, repeatable)
               for _, ini, parse, repeatable, _ in _OPTIONS}
-    connectors = tuple(dict.fromkeys(values["connectors"] or ()))
+    profiles: list[Profile] = values["connector_profiles"] or []
+    connectors = tuple(dict.fromkeys([*(values["connectors"] or ()),
+                                      *(p.connector for p in profiles)]))
     if not connectors:
         return None
+    for one in profiles:
+        other = next((p for p in profiles if p.connector == one.connector and p != one), None)
+        if other is not None:
+            raise pytest.UsageError(f"--profile: {one.name} and {other.name} are both profiles "
+                                    f"of {one.connector}: give one profile per connector")
     offline = config.getoption("connector_offline") or config.getini("connector_offline")
     return Settings(
-        connectors=connectors, target=values["connector_target"], org=values["connector_org"],
+        connectors=connectors, profiles=tuple(profiles), target=values["connector_target"],
+        org=values["connector_org"],
         offline=bool(offline), scenario=values["connector_scenario"] or "healthy",
         resolvers=tuple(values["connector_resolvers"]),
         public_resolvers=tuple(values["connector_public_resolvers"]),
@@ -210,7 +229,7 @@ def _settings(config: pytest.Config) -> Settings | None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "connector(name, layer, requirement): a connector-checks check; select with "
-                   "-m \"connector(layer='tls')\" or -m \"connector(name='ghes')\"")
+                   "-m \"connector(layer='tls')\" or -m \"connector(name='NAME')\"")
     settings = _settings(config)
     if settings is not None and settings.offline and settings.record is not None:
         raise pytest.UsageError("--record saves a live run, and --offline replays one: drop "

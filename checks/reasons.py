@@ -22,7 +22,6 @@ class Reason:
     outcome: Outcome
     meaning: str
     remediation: str
-    vendor_code: str | None = None  # the vendor's own error code this reproduces, if any
     also: Outcome | None = None  # a second outcome the reason may carry (a milder case)
 
     def __call__(self, message: str, remediation: str | None = None, *,
@@ -30,15 +29,20 @@ class Reason:
         """A verdict for this reason; ``remediation`` replaces the default fix."""
         assert outcome in (None, self.outcome, self.also), (self.code, outcome)
         return Verdict(outcome or self.outcome, self.code, message,
-                       remediation or self.remediation, evidence, self.vendor_code)
+                       remediation or self.remediation, evidence)
 
 
-def _reason(code: str, outcome: Outcome, meaning: str, remediation: str,
-            vendor_code: str | None = None, also: Outcome | None = None) -> Reason:
+def reason(code: str, outcome: Outcome, meaning: str, remediation: str,
+           also: Outcome | None = None) -> Reason:
+    """A reason, registered: a connector's own reasons are registered when it is loaded. A
+    vendor's own error code for a reason is its profile's (``vendor_codes``)."""
     assert code not in _REGISTRY, code
-    reason = Reason(code, outcome, meaning, remediation, vendor_code, also)
-    _REGISTRY[code] = reason
-    return reason
+    made = Reason(code, outcome, meaning, remediation, also)
+    _REGISTRY[code] = made
+    return made
+
+
+_reason = reason
 
 
 F, W, S = Outcome.FAILED, Outcome.WARNING, Outcome.SKIPPED
@@ -115,17 +119,6 @@ TCP_LOCAL_LIMIT = _reason(
     "Raise this machine's limit (ulimit -n) or run again; the server was not at fault.")
 
 # -- reverse proxy in front of the server ----------------------------------------------------
-API_FOREIGN_LINKS = _reason(
-    "api.foreign_links", F, "The API hands out links (in its answers' URLs or Link headers) to "
-    "another host than the one the vendor uses: the server does not know its public name.",
-    "Set the server's hostname to the public name (GHES: Management Console > Hostname), or "
-    "have the reverse proxy rewrite the internal host in bodies and Link headers to the "
-    "public one.")
-API_HEADERS_STRIPPED = _reason(
-    "api.headers_stripped", F, "Headers GitHub always sends are missing from its answers: "
-    "something between this machine and the server (a reverse proxy, a WAF) removes them.",
-    "Have the reverse proxy pass GitHub's response headers through unchanged (X-OAuth-Scopes, "
-    "X-GitHub-Enterprise-Version, Link, X-RateLimit-*): the vendor reads them.")
 
 # -- forward proxy (HTTPS_PROXY) ---------------------------------------------------------
 PROXY_UNREACHABLE = _reason(
@@ -295,142 +288,26 @@ AUTH_INVALID_CREDENTIALS = _reason(
     "server.")
 AUTH_FORBIDDEN = _reason(
     "auth.forbidden", F, "The server refused the credential (403).",
-    "Read GitHub's message in the evidence: the account may be suspended, or an IP allow list "
-    "may block this network.")
+    "Read the server's message in the evidence: the account may be suspended, or an IP allow "
+    "list may block this network.")
 SCOPES_MISSING = _reason(
     "scopes.missing", F, "The token lacks a scope the connector needs.",
-    "Edit the token (Settings > Developer settings > Personal access tokens) and select the "
-    "missing scope, or create a new one with all the listed scopes.")
-SCOPES_UNVERIFIABLE = _reason(
-    "scopes.unverifiable", F,
-    "The token reports no scopes (X-OAuth-Scopes is absent): it is not a classic token.",
-    "Create a classic personal access token with the listed scopes; fine-grained tokens cannot "
-    "be given these scopes.")
-ORG_NOT_OWNER = _reason(
-    "org.not_owner", W,
-    "The account is a member but not an owner of the organization: webhooks will not be "
-    "available, everything else will.",
-    "Make the service account an owner of the organization to enable webhooks.")
-ORG_NOT_MEMBER = _reason(
-    "org.not_member", F, "The account is not a member of the organization (or it does not exist).",
-    "Add the service account to the organization as an owner, and check the organization's name.")
-ORG_PENDING = _reason(
-    "org.pending", F, "The account was invited to the organization but has not accepted.",
-    "Accept the invitation as the service account (the organization's page shows it).")
-ORG_FORBIDDEN = _reason(
-    "org.forbidden", F, "The server refused to show the account's membership (403).",
-    "Read the message in the evidence; the token needs read:org (admin:org includes it).")
-OAUTH_INVALID_CLIENT = _reason(
-    "oauth.invalid_client", F, "The OAuth client id or client secret is wrong.",
-    "Copy the Client ID and a new Client secret from the OAuth app's page "
-    "(Settings > Developer settings > OAuth Apps) into the environment variables.")
-OAUTH_INCOMPLETE = _reason(
-    "oauth.incomplete", F, "Only one of the OAuth client id and client secret is set.",
-    "Set both variables named in the message, or neither to skip the OAuth check.")
-OAUTH_UNEXPECTED = _reason(
-    "oauth.unexpected", F, "The OAuth token endpoint answered with an error this check cannot place.",
-    "Read the error in the evidence; check that OAuth apps are enabled on the server.")
+    "Edit the token on the code host's access-token page and select the missing scope, or "
+    "create a new one with all the listed scopes.")
 
 
-# -- personal access tokens (GitHub.com and GitLab) -------------------------------------------
-GITHUB_ENTERPRISE_SERVER_UNSUPPORTED = _reason(
-    "github.enterprise_server_unsupported", F,
-    "The target is GitHub Enterprise Server, which this connector does not support.",
-    "Use a github.com or GitHub Enterprise Cloud account, or check the server with "
-    "--connector ghes.")
-GITHUB_NOT_GITHUB = _reason(
-    "github.not_github", F, "The target does not answer as GitHub's cloud API.",
-    "Leave --target out for github.com, or give the GitHub Enterprise Cloud URL.")
-AUTH_LOCKED_OUT = _reason(
-    "auth.locked_out", F, "GitHub locked the account out after too many failed logins (403).",
-    "Wait before trying again, then check the token: repeated bad credentials cause the lockout.")
-AUTH_SSO_REQUIRED = _reason(
-    "auth.sso_required", F,
-    "The token is not authorized for the organization's SAML single sign-on.",
-    "Authorize the token for SSO: open the URL in the message (or Settings > Developer settings "
-    "> Personal access tokens > Configure SSO > Authorize).")
+# -- tokens and the endpoints a vendor calls -----------------------------------------------
 AUTH_TOKEN_EXPIRING = _reason(
     "auth.token_expiring", W, "The token expires in under 14 days.",
     "Create a new token before the date in the message and replace it in the connection.")
-SCOPES_PERMISSION_MISSING = _reason(
-    "scopes.permission_missing", F, "A fine-grained token cannot use an endpoint the connector "
-    "needs: GitHub names the permission it asks for.",
-    "Edit the token: grant the named repository permission for this repository.")
 SCOPES_EXCESS = _reason(
     "scopes.excess", W, "The token has scopes the connector does not need.",
     "Create a token with only the required scopes: the vendor recommends the minimum.")
-GITLAB_TOKEN_EXPIRED = _reason(
-    "gitlab.token_expired", F, "The GitLab token has expired.",
-    "Create a new token (User settings > Access tokens) and replace it in the connection.")
-GITLAB_TOKEN_REVOKED = _reason(
-    "gitlab.token_revoked", F, "The GitLab token was revoked.",
-    "Create a new token (User settings > Access tokens) and replace it in the connection.")
-
-# -- GitHub Apps (vendor codes from DX's guide "GitHub Deployments") ------------------------
-APP_NOT_CHECKED = _reason(
-    "app.not_checked", W, "More installations are listed than --max-installations: those past "
-    "it were counted and named, not checked one by one.",
-    "Nothing, if the first ones stand for the rest; to check them all, run again with "
-    "--max-installations N.")
-APP_PRIVATE_KEY_NEEDED = _reason(
-    "app.private_key_needed", F, "The key given is not an RSA private key (an EC or Ed25519 key, "
-    "a public key or a certificate).",
-    "Generate a private key on the app's settings page (Private keys > Generate a private key) and "
-    "give the whole .pem file it downloads.", vendor_code="private_key_needed")
-APP_PRIVATE_KEY_ENCRYPTED = _reason(
-    "app.private_key_encrypted", F, "The private key is protected by a passphrase.",
-    "Give the key as GitHub generated it, unencrypted (`openssl pkey -in key.pem -out plain.pem` "
-    "removes a passphrase).", vendor_code="private_key_needed")
-APP_PRIVATE_KEY_INVALID = _reason(
-    "app.private_key_invalid", F, "The private key is not PEM text that can be read.",
-    "Give the .pem file GitHub generated, from -----BEGIN to -----END, as a file "
-    "(CONNECTOR_GITHUB_APP_PRIVATE_KEY_FILE) or as the variable's value.",
-    vendor_code="private_key_needed")
-APP_PRIVATE_KEY_WEAK = _reason(
-    "app.private_key_weak", W, "The RSA private key is shorter than 2048 bits.",
-    "Generate a new private key on the app's settings page; GitHub makes 2048-bit keys.")
-APP_CLOCK_SKEW = _reason(
-    "app.clock_skew", F,
-    "This machine's clock differs from GitHub's: JWTs made here are (or soon will be) rejected.",
-    "Synchronise the clock with NTP (`timedatectl set-ntp true`, or chrony).",
-    vendor_code="invalid_credentials", also=W)
-APP_INVALID_CREDENTIALS = _reason(
-    "app.invalid_credentials", F, "GitHub cannot decode the JWT: the private key does not "
-    "belong to this app id.",
-    "Check the app id (or client id) and give a private key generated for that app; compare the "
-    "key's fingerprint with the list on the app's settings page.",
-    vendor_code="invalid_credentials")
-APP_UNKNOWN_APP = _reason(
-    "app.unknown_app", F, "GitHub knows no app with this id (404).",
-    "Copy the App ID (or Client ID) from the top of the app's settings page.",
-    vendor_code="invalid_credentials")
-APP_NOT_INSTALLED = _reason(
-    "app.not_installed", F, "The app is not installed to any GitHub organization or account.",
-    "Install the app: its settings page > Install App > Install, beside your organization.",
-    vendor_code="invalid_permissions")
-APP_SUSPENDED = _reason(
-    "app.suspended", F, "The app's installation is suspended.",
-    "An organization owner unsuspends it: organization Settings > GitHub Apps > Configure > "
-    "Unsuspend.")
-APP_PERMISSION_MISSING = _reason(
-    "app.permission_missing", F, "The installation lacks a permission the vendor needs.",
-    "Grant it on the app's settings page (Permissions & events), then have an organization "
-    "owner accept the new permissions on the installation.", vendor_code="invalid_permissions")
-APP_EXCESS_PERMISSION = _reason(
-    "app.excess_permission", W, "The installation has a permission the vendor does not need.",
-    "Remove it from the app's permissions (least privilege): the vendor only reads.")
-APP_NO_RESOURCES = _reason(
-    "app.no_resources", F, "The installation cannot access any repository.",
-    "Select repositories for the installation: organization Settings > GitHub Apps > Configure > "
-    "Repository access.", vendor_code="no_resources")
-APP_TOKEN_REFUSED = _reason(
-    "app.token_refused", F, "GitHub refused to mint an installation access token.",
-    "Read GitHub's message in the evidence; the installation may be suspended or removed.")
-APP_ENDPOINT_FORBIDDEN = _reason(
-    "app.endpoint_forbidden", F, "An API endpoint the vendor reads answers 403 or 404 to the app.",
-    "Grant the permission GitHub names (X-Accepted-GitHub-Permissions) and accept it on the "
-    "installation; check that the repository is selected for the installation.",
-    vendor_code="invalid_permissions")
+ENDPOINT_FORBIDDEN = _reason(
+    "api.endpoint_forbidden", F, "An endpoint the vendor calls answers 401, 403 or 404 to the "
+    "credential.",
+    "Grant the credential access to what the endpoint reads (the scope or permission the "
+    "server names, the project or repository); check the path in the profile.")
 
 del F, W, S
 
@@ -438,22 +315,25 @@ REASONS: Mapping[str, Reason] = MappingProxyType(_REGISTRY)
 
 
 def reference_page() -> str:
-    """The Markdown reference of every reason code (the content of ``docs/reasons.md``)."""
+    """The Markdown reference of every reason code registered (the content of
+    ``docs/reasons.md`` once every connector is loaded: each registers its own)."""
     lines = [
         "# Reason codes",
         "",
         "Every verdict that is not a plain pass carries one of these stable codes, in the",
         "terminal, the JSON report (`checks[].reason`) and JUnit (`reason` property).",
-        "Generated from `checks/reasons.py`; do not edit by hand.",
+        "Generated from `checks/reasons.py` and each connector's own; do not edit by hand.",
         "",
-        "| code | outcome | vendor code | meaning | default fix |",
-        "|---|---|---|---|---|",
+        "A vendor's own error code for a reason is given by its profile (`vendor_codes`,",
+        "see docs/profiles.md).",
+        "",
+        "| code | outcome | meaning | default fix |",
+        "|---|---|---|---|",
     ]
     for code in sorted(REASONS):
-        reason = REASONS[code]
-        outcome = reason.outcome + (f" or {reason.also}" if reason.also else "")
-        vendor = f"`{reason.vendor_code}`" if reason.vendor_code else ""
-        lines.append(f"| `{code}` | {outcome} | {vendor} | {reason.meaning} | "
-                     f"{reason.remediation} |")
+        one = REASONS[code]
+        outcome = one.outcome + (f" or {one.also}" if one.also else "")
+        lines.append(f"| `{code}` | {outcome} | {one.meaning} | "
+                     f"{one.remediation} |")
     return "\n".join(lines) + "\n"
 

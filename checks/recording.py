@@ -14,9 +14,9 @@ import base64
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from checks.app_key import load_private_key
-from checks.engine import Job, Result
+from checks.jobs import Job, Result
 from checks.model.addresses import host_port
+from checks.model.keys import load_private_key
 from checks.model.observations import (
     DnsLookup,
     HttpExchange,

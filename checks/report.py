@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from checks import gate, html_page
+from checks import findings, gate, html_page
 from checks.model.requirement import Check
 from checks.model.secret import Redactor, json_line
 from checks.model.text import one_line, xml
@@ -52,6 +52,8 @@ class RunInfo:
     replay_of: dict[str, Any] | None = None  # a replayed recording's "recorded" block
     observed_at: datetime | None = None  # what the verdicts describe (a recording's time)
     fail_on: str = "failed"  # the gate: what fails the run (--fail-on)
+    profile: dict[str, Any] | None = None  # Profile.summary(): the vendor's guide checked
+    layers: dict[str, str] | None = None  # requirement category -> layer, the platform's own
 
 
 def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]:
@@ -133,6 +135,8 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
         "tool": {"name": "connector-checks", "version": tool_version},
         "run_id": info.run_id,
         "connector": info.connector,
+        "profile": info.profile,
+        "layers": findings.layers(info.layers),
         "target": info.target,
         "mode": info.mode,
         "scenario": info.scenario,

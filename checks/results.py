@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from checks.engine import Result
+from checks.jobs import Result
 from checks.model.requirement import Check
 from checks.model.verdict import Verdict
 

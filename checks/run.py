@@ -29,6 +29,7 @@ from checks.model.secret import Redactor, Secret
 from checks.model.trust import Trust
 from checks.probes import tcp as tcp_probe
 from checks.probes import tls as tls_probe
+from checks.profiles import Guide, Profile
 
 if TYPE_CHECKING:
     from checks.probes.http import HttpClient
@@ -198,6 +199,8 @@ class RunContext:
     max_installations: int = 200  # installations checked one by one at most
     # The forward proxy HTTP requests to a URL go through (HTTPS_PROXY, NO_PROXY), or None.
     proxy_for: Callable[[str], str | None] = field(default=lambda url: None)
+    # What the vendor asks of the connector: its guide, scopes or permissions, endpoints.
+    profile: Profile = field(default_factory=lambda: Profile("", "", Guide("", ""), ""))
 
     def secret(self, name: str | None) -> Secret | None:
         return self.secrets.get(name) if name else None

@@ -11,7 +11,6 @@ import base64
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,8 @@ from checks.probes.http import HttpClient, RecordedFailure
 
 if TYPE_CHECKING:
     import httpx
+
+    from checks.catalogue import Connector
 from checks.settings import parse_connect_to, parse_nameserver
 
 SCHEMA = 1
@@ -142,22 +143,30 @@ def _stand_in(name: str, kind: str) -> str:
                              encryption).decode()
 
 
-def bundled_dir(connector: str) -> Path:
-    return Path(str(resources.files("checks.fixtures").joinpath(connector)))
+def bundled_dir(connector: str | Connector) -> Path:
+    """The folder of a connector's bundled scenarios: scenarios/NAME/ in its own folder."""
+    from checks.connectors import get_connector
+
+    return (get_connector(connector) if isinstance(connector, str) else connector).scenarios
 
 
-def bundled_names(connector: str) -> list[str]:
+def bundled_names(connector: str | Connector) -> list[str]:
     folder = bundled_dir(connector)
     return sorted(path.stem for path in folder.glob("*.json")) if folder.is_dir() else []
 
 
-def load(connector: str, name_or_path: str) -> Scenario:
-    """A bundled scenario by name, or a scenario file by path; ValueError says what is wrong."""
+def load(connector: str | Connector, name_or_path: str) -> Scenario:
+    """A bundled scenario of the connector (in its folder) by name, or a scenario file by
+    path; ValueError says what is wrong."""
+    if isinstance(connector, str):
+        from checks.connectors import get_connector
+
+        connector = get_connector(connector)
     is_path = name_or_path.endswith(".json") or "/" in name_or_path
-    path = Path(name_or_path) if is_path else bundled_dir(connector) / f"{name_or_path}.json"
+    path = Path(name_or_path) if is_path else connector.scenarios / f"{name_or_path}.json"
     if not path.is_file():
         names = ", ".join(bundled_names(connector)) or "none"
-        raise ValueError(f"no scenario {name_or_path!r} for connector {connector}: "
+        raise ValueError(f"no scenario {name_or_path!r} for connector {connector.name}: "
                          f"give a bundled name ({names}) or a path to a scenario .json file")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -168,9 +177,9 @@ def load(connector: str, name_or_path: str) -> Scenario:
     missing = [key for key in ("connector", "target", "recorded_at") if key not in data]
     if missing:
         raise ValueError(f"scenario {path} lacks {', '.join(missing)}")
-    if data["connector"] != connector:
+    if data["connector"] != connector.name:
         raise ValueError(f"scenario {path} was recorded for connector {data['connector']}, "
-                         f"not {connector}")
+                         f"not {connector.name}")
     return Scenario(path.stem, str(path), data)
 
 

@@ -21,7 +21,8 @@ from typing import Any, Literal
 import pytest
 
 from checks import __version__, ci, compare, engine, gate, metrics, output, report
-from checks.engine import Job, Result, command_line, expected_checks, plan_jobs, redactor
+from checks.engine import command_line, expected_checks, plan_jobs, redactor
+from checks.jobs import Job, Result
 from checks.model.requirement import Check
 from checks.model.secret import Redactor, SecretUnreadable
 from checks.model.text import one_line

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from checks.model.endpoints import ConnectTo, Nameserver, Route, Target
 from checks.model.trust import PemBundle
+from checks.profiles import Profile
 
 RUN_TIMEOUT = 120.0  # seconds for the whole run, waits for rate limits included
 MAX_INSTALLATIONS = 200  # a GitHub App's installations checked one by one at most
@@ -51,6 +52,7 @@ class Settings:
     fail_on: str = "failed"  # --fail-on: failed, or warning
     compare: dict[str, Any] | None = None  # --compare: a previous JSON report
     metrics: Path | None = None  # --metrics: Prometheus text exposition
+    profiles: tuple[Profile, ...] = ()  # --profile: at most one per connector
 
 
 def parse_target(text: str) -> Target:
@@ -64,7 +66,7 @@ def parse_target(text: str) -> Target:
     shown = repr(text[:100] + ("…" if len(text) > 100 else ""))
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError(f"{shown} is not an https:// URL: give the server's web URL, "
-                         f"e.g. https://github.example.com")
+                         f"e.g. https://git.example.com")
     try:
         port = parts.port
     except ValueError:
@@ -104,7 +106,7 @@ def parse_connect_to(text: str) -> ConnectTo:
                          r":(?P<aport>\d+)", text.strip())
     if not match:
         raise ValueError(f"{text!r} is not HOST:PORT:ADDR:PORT, e.g. "
-                         f"github.example.com:443:10.0.0.5:8443")
+                         f"git.example.com:443:10.0.0.5:8443")
     return ConnectTo(match["host"].lower(), _port(match["port"], repr(text)),
                      Route(_address(match["addr"]), _port(match["aport"], repr(text))))
 
@@ -160,8 +162,10 @@ def parse_repo(text: str) -> str:
 
 
 def parse_scope(text: str) -> str:
-    if not re.fullmatch(r"[a-z][a-z_:]*[a-z]", text):
-        raise ValueError(f"{text!r} is not a scope name, e.g. repo, read:org or read_repository")
+    """A scope as any platform may spell it; its connector checks its own grammar."""
+    if not re.fullmatch(r"\S{1,100}", text) or not text.isprintable():
+        raise ValueError(f"{text[:60]!r} is not a scope name: one word of up to 100 printable "
+                         f"characters")
     return text
 
 

@@ -9,7 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from checks.app_key import fingerprint, load_private_key, mint_jwt, normalise_pem
+from checks.connectors.github.app_key import mint_jwt
+from checks.model.keys import fingerprint, load_private_key, normalise_pem
 
 KEY = rsa.generate_private_key(65537, 2048)
 PEM = KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,

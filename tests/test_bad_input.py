@@ -66,7 +66,7 @@ def test_ini_values_are_validated_like_options(pytester: pytest.Pytester) -> Non
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert _error_lines(result) == [
         "ERROR: ini value connector_target: 'ftp://g.example.com' is not an https:// URL: give "
-        "the server's web URL, e.g. https://github.example.com"]
+        "the server's web URL, e.g. https://git.example.com"]
 
 
 def test_options_form_one_documented_group(pytester: pytest.Pytester) -> None:

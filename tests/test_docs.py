@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
-from checks.connectors import connector_names, get_connector
+from checks.connectors import bundled_profile_names, load_profile
+from checks.model.requirement import Requirement
 from checks.reasons import REASONS
 from checks.scenario import bundled_names, load
 from tools.docs import DOCS, PAGES
@@ -23,7 +25,10 @@ def test_the_generated_page_is_current(name: str) -> None:
 def test_every_reason_code_named_in_the_code_is_registered() -> None:
     source = "\n".join(path.read_text() for path in CHECKS.rglob("*.py"))
     named = set(re.findall(r'"((?:dns|tcp|tls|http|auth|scopes|org|oauth)\.[a-z_]+)"', source))
-    requirements = {r.id for name in connector_names() for r in get_connector(name).requirements}
+    modules = {load_profile(name)[0].declare.__module__ for name in bundled_profile_names()}
+    requirements = {value.id for module in (*modules, "checks.connectors.network")
+                    for value in vars(sys.modules[module]).values()
+                    if isinstance(value, Requirement)}
     assert named - requirements <= set(REASONS)
 
 

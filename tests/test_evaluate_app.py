@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from checks.evaluate import app
+from checks.connectors import load_profile
+from checks.connectors.github import app_checks as app
 from checks.model.observations import HttpExchange
 from tests.recorded import exchange
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+# The vendor's own codes are its profile's: DX's guide, the github-app connector's default.
+DX = load_profile("dx-github-deployments")[1].vendor_codes
 
 
 def dated(skew_s: float) -> HttpExchange:
@@ -30,13 +33,13 @@ def test_the_clock_is_judged_by_what_github_would_reject(skew: float, outcome: s
     verdict = app.clock(dated(skew))
     assert verdict.outcome == outcome
     if outcome != "passed":
-        assert verdict.reason == "app.clock_skew" and verdict.vendor_code == "invalid_credentials"
+        assert verdict.reason == "app.clock_skew" and DX[verdict.reason] == "invalid_credentials"
 
 
 def test_recorded_jwt_refusals_are_told_apart() -> None:
     undecodable = app.credentials(exchange("github/app-jwt-undecodable-401"), "82994")
-    assert (undecodable.reason, undecodable.vendor_code) == ("app.invalid_credentials",
-                                                             "invalid_credentials")
+    assert (undecodable.reason, DX[str(undecodable.reason)]) == ("app.invalid_credentials",
+                                                                 "invalid_credentials")
     skewed = app.credentials(exchange("github/app-jwt-iat-skew-401"), "82994")
     assert skewed.reason == "app.clock_skew"
 
@@ -97,4 +100,4 @@ def test_an_installation_token_is_never_judged_by_its_shape() -> None:
                            {"content-type": "application/json"},
                            json.dumps({"total_count": 0, "repositories": []}))
     verdict = app.repositories(minted, listing, "acme")
-    assert (verdict.reason, verdict.vendor_code) == ("app.no_resources", "no_resources")
+    assert (verdict.reason, DX[str(verdict.reason)]) == ("app.no_resources", "no_resources")

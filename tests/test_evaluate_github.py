@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from checks.evaluate import github
+from checks.connectors.github import api as github
 from checks.evaluate.http import rate_limit
 from checks.model.observations import HttpExchange
 from tests.recorded import exchange

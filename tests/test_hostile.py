@@ -520,7 +520,7 @@ def test_a_proxy_answering_connect_with_a_page_says_what_happened(
 def test_a_harness_error_exits_3(
     site: Site, run_connector: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from checks.evaluate import github
+    from checks.connectors.github import api as github
 
     def broken(exchange: object) -> None:
         raise RuntimeError("an evaluator broke")

@@ -4,7 +4,10 @@ imports nothing above it."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
+
+from checks.connectors import connector_names, get_connector
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -83,3 +86,44 @@ def test_the_model_imports_nothing_above_it() -> None:
         if name.startswith("checks.model"):
             assert {m for m in _imports(path, modules) if not m.startswith("checks.model")} \
                 == set(), name
+
+
+def _names_in(path: Path, names: tuple[str, ...]) -> list[str]:
+    """Where a module's code names one of ``names``: a string (not a docstring) holding it
+    as a word of its own ("ghes", "--connector gitlab"; not "x-github-sso")."""
+    tree = ast.parse(path.read_text())
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef
+                                | ast.AsyncFunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    word = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, names)) + r")(?![\w-])")
+    return [f"{path.name}:{node.lineno}: {found.group(1)}" for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings and (found := word.search(node.value))]
+
+
+def test_no_module_outside_the_connectors_names_a_connector() -> None:
+    """The core knows connectors only through the registry: it imports none of their
+    modules and spells none of their names, so a connector is its folder."""
+    modules = _modules()
+    names = connector_names()
+    homes = {".".join(get_connector(name).home.relative_to(REPO).parts) for name in names}
+    assert names and homes == {"checks.connectors.github", "checks.connectors.gitlab"}
+    core = {name: path for name, path in modules.items()
+            if name.startswith("checks") and not name.startswith("checks.connectors")}
+    assert len(core) > 30
+    imported = {name: sorted(i for i in _imports(path, modules)
+                             if any(i == home or i.startswith(f"{home}.") for home in homes))
+                for name, path in core.items()}
+    assert {name: found for name, found in imported.items() if found} == {}
+    named = [hit for path in core.values() for hit in _names_in(path, names)]
+    assert named == []
+
+
+def test_the_name_rule_sees_a_connector_named_in_code(tmp_path: Path) -> None:
+    module = tmp_path / "example.py"
+    module.write_text('"""Mentions ghes in a docstring."""\nURL = "https://github.example.com"\n'
+                      'HEADER = "x-github-sso"\nCHOICE = "--connector gitlab"\n')
+    assert _names_in(module, ("ghes", "github", "gitlab")) == [
+        "example.py:2: github", "example.py:4: gitlab"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from checks import reasons
-from checks.connectors import connector_names, get_connector
+from checks.connectors import bundled_profile_names, load_profile
 from checks.model.requirement import Requirement
 from checks.model.verdict import Outcome, Verdict, passed
 from checks.plan import Plan
@@ -86,10 +86,12 @@ def test_a_requirement_the_connector_did_not_declare_is_refused() -> None:
         Plan((A,)).add(B, "h", passed("ok"))
 
 
-@pytest.mark.parametrize("name", connector_names())
-def test_every_connector_declares_its_requirements_after_their_prerequisites(name: str) -> None:
+@pytest.mark.parametrize("name", bundled_profile_names())
+def test_every_bundled_profile_gives_requirements_after_their_prerequisites_each_cited(
+        name: str) -> None:
+    connector, profile = load_profile(name)
     seen: set[str] = set()
-    for requirement in get_connector(name).requirements:
+    for requirement in connector.requirements(profile):
         assert {pre.id for pre in requirement.after} <= seen, requirement.id
         assert requirement.seed, requirement.id
         seen.add(requirement.id)

@@ -1,4 +1,5 @@
-"""Writes the bundled offline scenarios under fixtures/ (run: python -m tools.build_scenarios).
+"""Writes the bundled offline scenarios into each connector's folder, scenarios/NAME/ (run:
+python -m tools.build_scenarios).
 
 The scenarios describe a fictional internet: github.example.com at example.com's public
 addresses, certificates from "Example Public Root CA", which each scenario declares as its
@@ -22,7 +23,7 @@ from tools.world import IPV4, IPV6, RECORDED
 HOST, ORG, VERSION = "github.example.com", "acme", "3.14.2"
 TARGET = f"https://{HOST}"
 SCOPES = "admin:org, admin:org_hook, admin:repo_hook, repo, user"
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def github_headers(**extra: str) -> dict[str, str]:
@@ -290,6 +291,7 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
+    from checks.connectors import get_connector
     from tools.github_app_scenarios import build as build_github_app
     from tools.token_scenarios import github_scenarios, gitlab_scenarios
 
@@ -298,10 +300,10 @@ def main() -> None:
              ("github", github_scenarios(pki)), ("gitlab", gitlab_scenarios(pki)))
     for connector, scenarios in every:
         for name, data in scenarios.items():
-            path = FIXTURES / connector / f"{name}.json"
+            path = get_connector(connector).scenarios / f"{name}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-            print(f"wrote {path.relative_to(FIXTURES.parent)}")
+            print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

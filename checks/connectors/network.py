@@ -1,5 +1,5 @@
 """The network requirements every connector shares (DNS, TCP, TLS), and the checks of one
-endpoint. Each connector cites them with its vendor guide's words."""
+endpoint. A profile cites them with its vendor guide's words (its [network] section)."""
 
 from __future__ import annotations
 
@@ -20,20 +20,21 @@ from checks.run import RunContext
 DNS_RESOLVES = Requirement(
     "dns.resolves", "The server's name resolves", "dns",
     "An A and/or AAAA record for the server's name.",
-    "Publish an A and/or AAAA record for the name.")
+    "Publish an A and/or AAAA record for the name.", cites="network.dns")
 DNS_PUBLIC = Requirement(
     "dns.public", "The name resolves to public addresses", "dns",
     "Every address the name resolves to is publicly routable, and public DNS agrees with "
     "internal DNS.",
-    "Publish a public address (of the server or of a reverse proxy).", after=(DNS_RESOLVES,))
+    "Publish a public address (of the server or of a reverse proxy).", after=(DNS_RESOLVES,),
+    cites="network.dns")
 TCP_REACHABLE = Requirement(
     "tcp.reachable", "Port 443 accepts connections", "tcp",
     "Each resolved address accepts TCP connections on the port.",
-    "Allowlist the vendor's IP addresses on port 443.", after=(DNS_RESOLVES,))
+    "Allowlist the vendor's IP addresses on port 443.", after=(DNS_RESOLVES,), cites="network.firewall")
 TLS_HANDSHAKE = Requirement(
     "tls.handshake", "The port speaks TLS 1.2 or newer", "tls",
     "A TLS 1.2+ handshake completes within the timeout.",
-    "Serve HTTPS with TLS 1.2 or 1.3 on the port.", after=(TCP_REACHABLE,))
+    "Serve HTTPS with TLS 1.2 or 1.3 on the port.", after=(TCP_REACHABLE,), cites="network.tls")
 
 
 def _usable_for_https(verdict: Verdict) -> bool:
@@ -46,33 +47,34 @@ TLS_PUBLIC_CA = Requirement(
     "tls.public_ca", "The certificate chains to a public CA", "tls",
     "The presented chain is complete, current, strong, and ends at a public root.",
     "Install a certificate from a public CA, with its intermediates.", after=(TLS_HANDSHAKE,),
-    lets_through=_usable_for_https)
+    lets_through=_usable_for_https, cites="network.tls")
 TLS_HOSTNAME = Requirement(
     "tls.hostname", "The certificate names the server", "tls",
     "A subjectAltName of the certificate matches the DNS name.",
-    "Install a certificate whose subjectAltName lists the DNS name.", after=(TLS_HANDSHAKE,))
+    "Install a certificate whose subjectAltName lists the DNS name.", after=(TLS_HANDSHAKE,),
+    cites="network.dns")
 # The forward proxy the HTTP client goes through (HTTPS_PROXY, ALL_PROXY; NO_PROXY): its
 # checks exist only when one applies to the endpoint (optional prerequisites).
 PROXY_RESOLVES = Requirement(
     "proxy.resolves", "The proxy's name resolves", "proxy",
     "The host of the proxy in HTTPS_PROXY resolves.",
-    "Check the proxy's host name in HTTPS_PROXY.", optional=True)
+    "Check the proxy's host name in HTTPS_PROXY.", optional=True, cites="network.tls")
 PROXY_REACHABLE = Requirement(
     "proxy.reachable", "The proxy accepts connections", "proxy",
     "The proxy's port accepts TCP connections from this machine.",
     "Check the proxy's port in HTTPS_PROXY and the route to it.", after=(PROXY_RESOLVES,),
-    optional=True)
+    optional=True, cites="network.tls")
 PROXY_TUNNEL = Requirement(
     "proxy.tunnel", "The proxy opens a tunnel to the server", "proxy",
     "CONNECT HOST:443 is answered 200 Connection established.",
     "Allow CONNECT to the server on the proxy; give its credentials in HTTPS_PROXY.",
-    after=(PROXY_REACHABLE,), optional=True)
+    after=(PROXY_REACHABLE,), optional=True, cites="network.tls")
 PROXY_TLS = Requirement(
     "proxy.tls", "Through the proxy, the server presents its own certificate", "proxy",
     "The chain seen through the tunnel is the server's own (no TLS inspection), or one the "
     "HTTP client is told to trust (--ca-bundle).",
     "Exempt the server from TLS inspection on the proxy.", after=(PROXY_TUNNEL,),
-    lets_through=_usable_for_https, optional=True)
+    lets_through=_usable_for_https, optional=True, cites="network.tls")
 PROXY_REQUIREMENTS = (PROXY_RESOLVES, PROXY_REACHABLE, PROXY_TUNNEL, PROXY_TLS)
 MAX_ADDRESSES = 64  # addresses of one name tried at most (real names have a handful)
 # What an HTTPS request to the endpoint waits for: never send credentials to a server that is
@@ -80,15 +82,9 @@ MAX_ADDRESSES = 64  # addresses of one name tried at most (real names have a han
 AFTER_TLS = (TLS_HOSTNAME, TLS_PUBLIC_CA, PROXY_TLS)
 
 
-def network_requirements(seed: str, dns_seed: str, firewall_seed: str,
-                         tls_seed: str) -> tuple[Requirement, ...]:
-    """The network requirements, cited with a connector's vendor guide."""
-    return (DNS_RESOLVES.cited(f"{seed}: {dns_seed}"), DNS_PUBLIC.cited(f"{seed}: {dns_seed}"),
-            TCP_REACHABLE.cited(f"{seed}: {firewall_seed}"),
-            TLS_HANDSHAKE.cited(f"{seed}: {tls_seed}"), TLS_PUBLIC_CA.cited(f"{seed}: {tls_seed}"),
-            TLS_HOSTNAME.cited(f"{seed}: {dns_seed}"),
-            *(r.cited(f"{seed}: {tls_seed} (through this network's proxy)")
-              for r in PROXY_REQUIREMENTS))
+# Every connector's network requirements, in report order.
+NETWORK = (DNS_RESOLVES, DNS_PUBLIC, TCP_REACHABLE, TLS_HANDSHAKE, TLS_PUBLIC_CA, TLS_HOSTNAME,
+           *PROXY_REQUIREMENTS)
 
 
 def expected_network(context: RunContext, host: str, port: int

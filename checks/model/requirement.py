@@ -25,7 +25,9 @@ class Requirement:
     needs: str  # what the vendor needs, in a sentence
     remediation: str  # how to meet it
     after: tuple[Requirement, ...] = ()  # prerequisites, matched by id
-    seed: str = ""  # where the vendor's guide asks for it (set per connector with `cited`)
+    seed: str = ""  # where the vendor's guide asks for it (set from the profile with `cited`)
+    # The profile's section whose words cite it when the profile has none for its id.
+    cites: str = ""
     # Whether a verdict of this requirement lets the checks after it run.
     lets_through: Callable[[Verdict], bool] = field(default=passed_or_warned, compare=False)
     # A prerequisite that blocks only when the run has a check of it (the proxy's, when a

@@ -15,19 +15,16 @@ from typing import Any, NoReturn
 
 from checks.model.text import valid
 
-# Token prefixes that say what a credential is; they are not secret.
-# https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/
-# https://docs.gitlab.com/security/tokens/#token-prefixes
-_PREFIX = re.compile(r"^(github_pat_|gh[pousr]_|glpat-|gloas-|gldt-|glrt-|glptt-|glft-|glimt-|glsoat-)")
+# Token prefixes that say what a credential is (they are not secret), as each platform
+# declares them (register_token_shapes): the longest that fits is shown.
+_PREFIXES: list[str] = []
 
-# Shapes of credentials we redact even when we were not told their value. Each starts with a
-# literal character (a word boundary is checked after it, not before), so at most places in
-# a text every alternative fails on its first character: one pass over a report of several
+# Shapes of credentials we redact even when we were not told their value: JWTs and private
+# keys here, each platform's tokens as it registers them. Each starts with a literal
+# character (a word boundary is checked after it, not before), so at most places in a text
+# every alternative fails on its first character: one pass over a report of several
 # megabytes costs a fifth of what a leading \b or lookbehind costs.
 _PATTERNS = [
-    r"g(?<!\wg)ithub_pat_[A-Za-z0-9_]{20,}",
-    r"g(?<!\wg)h[pousr]_[A-Za-z0-9]{20,}",
-    r"g(?<!\wg)l[a-z]{2,5}-[A-Za-z0-9_\-.]{20,}",
     r"e(?<!\we)yJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+",  # JWT
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----",
 ]
@@ -46,10 +43,16 @@ FRAGMENT = 8  # a run of this many characters of a secret is masked wherever it 
 _FRAGMENTS_UP_TO = 2048
 
 
+def register_token_shapes(prefixes: Iterable[str], patterns: Iterable[str]) -> None:
+    """A platform's token prefixes and shapes, known to every redactor made after this."""
+    _PREFIXES.extend(p for p in prefixes if p not in _PREFIXES)
+    _PREFIXES.sort(key=len, reverse=True)
+    _PATTERNS[:0] = [p for p in patterns if p not in _PATTERNS]
+
+
 def token_prefix(value: str) -> str:
-    """The part of a token that says what it is (``ghp_``, ``glpat-``), or nothing."""
-    match = _PREFIX.match(value)
-    return match.group(1) if match else ""
+    """The part of a token that says what it is, as its platform declares it, or nothing."""
+    return next((prefix for prefix in _PREFIXES if value.startswith(prefix)), "")
 
 
 def mask(value: str) -> str:

@@ -8,15 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from checks import reasons
-from checks.app_key import IAT_BACKDATE, LIFETIME, MAX_EXP_AHEAD, LoadedKey
+from checks.connectors.github import reasons as own
+from checks.connectors.github.app_key import IAT_BACKDATE, LIFETIME, MAX_EXP_AHEAD
 from checks.evaluate.http import failure, message_of, server_time, summary, unexpected
+from checks.model.keys import LoadedKey
 from checks.model.observations import HttpExchange
 from checks.model.verdict import Outcome, Verdict, passed
 
-# Seed 002: "the installations should have at least these permissions", each read-only;
-# its GHES link adds organization_administration.
-REQUIRED = ("actions", "deployments", "issues", "members", "metadata", "pull_requests")
-REQUIRED_GHES = (*REQUIRED, "organization_administration")
 LEVELS = {"read": 1, "write": 2, "admin": 3}
 # How GitHub's settings page names each permission (Permissions & events).
 LABELS = {
@@ -49,13 +47,13 @@ def private_key(loaded: LoadedKey | None, variable: str) -> Verdict:
     evidence = loaded.evidence()
     repaired = f" (repaired: {', '.join(loaded.cleaned)})" if loaded.cleaned else ""
     if loaded.problem == "needed":
-        return reasons.APP_PRIVATE_KEY_NEEDED(f"{loaded.detail}{repaired}", **evidence)
+        return own.APP_PRIVATE_KEY_NEEDED(f"{loaded.detail}{repaired}", **evidence)
     if loaded.problem == "encrypted":
-        return reasons.APP_PRIVATE_KEY_ENCRYPTED(f"{loaded.detail}{repaired}", **evidence)
+        return own.APP_PRIVATE_KEY_ENCRYPTED(f"{loaded.detail}{repaired}", **evidence)
     if loaded.problem == "invalid":
-        return reasons.APP_PRIVATE_KEY_INVALID(f"{loaded.detail}{repaired}", **evidence)
+        return own.APP_PRIVATE_KEY_INVALID(f"{loaded.detail}{repaired}", **evidence)
     if loaded.problem == "weak":
-        return reasons.APP_PRIVATE_KEY_WEAK(f"{loaded.detail} (fingerprint {loaded.fingerprint})"
+        return own.APP_PRIVATE_KEY_WEAK(f"{loaded.detail} (fingerprint {loaded.fingerprint})"
                                             f"{repaired}", **evidence)
     return passed(f"{loaded.detail}, fingerprint {loaded.fingerprint}{repaired}", **evidence)
 
@@ -75,11 +73,11 @@ def clock(exchange: HttpExchange) -> Verdict:
     # is in its past once this clock is over 9 minutes behind.
     too_far = skew > IAT_BACKDATE.total_seconds() or -skew > LIFETIME.total_seconds()
     if too_far:
-        return reasons.APP_CLOCK_SKEW(
+        return own.APP_CLOCK_SKEW(
             f"this machine's clock is {ahead}: GitHub rejects JWTs made here (iat must not be "
             f"in its future, exp at most {MAX_EXP_AHEAD.seconds // 60} minutes ahead)", **evidence)
     if abs(skew) >= CLOCK_WARNING_S:
-        return reasons.APP_CLOCK_SKEW(
+        return own.APP_CLOCK_SKEW(
             f"this machine's clock is {ahead}: JWTs still work, with "
             f"{IAT_BACKDATE.total_seconds() - abs(skew):.0f} s to spare", outcome=Outcome.WARNING,
             **evidence)
@@ -94,12 +92,12 @@ def credentials(exchange: HttpExchange, app_id: str) -> Verdict:
         return early
     message = message_of(exchange)
     if exchange.status == 404:
-        return reasons.APP_UNKNOWN_APP(f"GitHub knows no app {app_id}: 404 {message}", **evidence)
+        return own.APP_UNKNOWN_APP(f"GitHub knows no app {app_id}: 404 {message}", **evidence)
     if exchange.status == 401:
         if "'iat'" in message or "'exp'" in message:
-            return reasons.APP_CLOCK_SKEW(f"GitHub rejects the JWT's time claims: {message}",
+            return own.APP_CLOCK_SKEW(f"GitHub rejects the JWT's time claims: {message}",
                                           **evidence)
-        return reasons.APP_INVALID_CREDENTIALS(
+        return own.APP_INVALID_CREDENTIALS(
             f"GitHub rejects the JWT for app {app_id}: {message or '401'}; the private key does "
             f"not belong to this app (or the app id is wrong)", **evidence)
     data = exchange.json()
@@ -154,7 +152,7 @@ def installed(installations: Sequence[Any], pages: Sequence[HttpExchange], last:
                                 "accounts": accounts[:50] + ([f"… {total - 50} more"]
                                                              if total > 50 else [])}
     if not installations:
-        return reasons.APP_NOT_INSTALLED(
+        return own.APP_NOT_INSTALLED(
             "the app is not installed to any GitHub organizations", **evidence)
     checked = (f"; the first {len(installations)} are checked (--max-installations)"
                if total > len(installations) else "")
@@ -166,7 +164,7 @@ def not_checked(total: int, checked: int, named: Sequence[str]) -> Verdict:
     """The installations past --max-installations: counted and named, never dropped."""
     more = total - checked
     names = ", ".join(named) + (f", … {more - len(named)} more" if more > len(named) else "")
-    return reasons.APP_NOT_CHECKED(
+    return own.APP_NOT_CHECKED(
         f"{more} of {total} installations were not checked: only the first {checked} are "
         f"(--max-installations {checked}); not checked: {names}", listed=total,
         checked=checked, not_checked=more, named=list(named))
@@ -193,26 +191,29 @@ def installation_active(installation: Mapping[str, Any]) -> Verdict:
                 "suspended_at": installation.get("suspended_at"),
                 "suspended_by": (installation.get("suspended_by") or {}).get("login")}
     if installation.get("suspended_at"):
-        return reasons.APP_SUSPENDED(
+        return own.APP_SUSPENDED(
             f"the installation on {account} was suspended at {installation['suspended_at']}"
             + (f" by {evidence['suspended_by']}" if evidence["suspended_by"] else ""), **evidence)
     return passed(f"the installation on {account} is active", **evidence)
 
 
-def permission(account: str, name: str, granted: Mapping[str, str]) -> Verdict:
+def permission(account: str, name: str, granted: Mapping[str, str], needed: str = "read"
+               ) -> Verdict:
+    """The installation grants the permission at the level needed or above."""
     level = granted.get(name)
-    evidence: dict[str, Any] = {"required": settings_wording(name), "granted": level}
-    if level is not None and LEVELS.get(level, 0) >= LEVELS["read"]:
+    evidence: dict[str, Any] = {"required": settings_wording(name, needed), "granted": level}
+    if level is not None and LEVELS.get(level, 0) >= LEVELS.get(needed, 1):
         return passed(f"{account} grants {settings_wording(name, level)}", **evidence)
-    return reasons.APP_PERMISSION_MISSING(
-        f"the installation on {account} lacks {settings_wording(name)}"
+    return own.APP_PERMISSION_MISSING(
+        f"the installation on {account} lacks {settings_wording(name, needed)}"
         + (f" (it has {level})" if level else ""),
-        f"On the app's settings page, set {settings_wording(name)}; then accept the new "
+        f"On the app's settings page, set {settings_wording(name, needed)}; then accept the new "
         f"permissions on {account}'s installation (Settings > GitHub Apps).", **evidence)
 
 
 def excess_permission(account: str, name: str, level: str) -> Verdict:
-    return reasons.APP_EXCESS_PERMISSION(
+    """A permission the vendor does not need, or granted above the level it needs."""
+    return own.APP_EXCESS_PERMISSION(
         f"the installation on {account} has {settings_wording(name, level)}, which the vendor "
         f"does not need", f"Set {settings_wording(name, 'read').rsplit(':', 1)[0]}: No access "
         f"on the app's settings page.", granted=level)
@@ -223,7 +224,7 @@ def repositories(token: HttpExchange, listing: HttpExchange | None, account: str
     if early is not None:
         return early
     if token.status != 201:
-        return reasons.APP_TOKEN_REFUSED(
+        return own.APP_TOKEN_REFUSED(
             f"GitHub refused an installation token for {account}: {token.status} "
             f"{message_of(token)}", **summary(token))
     if listing is None:
@@ -242,13 +243,14 @@ def repositories(token: HttpExchange, listing: HttpExchange | None, account: str
     evidence: dict[str, Any] = {"total_count": total, "repositories": names,
                                 "repository_selection": data.get("repository_selection")}
     if total == 0:
-        return reasons.APP_NO_RESOURCES(
+        return own.APP_NO_RESOURCES(
             f"the installation on {account} cannot access any repository", **evidence)
     return passed(f"the installation on {account} can access {total} repositor"
                   f"{'ies' if total > 1 else 'y'}", **evidence)
 
 
-def endpoint(exchange: HttpExchange, name: str) -> Verdict:
+def endpoint(exchange: HttpExchange, name: str, expected: int = 200) -> Verdict:
+    """An endpoint the vendor reads, as its profile lists it, with an installation token."""
     evidence = summary(exchange)
     early = failure(exchange)
     if early is not None:
@@ -257,9 +259,9 @@ def endpoint(exchange: HttpExchange, name: str) -> Verdict:
         needs = exchange.header("x-accepted-github-permissions")
         wording = "; ".join(settings_wording(*part.split("=", 1))
                             for part in (needs or "").split(",") if "=" in part)
-        return reasons.APP_ENDPOINT_FORBIDDEN(
+        return own.APP_ENDPOINT_FORBIDDEN(
             f"{name} answers {exchange.status} ({message_of(exchange) or 'no message'})"
             + (f"; GitHub says it needs {wording}" if wording else ""), **evidence)
-    if exchange.status != 200 or exchange.json() is None:
-        return unexpected(exchange, "the endpoint's JSON")
-    return passed(f"{name} answers 200", **evidence)
+    if exchange.status != expected or (exchange.method != "HEAD" and exchange.json() is None):
+        return unexpected(exchange, f"{expected} with the endpoint's JSON")
+    return passed(f"{name} answers {expected}", **evidence)

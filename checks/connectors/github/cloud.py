@@ -1,32 +1,27 @@
-"""GitHub.com (and GitHub Enterprise Cloud) with a personal access token.
-
-Seed: ``shared/seeds/000_f28da5a5f480aff8.txt``. The token comes from CONNECTOR_GITHUB_TOKEN
+"""GitHub.com (and GitHub Enterprise Cloud) with a personal access token. What a vendor asks
+of it is its profile's; the default is Dynatrace's guide "Set up GitHub Connector"
+(profiles/dynatrace-github.toml). The token comes from CONNECTOR_GITHUB_TOKEN
 only: GITHUB_TOKEN is set by CI systems to their own short-lived token and is never read.
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from checks import reasons
 from checks.catalogue import Connector, Secrets
 from checks.connectors import scopes
-from checks.connectors.network import (
-    AFTER_TLS,
-    expected_network,
-    network_checks,
-    network_requirements,
-)
-from checks.evaluate import github
+from checks.connectors.github import PLATFORM
+from checks.connectors.github import api as github
+from checks.connectors.network import AFTER_TLS, NETWORK, expected_network, network_checks
 from checks.model.endpoints import HttpRequest, Target
 from checks.model.requirement import Requirement
 from checks.plan import Plan
+from checks.profiles import Profile
 from checks.run import RunContext
 
-SEED = "Dynatrace's guide \"Set up GitHub Connector\""
 TOKEN = "CONNECTOR_GITHUB_TOKEN"
-# Classic scopes for the connector's issue and pull-request actions on private repositories.
-DEFAULT_SCOPES = ("repo",)
 ACCEPT = (("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"))
 FINE_GRAINED_READS = (("metadata", ""), ("issues", "/issues?per_page=1"),
                       ("pull_requests", "/pulls?per_page=1"))
@@ -34,41 +29,34 @@ FINE_GRAINED_READS = (("metadata", ""), ("issues", "/issues?per_page=1"),
 CLOUD_ONLY = Requirement(
     "github.cloud_only", "The target is a GitHub cloud plan", "api",
     "The API is github.com's or GitHub Enterprise Cloud's, not a GHES appliance.",
-    "Use a cloud account; check a GHES server with --connector ghes.", after=AFTER_TLS,
-    seed=f"{SEED}: 'We only support cloud-based GitHub plans ... GitHub Enterprise Server plans "
-         f"aren't supported'")
+    "Use a cloud account; check a GHES server with --connector ghes.", after=AFTER_TLS)
 AUTH_TOKEN = Requirement(
     "auth.token", "The personal access token is accepted", "auth",
     "GET /user succeeds with the token (CONNECTOR_GITHUB_TOKEN).",
     "Create a personal access token and set CONNECTOR_GITHUB_TOKEN.", after=(CLOUD_ONLY,),
-    seed=f"{SEED}: 'Create a personal access token for your GitHub account'")
+    cites="credentials")
 AUTH_SSO = Requirement(
     "auth.sso", "The token is authorized for the organization's SSO", "auth",
     "GET /orgs/ORG succeeds: no X-GitHub-SSO refusal.",
-    "Authorize the token for the organization's SAML SSO.", after=(AUTH_TOKEN,),
-    seed=f"{SEED}: 'Managing your personal access tokens'")
+    "Authorize the token for the organization's SAML SSO.", after=(AUTH_TOKEN,))
 AUTH_EXPIRY = Requirement(
     "auth.expiry", "The token does not expire soon", "auth",
     "The token's expiration date is more than 14 days away.",
-    "Renew the token before it expires.", after=(AUTH_TOKEN,), seed=f"{SEED}: 'GitHub token'")
+    "Renew the token before it expires.", after=(AUTH_TOKEN,))
 SCOPES_GRANTED = Requirement(
     "scopes.granted", "The token has each scope the actions need", "scopes",
     "X-OAuth-Scopes grants the scope (or, fine-grained, the repository reads work).",
-    "Edit the token's scopes or repository permissions.", after=(AUTH_TOKEN,),
-    seed=f"{SEED}: 'The necessary permissions for each action can be found on the GitHub "
-         f"Actions page'")
+    "Edit the token's scopes or repository permissions.", after=(AUTH_TOKEN,), cites="scopes")
 LEAST_PRIVILEGE = Requirement(
     "scopes.least_privilege", "The token has no more scopes than needed", "scopes",
     "No scope beyond those required.", "Create a token with only the required scopes.",
-    after=(AUTH_TOKEN,),
-    seed=f"{SEED}: 'We strongly recommend that you limit the permissions of your personal "
-         f"access tokens to the necessary minimum'")
+    after=(AUTH_TOKEN,), cites="scopes")
 
-REQUIREMENTS = network_requirements(
-    SEED, dns_seed="'You need to add the api.github.com domain name'",
-    firewall_seed="'External requests enable outbound network connections ... api.github.com'",
-    tls_seed="the API is reached over HTTPS",
-) + (CLOUD_ONLY, AUTH_TOKEN, AUTH_SSO, AUTH_EXPIRY, SCOPES_GRANTED, LEAST_PRIVILEGE)
+
+
+def declare(profile: Profile) -> tuple[Requirement, ...]:
+    return (*NETWORK, CLOUD_ONLY, AUTH_TOKEN, AUTH_SSO, AUTH_EXPIRY, SCOPES_GRANTED,
+            *((LEAST_PRIVILEGE,) if profile.least_privilege else ()))
 
 
 def api_endpoint(target: Target) -> tuple[str, int, str]:
@@ -85,8 +73,9 @@ def expected(context: RunContext) -> list[tuple[Requirement, str]]:
     host, port, _ = api_endpoint(context.target)
     return [*expected_network(context, host, port), (CLOUD_ONLY, context.target.url),
             (AUTH_TOKEN, "github"), *([(AUTH_SSO, context.org)] if context.org else []),
-            (AUTH_EXPIRY, "github"), *scopes.expected(SCOPES_GRANTED, context, DEFAULT_SCOPES),
-            (LEAST_PRIVILEGE, "github")]
+            (AUTH_EXPIRY, "github"),
+            *scopes.expected(SCOPES_GRANTED, context, context.profile.scopes),
+            *([(LEAST_PRIVILEGE, "github")] if context.profile.least_privilege else [])]
 
 
 async def run(context: RunContext, plan: Plan) -> None:
@@ -94,8 +83,9 @@ async def run(context: RunContext, plan: Plan) -> None:
     host, port, api = api_endpoint(context.target)
     target = context.target.url
     org, repo = context.org, context.repo
-    scopes.leave_out(plan, SCOPES_GRANTED, context, DEFAULT_SCOPES)
-    required = scopes.required(context, DEFAULT_SCOPES)
+    profile = context.profile
+    scopes.leave_out(plan, SCOPES_GRANTED, context, profile.scopes)
+    required = scopes.required(context, profile.scopes)
     if context.secret(TOKEN) is None:  # said before anything is probed
         plan.add(AUTH_TOKEN, "github", reasons.AUTH_MISSING(
             f"no token: set {TOKEN} (or {TOKEN}_FILE); GITHUB_TOKEN is never read, CI systems "
@@ -123,7 +113,8 @@ async def run(context: RunContext, plan: Plan) -> None:
     if user.header("x-oauth-scopes") is not None:
         for scope in required:
             plan.add(SCOPES_GRANTED, scope, github.scope(user, scope))
-        plan.add(LEAST_PRIVILEGE, "github", github.least_privilege(user, required))
+        if profile.least_privilege:
+            plan.add(LEAST_PRIVILEGE, "github", github.least_privilege(user, required))
         return
     # A fine-grained token has no scopes: check what it can read in --repo instead.
     instead = (f"its access to {repo} is checked instead" if repo else
@@ -136,9 +127,10 @@ async def run(context: RunContext, plan: Plan) -> None:
         for (permission, _), answer in zip(FINE_GRAINED_READS, answers, strict=True):
             plan.add(SCOPES_GRANTED, f"{repo}:{permission}",
                      github.repository_access(answer, repo, permission), answer.elapsed_s)
-    plan.not_applicable(LEAST_PRIVILEGE, "github",
-                        "a fine-grained token has no scopes; its repository access is its "
-                        "privilege (review it on the token's page)")
+    if profile.least_privilege:
+        plan.not_applicable(LEAST_PRIVILEGE, "github",
+                            "a fine-grained token has no scopes; its repository access is its "
+                            "privilege (review it on the token's page)")
 
 
 async def _nothing() -> None:
@@ -146,7 +138,8 @@ async def _nothing() -> None:
 
 
 CONNECTOR = Connector(
-    name="github", title="GitHub.com (personal access token)", seed=SEED,
-    requirements=REQUIREMENTS, secrets=Secrets(token=TOKEN), expected=expected, run=run,
+    name="github", title="GitHub.com (personal access token)", platform=PLATFORM,
+    declare=declare, secrets=Secrets(token=TOKEN), expected=expected, run=run,
+    home=Path(__file__).parent, default_profile="dynatrace-github",
     default_target="https://github.com",
 )

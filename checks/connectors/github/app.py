@@ -1,9 +1,8 @@
-"""A GitHub App (github.com, or GitHub Enterprise Server with --target), as the GitHub
-Deployments guide sets it up and verifies it.
-
-Seed: ``shared/seeds/002_c0f0720c63ad79b8.txt``. The vendor answers a failed verification
-with one of four codes (invalid_credentials, invalid_permissions, no_resources,
-private_key_needed); each check here that reproduces one carries it as ``vendor_code``.
+"""A GitHub App (github.com, or GitHub Enterprise Server with --target). What a vendor asks of
+it (the permissions and their levels, least privilege, the endpoints it reads, its own error
+codes) is its profile's; the default is DX's guide "GitHub Deployments"
+(profiles/dx-github-deployments.toml), whose four error codes the checks that reproduce one
+carry as ``vendor_code``.
 """
 
 from __future__ import annotations
@@ -12,28 +11,28 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from checks import reasons
-from checks.app_key import load_private_key, mint_jwt
 from checks.catalogue import Connector, Secrets
-from checks.connectors.network import (
-    AFTER_TLS,
-    expected_network,
-    network_checks,
-    network_requirements,
-)
-from checks.evaluate import app, github
+from checks.connectors import endpoints
+from checks.connectors.github import PLATFORM
+from checks.connectors.github import api as github
+from checks.connectors.github import app_checks as app
+from checks.connectors.github import reasons as own
+from checks.connectors.github.app_key import mint_jwt
+from checks.connectors.network import AFTER_TLS, NETWORK, expected_network, network_checks
 from checks.model.endpoints import HttpRequest, Target
+from checks.model.keys import load_private_key
 from checks.model.observations import HttpExchange
 from checks.model.requirement import Requirement, ok
 from checks.model.secret import Secret
 from checks.plan import Plan
 from checks.probes.http import IN_FLIGHT, page_links
+from checks.profiles import Endpoint, Profile
 from checks.run import Facts, RunContext
 
-SEED = "DX's guide \"GitHub Deployments\""
 APP_ID = "CONNECTOR_GITHUB_APP_ID"
 PRIVATE_KEY = "CONNECTOR_GITHUB_APP_PRIVATE_KEY"
 PER_PAGE = 100
@@ -42,64 +41,48 @@ T = TypeVar("T")
 
 API_REACHABLE = Requirement(
     "api.reachable", "The REST API answers", "api", "GET /meta answers the API's JSON.",
-    "Check the target URL and proxies.", after=AFTER_TLS,
-    seed=f"{SEED}: 'curl ... https://api.github.com/app/installations'")
+    "Check the target URL and proxies.", after=AFTER_TLS)
 PRIVATE_KEY_OK = Requirement(
     "app.private_key", "The private key is the app's RSA key", "app",
     "A readable, unencrypted RSA private key in PEM.",
-    "Generate a private key on the app's settings page and give the .pem file.",
-    seed=f"{SEED}: 'private_key_needed: The key passed in is not an RSA private key'")
+    "Generate a private key on the app's settings page and give the .pem file.")
 CLOCK = Requirement(
     "app.clock", "This machine's clock agrees with GitHub's", "app",
     "The local clock is close enough to the server's for JWTs made here.",
-    "Synchronise the clock with NTP.", after=(API_REACHABLE,),
-    seed=f"{SEED}: the JWT script ('NOW=$(date +%s)')")
+    "Synchronise the clock with NTP.", after=(API_REACHABLE,))
 CREDENTIALS = Requirement(
     "app.credentials", "The app id and private key are accepted", "app",
     "GET /app succeeds with an RS256 JWT signed by the key.",
-    "Give the app id and a private key of that app.", after=(API_REACHABLE, PRIVATE_KEY_OK),
-    seed=f"{SEED}: 'invalid_credentials: Your API credentials entered are not valid'")
+    "Give the app id and a private key of that app.", after=(API_REACHABLE, PRIVATE_KEY_OK))
 INSTALLED = Requirement(
     "app.installed", "The app is installed", "app",
     "GET /app/installations lists at least one installation.",
-    "Install the app on your organization (Install App > Install).", after=(CREDENTIALS,),
-    seed=f"{SEED}: Step 6 'Install App'; 'invalid_permissions: ... not installed to any GitHub "
-         f"organizations'")
+    "Install the app on your organization (Install App > Install).", after=(CREDENTIALS,))
 INSTALLATION_ACTIVE = Requirement(
     "app.installation_active", "The installation is not suspended", "app",
     "The installation's suspended_at is empty.",
-    "Unsuspend the installation in the organization's settings.", after=(INSTALLED,),
-    seed=f"{SEED}: 'check app installations to ensure proper access'")
+    "Unsuspend the installation in the organization's settings.", after=(INSTALLED,))
 PERMISSION = Requirement(
-    "app.permission", "The installation has each permission, read-only", "app",
-    "The installation grants the permission at read (write includes read); no more than the "
-    "vendor needs.",
+    "app.permission", "The installation has each permission the vendor needs", "app",
+    "The installation grants the permission at the level the profile names (write includes "
+    "read); with least privilege, no more.",
     "Set the permission on the app's settings page; accept it on the installation.",
-    after=(INSTALLED,),
-    seed=f"{SEED}: 'at least these permissions: actions, deployments, issues, members, metadata, "
-         f"pull_requests'")
+    after=(INSTALLED,), cites="permissions")
 REPOSITORIES = Requirement(
     "app.repositories", "The installation can access repositories", "app",
     "An installation token lists at least one repository.",
-    "Select repositories for the installation.", after=(INSTALLATION_ACTIVE,),
-    seed=f"{SEED}: 'no_resources: Your GitHub App installation cannot access any repositories'")
+    "Select repositories for the installation.", after=(INSTALLATION_ACTIVE,))
 ENDPOINT = Requirement(
     "app.endpoint", "The endpoints the vendor reads answer", "app",
-    "GET deployments, deployment statuses and environments of a repository succeed.",
+    "Each endpoint the profile lists answers its expected status to an installation token.",
     "Grant the permission GitHub names; select the repository for the installation.",
-    after=(INSTALLED,),
-    seed=f"{SEED}: API reference (/repos/{{repo}}/deployments, .../statuses, "
-         f"/repos/{{repo}}/environments)")
-ENDPOINTS = ("deployments", "deployment_statuses", "environments")
+    after=(INSTALLED,), cites="endpoints")
 
-REQUIREMENTS = network_requirements(
-    SEED,
-    dns_seed="the API host must be reachable to verify the connection",
-    firewall_seed="'allowlist DX IP addresses if your GitHub instance is behind a firewall or has "
-                  "IP restrictions'",
-    tls_seed="the API is reached over HTTPS",
-) + (API_REACHABLE, PRIVATE_KEY_OK, CLOCK, CREDENTIALS, INSTALLED, INSTALLATION_ACTIVE,
-     PERMISSION, REPOSITORIES, ENDPOINT)
+
+def declare(profile: Profile) -> tuple[Requirement, ...]:
+    return (*NETWORK, API_REACHABLE, PRIVATE_KEY_OK, CLOCK, CREDENTIALS, INSTALLED,
+            INSTALLATION_ACTIVE, PERMISSION, REPOSITORIES,
+            *((ENDPOINT,) if profile.endpoints else ()))
 
 
 def api_endpoint(target: Target) -> tuple[str, int, str]:
@@ -233,9 +216,9 @@ def _login(installation: Mapping[str, Any]) -> str:
 def expected(context: RunContext) -> list[tuple[Requirement, str]]:
     host, port, api = api_endpoint(context.target)
     app_id = context.env[APP_ID]
-    endpoints = [(ENDPOINT, f"{context.repo}:{name}") for name in ENDPOINTS] if context.repo else []
     return [(PRIVATE_KEY_OK, app_id), *expected_network(context, host, port), (API_REACHABLE, api),
-            (CLOCK, host), (CREDENTIALS, app_id), (INSTALLED, app_id), *endpoints]
+            (CLOCK, host), (CREDENTIALS, app_id), (INSTALLED, app_id),
+            *endpoints.expected(ENDPOINT, context.profile.endpoints, context.repo)]
 
 
 async def run(context: RunContext, plan: Plan) -> None:
@@ -279,7 +262,10 @@ async def run(context: RunContext, plan: Plan) -> None:
     installations.sort(key=_login)
     minted = await asyncio.gather(*(_mint_and_list(context, api, jwt, i, limit)
                                     for i in installations))
-    required = app.REQUIRED if host == "api.github.com" else app.REQUIRED_GHES
+    profile = context.profile
+    # The profile's permissions, and on GitHub Enterprise Server those it adds there.
+    required = dict(profile.permissions) if host == "api.github.com" else {
+        **profile.permissions, **profile.permissions_self_hosted}
     tokens: dict[str, Secret] = {}
     visible: list[str] = []
     for installation, (token_answer, listing, token) in zip(installations, minted, strict=True):
@@ -289,10 +275,11 @@ async def run(context: RunContext, plan: Plan) -> None:
         if not granted and token_answer is not None and isinstance(token_answer.json(), dict):
             # An installation may list {} while the token it mints carries its permissions.
             granted = _permissions(token_answer.json())
-        for name in required:
-            plan.add(PERMISSION, f"{account}:{name}", app.permission(account, name, granted))
-        for name, level in sorted(granted.items()):
-            if name not in required or app.LEVELS.get(level, 0) > app.LEVELS["read"]:
+        for name, needed in required.items():
+            plan.add(PERMISSION, f"{account}:{name}",
+                     app.permission(account, name, granted, needed))
+        for name, level in sorted(granted.items()) if profile.least_privilege else ():
+            if name not in required or app.LEVELS.get(level, 0) > app.LEVELS[required[name]]:
                 plan.add(PERMISSION, f"{account}:{name}",
                          app.excess_permission(account, name, level))
         plan.expect(REPOSITORIES, account)
@@ -302,54 +289,48 @@ async def run(context: RunContext, plan: Plan) -> None:
         if token is not None and listing is not None and ok(listed):
             tokens[account.lower()] = token
             visible += [str(r.get("full_name")) for r in listing.json()["repositories"]]
-    await _endpoint_checks(plan, api, context.repo or (visible[0] if visible else None), tokens,
-                           facts)
+    await _endpoint_checks(plan, profile.endpoints, api, context.repo or
+                           (visible[0] if visible else None), tokens, facts)
 
 
-async def _endpoint_checks(plan: Plan, api: str, repo: str | None,
+async def _endpoint_checks(plan: Plan, listed: tuple[Endpoint, ...], api: str, repo: str | None,
                            tokens: Mapping[str, Secret], facts: Facts) -> None:
+    """The profile's endpoints, with the installation token of the repository's owner."""
+    if not listed:
+        return
     if repo is None:
         plan.not_applicable(ENDPOINT, "no repository",
                             "no installation can see a repository to read endpoints of")
         return
     token = tokens.get(repo.split("/")[0].lower())
     if token is None:
-        for name in ENDPOINTS:
-            plan.add(ENDPOINT, f"{repo}:{name}", reasons.APP_NOT_INSTALLED(
+        for endpoint in listed:
+            plan.add(ENDPOINT, endpoints.parameter(endpoint, repo), own.APP_NOT_INSTALLED(
                 f"no active installation of the app can read {repo}: install it on "
                 f"{repo.split('/')[0]} and select the repository"))
         return
 
-    def get(path: str) -> Awaitable[HttpExchange]:
-        return facts.http(HttpRequest("GET", f"{api}/repos/{repo}/{path}", token=token,
-                                      headers=ACCEPT))
+    async def fetch(method: str, path: str) -> HttpExchange:
+        return await facts.http(HttpRequest(method, f"{api}{path}", token=token,
+                                            headers=ACCEPT))
 
-    deployments, environments = await asyncio.gather(get("deployments?per_page=1"),
-                                                     get("environments"))
-    listed = plan.add(ENDPOINT, f"{repo}:deployments",
-                      app.endpoint(deployments, f"GET /repos/{repo}/deployments"))
-    plan.expect(ENDPOINT, f"{repo}:deployment_statuses", after=[listed])
-    found = deployments.json() if ok(listed) else None
-    if isinstance(found, list) and found and isinstance(found[0], dict):
-        path = f"deployments/{found[0].get('id')}/statuses"
-        statuses = await get(path)
-        plan.add(ENDPOINT, f"{repo}:deployment_statuses",
-                 app.endpoint(statuses, f"GET /repos/{repo}/{path}"))
-    elif ok(listed):
-        plan.not_applicable(ENDPOINT, f"{repo}:deployment_statuses",
-                            f"{repo} has no deployment whose statuses could be read")
-    plan.add(ENDPOINT, f"{repo}:environments",
-             app.endpoint(environments, f"GET /repos/{repo}/environments"))
+    await endpoints.check(plan, ENDPOINT, listed, {"repo": repo, "org": repo.split("/")[0]},
+                          {"repo": repo}, fetch, app.endpoint)
 
 
 CONNECTOR = Connector(
     name="github-app",
-    title="GitHub App (GitHub Deployments)",
-    seed=SEED,
-    requirements=REQUIREMENTS,
+    title="GitHub App",
+    platform=PLATFORM,
+    declare=declare,
     secrets=Secrets(private_key=PRIVATE_KEY),
     expected=expected,
     run=run,
+    home=Path(__file__).parent,
+    default_profile="dx-github-deployments",
+    grants="permissions",
+    sections=frozenset({"endpoints"}),
+    credentials=("app",),
     default_target="https://github.com",
     required_env=((APP_ID, "the GitHub App's App ID or Client ID, from the top of its "
                            "settings page"),),

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from checks import reasons
+from checks.connectors.gitlab import reasons as own
 from checks.evaluate import tokens
 from checks.evaluate.http import (
     answered_at,
@@ -50,10 +51,10 @@ def token(about: HttpExchange, info: HttpExchange | None, user: HttpExchange | N
         data = shown.json() if isinstance(shown.json(), dict) else {}
         described = f"{data.get('error_description') or ''} {shown.header('www-authenticate') or ''}"
         if "expired" in described.lower():
-            return reasons.GITLAB_TOKEN_EXPIRED(f"GitLab says the token {masked} has expired: "
+            return own.GITLAB_TOKEN_EXPIRED(f"GitLab says the token {masked} has expired: "
                                                 f"{data.get('error_description')}", **evidence)
         if "revoked" in described.lower():
-            return reasons.GITLAB_TOKEN_REVOKED(f"GitLab says the token {masked} was revoked: "
+            return own.GITLAB_TOKEN_REVOKED(f"GitLab says the token {masked} was revoked: "
                                                 f"{data.get('error_description')}", **evidence)
         return reasons.AUTH_INVALID_CREDENTIALS(
             f"GitLab rejects the token {masked}: {message_of(shown) or '401 Unauthorized'}",
@@ -78,12 +79,12 @@ def token(about: HttpExchange, info: HttpExchange | None, user: HttpExchange | N
         return passed(f"the {kind} {masked}{who} is active (OAuth tokens are short-lived and "
                       f"refreshed; this one for {seconds} s more)", **evidence)
     if data.get("revoked"):
-        return reasons.GITLAB_TOKEN_REVOKED(f"the token {masked} was revoked", **evidence)
+        return own.GITLAB_TOKEN_REVOKED(f"the token {masked} was revoked", **evidence)
     expires = (datetime.fromisoformat(str(data["expires_at"])).replace(tzinfo=UTC)
                if data.get("expires_at") else None)
     if data.get("active") is False or (expires is not None and now is not None
                                          and expires <= now):
-        return reasons.GITLAB_TOKEN_EXPIRED(
+        return own.GITLAB_TOKEN_EXPIRED(
             f"the token {masked} expired on {data.get('expires_at')}", **evidence)
     when = tokens.expiry(expires, now, "GitLab's expires_at")
     evidence.update(when.evidence)
@@ -120,3 +121,18 @@ def scope(granted: list[str], wanted: str) -> Verdict:
         f"the token lacks {wanted}; it has: {', '.join(granted) or '(no scopes)'}",
         f"Create a token with {wanted} selected (User settings > Access tokens); GitLab scopes "
         f"cannot be added to an existing token.", **evidence)
+
+
+def endpoint(exchange: HttpExchange, name: str, expected: int = 200) -> Verdict:
+    """An endpoint the vendor calls, as its profile lists it, with the token."""
+    evidence = summary(exchange)
+    early = failure(exchange)
+    if early is not None:
+        return early
+    if exchange.status in (401, 403, 404):
+        return reasons.ENDPOINT_FORBIDDEN(
+            f"{name} answers {exchange.status} ({message_of(exchange) or 'no message'})",
+            **evidence)
+    if exchange.status != expected or (exchange.method != "HEAD" and exchange.json() is None):
+        return unexpected(exchange, f"{expected} with the endpoint's JSON")
+    return passed(f"{name} answers {expected}", **evidence)

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from checks import reasons
+from checks.connectors.github import reasons as own
 from checks.evaluate import tokens
 from checks.evaluate.http import (
     answered_at,
@@ -110,7 +111,7 @@ def user(exchange: HttpExchange, token: str) -> Verdict:
         return reasons.AUTH_INVALID_CREDENTIALS(
             f"the server rejects the token {token}: 401 {message or 'Unauthorized'}", **evidence)
     if exchange.status == 403 and "maximum number of login attempts" in message.lower():
-        return reasons.AUTH_LOCKED_OUT(f"GitHub locked the account out: 403 {message}",
+        return own.AUTH_LOCKED_OUT(f"GitHub locked the account out: 403 {message}",
                                        **evidence)
     if exchange.status == 403:
         return reasons.AUTH_FORBIDDEN(
@@ -130,13 +131,13 @@ def scope(exchange: HttpExchange, wanted: str, token: str = "") -> Verdict:
     header = exchange.header("x-oauth-scopes")
     evidence: dict[str, Any] = {"x_oauth_scopes": header, "required": wanted}
     if header is None and token.startswith(CLASSIC):
-        return reasons.API_HEADERS_STRIPPED(
+        return own.API_HEADERS_STRIPPED(
             f"the token is a {token_type(token)} ({token}), for which GitHub always sends "
             f"X-OAuth-Scopes; this answer has none, so {wanted} cannot be verified: something "
             f"between this machine and the server removes the header (not a fine-grained "
             f"token)", **evidence)
     if header is None:
-        return reasons.SCOPES_UNVERIFIABLE(
+        return own.SCOPES_UNVERIFIABLE(
             f"the token reports no scopes (no X-OAuth-Scopes header), so {wanted} cannot be "
             f"granted or verified: this looks like a fine-grained token, and a classic token "
             f"is needed", **evidence)
@@ -151,18 +152,19 @@ def scope(exchange: HttpExchange, wanted: str, token: str = "") -> Verdict:
         f"tokens > Tokens (classic)).", **evidence)
 
 
-def org_membership(exchange: HttpExchange, org: str) -> Verdict:
-    """GET /user/memberships/orgs/ORG: owner means role admin and state active."""
+def org_membership(exchange: HttpExchange, org: str, role_needed: str = "owner") -> Verdict:
+    """GET /user/memberships/orgs/ORG: owner means role admin and state active; member, any
+    active membership."""
     evidence = summary(exchange)
     early = failure(exchange)
     if early is not None:
         return early
     if exchange.status == 404:
-        return reasons.ORG_NOT_MEMBER(
+        return own.ORG_NOT_MEMBER(
             f"the account is not a member of {org} (404: {message_of(exchange) or 'Not Found'}); "
             f"the organization may also not exist under that name", **evidence)
     if exchange.status == 403:
-        return reasons.ORG_FORBIDDEN(
+        return own.ORG_FORBIDDEN(
             f"the server refuses to show the membership in {org}: "
             f"{message_of(exchange) or '403 Forbidden'}", **evidence)
     data = exchange.json()
@@ -171,11 +173,13 @@ def org_membership(exchange: HttpExchange, org: str) -> Verdict:
     role, state = data.get("role"), data.get("state")
     evidence.update(role=role, state=state)
     if state == "pending":
-        return reasons.ORG_PENDING(
+        return own.ORG_PENDING(
             f"the account's invitation to {org} (as {role}) is pending: accept it", **evidence)
     if role == "admin" and state == "active":
         return passed(f"the account is an owner of {org}", **evidence)
-    return reasons.ORG_NOT_OWNER(
+    if role_needed == "member" and state == "active":
+        return passed(f"the account is an active {role} of {org}", **evidence)
+    return own.ORG_NOT_OWNER(
         f"the account is an active {role} of {org}, not an owner: webhooks will not be "
         f"available, and the vendor's guide asks for an owner to use every integration "
         f"service (pull requests, tickets, webhooks); repositories can still be imported",
@@ -202,10 +206,10 @@ def oauth_client(exchange: HttpExchange) -> Verdict:
         return passed("the OAuth client id and secret are accepted (the made-up code is "
                       "rejected, as it should be)", **evidence)
     if error == "incorrect_client_credentials":
-        return reasons.OAUTH_INVALID_CLIENT(
+        return own.OAUTH_INVALID_CLIENT(
             f"the server rejects the OAuth client id or secret: "
             f"{data.get('error_description') or error}", **evidence)
-    return reasons.OAUTH_UNEXPECTED(
+    return own.OAUTH_UNEXPECTED(
         f"the OAuth token endpoint answered {exchange.status} with error {error!r}: "
         f"{data.get('error_description') or data}", **evidence)
 
@@ -221,13 +225,13 @@ def cloud_only(exchange: HttpExchange, target: str) -> Verdict:
     version = exchange.header("x-github-enterprise-version") or (
         data.get("installed_version") if isinstance(data, dict) else None)
     if version:
-        return reasons.GITHUB_ENTERPRISE_SERVER_UNSUPPORTED(
+        return own.GITHUB_ENTERPRISE_SERVER_UNSUPPORTED(
             f"{target} is GitHub Enterprise Server {version}; the GitHub connector supports "
             f"only cloud plans (github.com, GitHub Enterprise Cloud)",
             "Use a github.com or GitHub Enterprise Cloud account; to check this server's own "
             "setup, run: pytest --connector ghes --target " + target, **evidence)
     if exchange.status != 200 or not isinstance(data, dict):
-        return reasons.GITHUB_NOT_GITHUB(
+        return own.GITHUB_NOT_GITHUB(
             f"{exchange.url} answered {exchange.status} {exchange.content_type or ''}: not "
             f"GitHub's cloud API", **evidence)
     return passed(f"{target} is a GitHub cloud API ({exchange.url})", **evidence)
@@ -247,11 +251,11 @@ def sso(exchange: HttpExchange, org: str) -> Verdict:
         url = next((part.strip()[4:] for part in header.split(";")
                     if part.strip().startswith("url=")), None)
         evidence["authorize_url"] = url
-        return reasons.AUTH_SSO_REQUIRED(
+        return own.AUTH_SSO_REQUIRED(
             f"{org} enforces SAML SSO and the token is not authorized for it"
             + (f": authorize it at {url}" if url else ""), **evidence)
     if exchange.status == 404:
-        return reasons.ORG_NOT_MEMBER(f"the token cannot see the organization {org} (404)",
+        return own.ORG_NOT_MEMBER(f"the token cannot see the organization {org} (404)",
                                       **evidence)
     if exchange.status == 403:
         return reasons.AUTH_FORBIDDEN(f"GitHub refuses the token for {org}: "
@@ -295,7 +299,7 @@ def repository_access(exchange: HttpExchange, repo: str, permission: str) -> Ver
         return early
     if exchange.status in (403, 404):
         needs = exchange.header("x-accepted-github-permissions") or f"{permission}=read"
-        return reasons.SCOPES_PERMISSION_MISSING(
+        return own.SCOPES_PERMISSION_MISSING(
             f"the token cannot read {repo}'s {permission.replace('_', ' ')} ({exchange.status} "
             f"{message_of(exchange)}); GitHub asks for: {needs}",
             f"Edit the fine-grained token: give it access to {repo} with the permission GitHub "
@@ -331,7 +335,7 @@ def links(exchanges: Sequence[HttpExchange], host: str) -> Verdict:
     evidence: dict[str, Any] = {"answers_read": read, "foreign": foreign}
     if foreign:
         first, seen = next(iter(foreign.items()))
-        return reasons.API_FOREIGN_LINKS(
+        return own.API_FOREIGN_LINKS(
             f"the API's answers link to {', '.join(foreign)} instead of {host} ({seen}): the "
             f"vendor follows those links and will not reach them", **evidence)
     return passed(f"every link in {read} answer{'s' * (read != 1)} names {host}", **evidence)
@@ -367,7 +371,7 @@ def headers(exchange: HttpExchange, token: str, enterprise: bool = True) -> Verd
     missing = [name for name in expected if exchange.header(name) is None]
     evidence["missing"] = missing
     if missing:
-        return reasons.API_HEADERS_STRIPPED(
+        return own.API_HEADERS_STRIPPED(
             f"{exchange.method} {exchange.url} answered {exchange.status} without "
             f"{', '.join(missing)}, which GitHub always sends"
             + (f" for a {token_type(token)}" if "x-oauth-scopes" in missing else "")

@@ -1,27 +1,16 @@
-"""A GitHub App's private key and the JWTs made with it (no I/O).
-
-https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app
-"""
+"""Private keys in PEM, as people paste them: read, repaired, described (no I/O)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import re
-import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-
-# GitHub rejects a JWT issued in its future or expiring more than 10 minutes ahead; the seed's
-# script and GitHub's docs issue it 60 s in the past to absorb clock drift.
-IAT_BACKDATE = timedelta(seconds=60)
-LIFETIME = timedelta(minutes=9)  # exp - now; under GitHub's 10 minutes
-MAX_EXP_AHEAD = timedelta(minutes=10)
 
 _BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
 
@@ -32,7 +21,7 @@ class LoadedKey:
     problem: str | None  # needed | encrypted | invalid | weak | None
     detail: str
     kind: str = ""  # "RSA 2048", "EC secp256r1", "public key", ...
-    fingerprint: str = ""  # as GitHub lists the app's keys: SHA256:<base64>
+    fingerprint: str = ""  # as code hosts list keys: SHA256:<base64>
     cleaned: tuple[str, ...] = ()  # what was repaired in the pasted text
 
     def evidence(self) -> dict[str, Any]:
@@ -60,7 +49,7 @@ def normalise_pem(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def fingerprint(key: rsa.RSAPrivateKey) -> str:
-    """SHA256:<base64> of the public key's DER, as the app's settings page lists keys."""
+    """SHA256:<base64> of the public key's DER, as code hosts list keys."""
     der = key.public_key().public_bytes(serialization.Encoding.DER,
                                         serialization.PublicFormat.SubjectPublicKeyInfo)
     return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode()
@@ -90,7 +79,7 @@ def load_private_key(text: str) -> LoadedKey:
                          f"read: {error}", cleaned=cleaned)
     if not isinstance(key, rsa.RSAPrivateKey):
         kind = _kind(key)
-        return LoadedKey(None, "needed", f"this is an {kind} private key; GitHub Apps sign with "
+        return LoadedKey(None, "needed", f"this is an {kind} private key; the key must be "
                          f"RSA (RS256)", kind, cleaned=cleaned)
     kind = f"RSA {key.key_size}"
     problem = "weak" if key.key_size < 2048 else None
@@ -105,22 +94,3 @@ def _kind(key: object) -> str:
     if isinstance(key, dsa.DSAPrivateKey):
         return "DSA"
     return type(key).__name__
-
-
-def mint_jwt(key: rsa.RSAPrivateKey, app_id: str, now: datetime) -> str:
-    """An RS256 JWT as GitHub asks: iat 60 s back, exp under 10 minutes ahead, iss the app."""
-    import jwt  # only the github-app connector signs JWTs
-    from jwt.warnings import InsecureKeyLengthWarning
-
-    claims = {"iat": int((now - IAT_BACKDATE).timestamp()),
-              "exp": int((now + LIFETIME).timestamp()),
-              "iss": app_id}  # a string, as in the seed's script: app id or client id
-    with warnings.catch_warnings():  # a short key is reported as app.private_key_weak
-        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
-        token = jwt.encode(claims, key, algorithm="RS256")
-        # Checked with the public key before it is sent: a fault of ours is not GitHub's 401.
-        decoded = jwt.decode(token, key.public_key(), algorithms=["RS256"],
-                             options={"require": ["iat", "exp", "iss"], "verify_exp": False,
-                                      "verify_iat": False})
-    assert decoded["iat"] <= now.timestamp() < decoded["exp"] <= (now + MAX_EXP_AHEAD).timestamp()
-    return token

@@ -1,30 +1,26 @@
-"""GitHub Enterprise Server, connected with a classic token or an OAuth app.
-
-Seed: ``shared/seeds/003_1ae271353f0dd48f.txt`` (the vendor's GHES setup guide).
+"""GitHub Enterprise Server, connected with a classic token or an OAuth app. What a vendor
+asks of it (the scopes, the organization role, an OAuth app, least privilege) is its profile's;
+the default is Flow's guide "GitHub Enterprise Server setup" (profiles/flow-ghes.toml).
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from checks import reasons
 from checks.catalogue import Connector, Secrets
 from checks.connectors import scopes
-from checks.connectors.network import (
-    AFTER_TLS,
-    expected_network,
-    network_checks,
-    network_requirements,
-)
-from checks.evaluate import github
+from checks.connectors.github import PLATFORM
+from checks.connectors.github import api as github
+from checks.connectors.github import reasons as own
+from checks.connectors.network import AFTER_TLS, NETWORK, expected_network, network_checks
 from checks.model.endpoints import HttpRequest
 from checks.model.requirement import Requirement
 from checks.plan import Plan
+from checks.profiles import Profile
 from checks.run import RunContext
 
-SEED = "Flow's guide \"GitHub Enterprise Server setup\""
-SCOPES = ("repo", "admin:org", "read:org", "admin:repo_hook", "admin:org_hook", "user",
-          "read:user")
 SECRETS = Secrets(token="CONNECTOR_GHES_TOKEN",
                   oauth_client_id="CONNECTOR_GHES_OAUTH_CLIENT_ID",
                   oauth_client_secret="CONNECTOR_GHES_OAUTH_CLIENT_SECRET")
@@ -34,53 +30,61 @@ MADE_UP_CODE = "connector-checks-probe-code"
 API_REACHABLE = Requirement(
     "api.reachable", "The REST API answers at URL/api/v3", "api",
     "GET /api/v3/meta answers the API's JSON.",
-    "Use the server's web URL as the target; check proxies on the way.", after=AFTER_TLS,
-    seed=f"{SEED}: 'If we are unable to connect to your URL'")
+    "Use the server's web URL as the target; check proxies on the way.", after=AFTER_TLS)
 AUTH_TOKEN = Requirement(
     "auth.token", "The access token is accepted", "auth",
     "GET /api/v3/user succeeds with the token (CONNECTOR_GHES_TOKEN).",
     "Create an access token for the service account and set CONNECTOR_GHES_TOKEN.",
-    after=(API_REACHABLE,),
-    seed=f"{SEED}: 'Access token'; 'If the authorization failed, check your credentials'")
+    after=(API_REACHABLE,), cites="credentials")
 SCOPES_GRANTED = Requirement(
     "scopes.granted", "The token has each required scope", "scopes",
     "X-OAuth-Scopes grants the scope (directly or through its parent).",
-    "Select the scope on the token's settings page.", after=(AUTH_TOKEN,),
-    seed=f"{SEED}: 'select the scopes below: repo (all), admin:org, read:org, admin:repo_hook "
-         f"(all), admin:org_hook, user, read:user'")
+    "Select the scope on the token's settings page.", after=(AUTH_TOKEN,), cites="scopes")
+LEAST_PRIVILEGE = Requirement(
+    "scopes.least_privilege", "The token has no more scopes than needed", "scopes",
+    "No scope beyond those required.", "Create a token with only the required scopes.",
+    after=(AUTH_TOKEN,), cites="scopes")
 ORG_OWNER = Requirement(
     "org.owner", "The service account owns the organization", "org",
     "The account's membership in the organization is active, with role admin.",
     "Make the service account an owner of the organization.", after=(AUTH_TOKEN,),
-    seed=f"{SEED}: 'the service account needs to be an owner on the GitHub organization'")
+    cites="organization")
+ORG_MEMBER = Requirement(
+    "org.member", "The service account belongs to the organization", "org",
+    "The account's membership in the organization is active.",
+    "Add the service account to the organization.", after=(AUTH_TOKEN,), cites="organization")
 API_LINKS = Requirement(
     "api.links", "The API's links name the host the vendor uses", "api",
     "Every absolute URL in the API's answers, and every Link header, names the target's host.",
     "Set the server's hostname to its public name, or rewrite links in the reverse proxy.",
-    after=(API_REACHABLE,),
-    seed=f"{SEED}: 'If your public domain is different from your internal domain, you will "
-         f"need a reverse proxy in place'")
+    after=(API_REACHABLE,))
 API_HEADERS = Requirement(
     "api.headers", "GitHub's own headers reach this machine", "api",
     "An answer to the token carries X-OAuth-Scopes (classic token), "
     "X-GitHub-Enterprise-Version and the rate-limit headers.",
-    "Have the reverse proxy pass GitHub's response headers through.", after=(AUTH_TOKEN,),
-    seed=f"{SEED}: 'If your public domain is different from your internal domain, you will "
-         f"need a reverse proxy in place'")
+    "Have the reverse proxy pass GitHub's response headers through.", after=(AUTH_TOKEN,))
 OAUTH_CLIENT = Requirement(
     "oauth.client", "The OAuth app's client id and secret are accepted", "oauth",
     "POST /login/oauth/access_token identifies the OAuth app.",
     "Copy the Client ID and Client Secret from the OAuth app's page.", after=(API_REACHABLE,),
-    seed=f"{SEED}: 'check your Client ID and Client Secret to make sure they are correct'")
+    cites="credentials")
 
-REQUIREMENTS = network_requirements(
-    SEED,
-    dns_seed="'a public DNS record pointing to the IP address ... should match the TLS/SSL "
-             "certificate'",
-    firewall_seed="'allowlist our IPs on port 443 over HTTPS'",
-    tls_seed="'a valid SSL certificate signed by a public CA'",
-) + (API_REACHABLE, AUTH_TOKEN, SCOPES_GRANTED, ORG_OWNER, OAUTH_CLIENT, API_LINKS,
-     API_HEADERS)
+
+def declare(profile: Profile) -> tuple[Requirement, ...]:
+    """The requirements a profile asks for: the organization role and an OAuth app only when
+    it names them, least privilege only when it asks for it."""
+    org = {"owner": (ORG_OWNER,), "member": (ORG_MEMBER,)}.get(profile.org_role or "", ())
+    return (*NETWORK, API_REACHABLE, AUTH_TOKEN, SCOPES_GRANTED,
+            *((LEAST_PRIVILEGE,) if profile.least_privilege else ()), *org,
+            *((OAUTH_CLIENT,) if _oauth(profile) else ()), API_LINKS, API_HEADERS)
+
+
+def _oauth(profile: Profile) -> bool:
+    return not profile.credentials or "oauth-app" in profile.credentials
+
+
+def _org_requirement(profile: Profile) -> Requirement | None:
+    return {"owner": ORG_OWNER, "member": ORG_MEMBER}.get(profile.org_role or "")
 
 _ACCEPT = (("Accept", "application/vnd.github+json"),)
 
@@ -90,31 +94,37 @@ def _org_parameter(context: RunContext) -> str:
 
 
 def expected(context: RunContext) -> list[tuple[Requirement, str]]:
-    target = context.target
-    return [*expected_network(context, target.host, target.port), (API_REACHABLE, f"{target.url}/api/v3"),
-            (AUTH_TOKEN, "ghes"), *scopes.expected(SCOPES_GRANTED, context, SCOPES),
-            (ORG_OWNER, _org_parameter(context)), (OAUTH_CLIENT, "ghes"),
+    target, profile = context.target, context.profile
+    org = _org_requirement(profile)
+    return [*expected_network(context, target.host, target.port),
+            (API_REACHABLE, f"{target.url}/api/v3"), (AUTH_TOKEN, "ghes"),
+            *scopes.expected(SCOPES_GRANTED, context, profile.scopes),
+            *([(LEAST_PRIVILEGE, "ghes")] if profile.least_privilege else []),
+            *([(org, _org_parameter(context))] if org else []),
+            *([(OAUTH_CLIENT, "ghes")] if _oauth(profile) else []),
             (API_LINKS, f"{target.url}/api/v3"), (API_HEADERS, "ghes")]
 
 
 async def run(context: RunContext, plan: Plan) -> None:
-    target = context.target
-    scopes.leave_out(plan, SCOPES_GRANTED, context, SCOPES)
-    org = context.org
-    if not org:
-        plan.not_applicable(ORG_OWNER, _org_parameter(context),
-                            "pass --org NAME to check that the account owns the organization "
-                            "(webhooks need an owner)")
+    target, profile = context.target, context.profile
+    scopes.leave_out(plan, SCOPES_GRANTED, context, profile.scopes)
+    org_requirement = _org_requirement(profile)
+    org = context.org if org_requirement is not None else None
+    if org_requirement is not None and not org:
+        plan.not_applicable(org_requirement, _org_parameter(context),
+                            f"pass --org NAME to check the account's role in the organization "
+                            f"(the profile asks for {profile.org_role})")
     token = context.secret(SECRETS.token)
-    client_id = context.secret(SECRETS.oauth_client_id)
-    client_secret = context.secret(SECRETS.oauth_client_secret)
-    if client_id is None and client_secret is None:
+    wants_oauth = _oauth(profile)
+    client_id = context.secret(SECRETS.oauth_client_id) if wants_oauth else None
+    client_secret = context.secret(SECRETS.oauth_client_secret) if wants_oauth else None
+    if wants_oauth and client_id is None and client_secret is None:
         plan.not_applicable(OAUTH_CLIENT, "ghes",
                             f"no OAuth app given: set {SECRETS.oauth_client_id} and "
                             f"{SECRETS.oauth_client_secret} to check one")
-    elif client_id is None or client_secret is None:
+    elif wants_oauth and (client_id is None or client_secret is None):
         missing = SECRETS.oauth_client_id if client_id is None else SECRETS.oauth_client_secret
-        plan.add(OAUTH_CLIENT, "ghes", reasons.OAUTH_INCOMPLETE(
+        plan.add(OAUTH_CLIENT, "ghes", own.OAUTH_INCOMPLETE(
             f"only one of the OAuth variables is set: {missing} is missing"))
 
     if token is None:  # said before anything is probed, whatever the network does
@@ -146,14 +156,20 @@ async def run(context: RunContext, plan: Plan) -> None:
         plan.add(AUTH_TOKEN, "ghes", github.user(user, token.masked), user.elapsed_s)
     if user is not None:
         masked = token.masked if token is not None else ""
-        for scope in scopes.required(context, SCOPES):
+        required = scopes.required(context, profile.scopes)
+        for scope in required:
             if plan.ready(SCOPES_GRANTED, scope):
                 plan.add(SCOPES_GRANTED, scope, github.scope(user, scope, masked))
+        if profile.least_privilege and plan.ready(LEAST_PRIVILEGE, "ghes"):
+            plan.add(LEAST_PRIVILEGE, "ghes", github.least_privilege(user, required))
         if plan.ready(API_HEADERS, "ghes"):
             plan.add(API_HEADERS, "ghes", github.headers(user, masked))
     membership = answers.get("membership")
-    if org and membership is not None and plan.ready(ORG_OWNER, org):
-        plan.add(ORG_OWNER, org, github.org_membership(membership, org), membership.elapsed_s)
+    if org and org_requirement is not None and membership is not None and \
+            plan.ready(org_requirement, org):
+        plan.add(org_requirement, org,
+                 github.org_membership(membership, org, profile.org_role or "owner"),
+                 membership.elapsed_s)
 
     oauth = answers.get("oauth")
     if oauth is not None and plan.ready(OAUTH_CLIENT, "ghes"):
@@ -165,9 +181,13 @@ async def run(context: RunContext, plan: Plan) -> None:
 CONNECTOR = Connector(
     name="ghes",
     title="GitHub Enterprise Server",
-    seed=SEED,
-    requirements=REQUIREMENTS,
+    platform=PLATFORM,
+    declare=declare,
     secrets=SECRETS,
     expected=expected,
     run=run,
+    home=Path(__file__).parent,
+    default_profile="flow-ghes",
+    sections=frozenset({"organization"}),
+    credentials=("token", "oauth-app"),
 )
