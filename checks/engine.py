@@ -177,9 +177,33 @@ def _trust(settings: Settings, scenario: Scenario | None) -> Trust:
 def command_line(settings: Settings, jobs: list[Job]) -> str:
     """The options that repeat this run, runnable as printed; secrets stay in the environment.
     Every option is written --opt=value: a path given with a space is taken by pytest for a
-    test path before the plugin reads it. Quoted for a POSIX shell where it needs it."""
-    job = jobs[0]
-    args = [f"--connector={name}" for name in settings.connectors]
+    test path before the plugin reads it. Quoted for a POSIX shell where it needs it. Each
+    job's own target, org and repo (a run of several connectors may check several servers:
+    one command per job, joined by &&, when they differ)."""
+    commands = [_job_options(settings, job) for job in jobs]
+    if len({" ".join(options[1:]) for options in commands}) <= 1:
+        together = [f"--connector={job.connector.name}" for job in jobs]
+        together += [f"--profile={_profile_given(job)}" for job in jobs if _named(job)]
+        return " ".join(shlex.quote(arg) for arg in together + commands[0][1:])
+    return " && pytest ".join(" ".join(shlex.quote(arg) for arg in options)
+                              for options in commands)
+
+
+def _named(job: Job) -> bool:
+    """Whether the command names the job's profile: not its connector's default, nor the one
+    its recording holds (a replay follows that again)."""
+    recorded = job.scenario is not None and "profile" in job.scenario.data
+    return job.profile.name != job.connector.default_profile and not recorded
+
+
+def _profile_given(job: Job) -> str:
+    return job.profile.name if job.profile.bundled else job.profile.source
+
+
+def _job_options(settings: Settings, job: Job) -> list[str]:
+    """One job's options; its --connector (or --profile) first."""
+    args = [f"--profile={_profile_given(job)}" if _named(job)
+            else f"--connector={job.connector.name}"]
     if job.scenario is not None:
         # A bundled scenario by its name, a file (a recording) by its path, as given.
         given = settings.scenario if settings.scenario.endswith(".json") or "/" in \
@@ -198,7 +222,7 @@ def command_line(settings: Settings, jobs: list[Job]) -> str:
     args += [f"--ca-bundle={settings.ca_bundle.label}"] if settings.ca_bundle else []
     args += [f"--fail-on={settings.fail_on}"] if settings.fail_on != "failed" else []
     args.append(f"--check-timeout={settings.timeout:g}")
-    return " ".join(shlex.quote(arg) for arg in args)
+    return args
 
 
 def redactor(jobs: list[Job], environ: Mapping[str, str]) -> Redactor:

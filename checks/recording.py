@@ -51,6 +51,8 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
         "target": job.target.url,
         **({"org": job.org} if job.org else {}),
         **({"repo": job.repo} if job.repo else {}),
+        # The profile the run followed, whole: a replay follows it again without the file.
+        "profile": {"name": job.profile.name, "toml": job.profile.text},
         "env": dict(job.env),
         "credentials": _credentials(job),
         "trust": {key: list(bundle.pem_list) for key, bundle in

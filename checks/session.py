@@ -114,8 +114,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     for job in config.stash[JOBS]:
         where = (f"offline scenario {job.scenario.name} (recorded {job.scenario.recorded_at:%Y-%m-%d})"
                  if job.scenario else "live")
+        guide = job.profile.guide
         lines.append(f"connector-checks {__version__}: {job.connector.name} -> {job.target.url}, "
                      f"{where}; trusting {job.trust.public_label}")
+        lines.append(f"connector-checks: {job.connector.name} follows {guide.vendor}'s guide "
+                     f"\"{guide.title}\" (profile {job.profile.name}, {job.profile.source})")
     lines.append(f"connector-checks: timeout {settings.timeout:g} s per step; reports in "
                  f"{settings.report_dir}/")
     lines.append(f"connector-checks: reproduce with: pytest "
