@@ -50,6 +50,11 @@ class Platform:
         return f"{scope[:60]!r} is not a {self.name} scope name, e.g. {self.scope_example}"
 
 
+# The profile's sections whose quote cites the requirements that name them (Requirement.cites).
+SECTIONS = frozenset({"network.dns", "network.firewall", "network.tls", "credentials", "scopes",
+                      "permissions", "organization", "endpoints"})
+
+
 @dataclass(frozen=True)
 class Connector:
     """A connector: its requirements as a profile cites them (in report order, each after its
@@ -117,6 +122,11 @@ class Connector:
             raise wrong(f"credentials.kinds: the {self.name} connector checks "
                         f"{', '.join(self.credentials)}, not {', '.join(unknown)}")
         _check_endpoints(profile, wrong)
+        ids = {r.id for r in self.declare(profile)}
+        for key in profile.quotes:
+            if key not in SECTIONS and key not in ids:
+                raise wrong(f"quotes.{key}: {self.name} has no requirement {key} with this "
+                            f"profile (docs/requirements.md lists them)")
 
 
 def _check_endpoints(profile: Profile, wrong: Callable[[str], ProfileError]) -> None:

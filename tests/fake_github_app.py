@@ -200,10 +200,17 @@ def app_handler(world: AppWorld) -> type[BaseHTTPRequestHandler]:
             if len(parts) < 4 or parts[0] != "repos" or f"{parts[1]}/{parts[2]}" not in (
                     installation.repositories):
                 return self.error(404, "Not Found")
-            needs = {"deployments": "deployments", "environments": "actions"}[parts[3]]
+            needs = {"deployments": "deployments", "environments": "actions",
+                     "pulls": "pull_requests", "contents": "contents"}.get(parts[3])
+            if needs is None:
+                return self.error(404, "Not Found")
             if installation.permissions.get(needs) not in ("read", "write"):
                 return self.error(403, NOT_ACCESSIBLE,
                                   {"X-Accepted-GitHub-Permissions": f"{needs}=read"})
+            if parts[3] == "pulls":  # GET /repos/{owner}/{repo}/pulls
+                return self.reply(200, [{"id": 7, "number": 1, "state": "open"}])
+            if parts[3] == "contents":  # GET /repos/{owner}/{repo}/contents/{path}
+                return self.reply(200, [{"name": "README.md", "type": "file"}])
             if parts[3] == "environments":
                 return self.reply(200, {"total_count": 1, "environments": [
                     {"id": 1, "name": "production"}]})

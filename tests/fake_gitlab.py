@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import unquote
 
 from tests.servers import JsonHandler
 
 UNAUTHORIZED = {"message": "401 Unauthorized"}  # tests/recordings/gitlab/user-401-unauthorized.json
 EXPIRED = "Token is expired. You can either do re-authorization or token refresh."
 REVOKED = "Token was revoked. You have to re-authorize from the user."
+# https://docs.gitlab.com/api/rest/troubleshooting/#status-code-403 (a token without the scope)
+INSUFFICIENT_SCOPE = {"error": "insufficient_scope",
+                      "error_description": "The request requires higher privileges than "
+                                           "provided by the access token.",
+                      "scope": "api read_api"}
 
 
 @dataclass
@@ -28,6 +34,7 @@ class GitlabWorld:
     version: str = "17.5.1-ee"
     tokens: dict[str, GitlabToken] = field(default_factory=dict)
     version_path: bool = True  # False: an old instance without /version (/metadata only)
+    projects: tuple[str, ...] = ("acme/api",)  # what the token's user can see
 
 
 def gitlab_handler(world: GitlabWorld) -> type[BaseHTTPRequestHandler]:
@@ -79,6 +86,26 @@ def gitlab_handler(world: GitlabWorld) -> type[BaseHTTPRequestHandler]:
                                         "expires_in_seconds": token.expires_in_seconds,
                                         "application": {"uid": "a1b2c3"},
                                         "created_at": 1763700000})
+            if path.startswith("/api/v4/projects"):
+                return self.project(token, path.removeprefix("/api/v4/projects"))
             return self.reply(404, {"message": "404 Not Found"})
+
+        def project(self, token: GitlabToken, rest: str) -> None:
+            """GET /projects (and /projects/:id, the path URL-encoded): read_api or api."""
+            if not {"api", "read_api"} & set(token.scopes):
+                return self.reply(403, INSUFFICIENT_SCOPE, {
+                    "WWW-Authenticate": 'Bearer realm="", error="insufficient_scope", '
+                                        'error_description="The request requires higher '
+                                        'privileges than provided by the access token.", '
+                                        'scope="api read_api"'})
+            listed = [{"id": 100 + n, "path_with_namespace": name}
+                      for n, name in enumerate(world.projects)]
+            if not rest:
+                return self.reply(200, listed)
+            wanted = unquote(rest.lstrip("/"))
+            found = next((p for p in listed if p["path_with_namespace"] == wanted), None)
+            if found is None:
+                return self.reply(404, {"message": "404 Project Not Found"})
+            return self.reply(200, found)
 
     return Handler
