@@ -11,8 +11,9 @@ import pytest
 from checks.connectors import bundled_profile_names, connector_names, get_connector, load_profile
 from checks.profiles import ProfileError
 from tests.conftest import Runner, fake_token
+from tests.fake_github_app import Installation
 from tests.fake_gitlab import GitlabToken, GitlabWorld, gitlab_handler
-from tests.test_live_github_app import READ, AppSite, Installation
+from tests.test_live_github_app import READ, AppSite
 from tests.test_live_github_app import app_site as app_site  # noqa: F401 (a fixture)
 from tests.test_live_github_app import keys as keys  # noqa: F401 (a fixture)
 from tests.test_live_tokens import Serve
@@ -312,7 +313,7 @@ def test_a_run_with_a_bad_profile_is_a_usage_error_without_a_traceback(
         mistake: str, pytester: pytest.Pytester) -> None:
     path = _write(pytester.path, "vendor", MISTAKES[mistake][0])
     result = pytester.runpytest("--profile", str(path))
-    assert result.ret == pytest.ExitCode.USAGE_ERROR == 4
+    assert result.ret == pytest.ExitCode.USAGE_ERROR and int(result.ret) == 4
     assert _errors(result) == [f"ERROR: --profile: profile {path}: {MISTAKES[mistake][1]}"]
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
