@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from checks.connectors import connector_names, load_profile
 from checks.scenario import bundled_dir, bundled_names, load
 from tests.conftest import (
     Runner,
@@ -23,7 +24,7 @@ from tests.conftest import (
 
 HEALTHY = healthy_checks()  # checks in the bundled healthy ghes scenario, from the catalogue
 
-CONNECTORS = ("ghes", "github-app", "github", "gitlab")
+CONNECTORS = connector_names()  # from the registry: a connector added is tested here too
 SCENARIOS = [(connector, name) for connector in CONNECTORS for name in bundled_names(connector)]
 REQUIRED = {
     "ghes": {"healthy", "private-ca", "firewall-blocked", "missing-scopes", "not-owner",
@@ -49,7 +50,11 @@ VENDOR_CODES = {
 
 @pytest.mark.parametrize("connector", CONNECTORS)
 def test_the_required_scenarios_are_bundled(connector: str) -> None:
-    assert REQUIRED[connector] <= set(bundled_names(connector))
+    assert REQUIRED.get(connector, {"healthy"}) <= set(bundled_names(connector))
+
+
+def test_the_bundled_profile_gives_the_vendor_codes_the_guide_names() -> None:
+    assert load_profile("dx-github-deployments")[1].vendor_codes == VENDOR_CODES
 
 
 @pytest.fixture(autouse=True)
