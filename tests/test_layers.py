@@ -109,7 +109,8 @@ def test_no_module_outside_the_connectors_names_a_connector() -> None:
     modules = _modules()
     names = connector_names()
     homes = {".".join(get_connector(name).home.relative_to(REPO).parts) for name in names}
-    assert names and homes == {"checks.connectors.github", "checks.connectors.gitlab"}
+    assert names and all(home.startswith("checks.connectors.") and home in modules
+                         for home in homes)
     core = {name: path for name, path in modules.items()
             if name.startswith("checks") and not name.startswith("checks.connectors")}
     assert len(core) > 30

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -147,3 +148,19 @@ def unexpected(exchange: HttpExchange, wanted: str) -> Verdict:
         f"{exchange.url} answered {exchange.status} with {exchange.content_type or 'no content type'}"
         f", not {wanted}: first bytes {_first_bytes(exchange)}",
         first_bytes=exchange.body[:200], **summary(exchange))
+
+
+def endpoint(exchange: HttpExchange, name: str, expected: int,
+             refused: Callable[[HttpExchange, dict[str, Any]], Verdict | None]) -> Verdict:
+    """An endpoint a profile lists (``name``: "GET /path"), answering ``expected`` with JSON
+    (HEAD: without a body); ``refused`` says, in the platform's words, why it was refused."""
+    evidence = summary(exchange)
+    early = failure(exchange)
+    if early is not None:
+        return early
+    said = refused(exchange, evidence)
+    if said is not None:
+        return said
+    if exchange.status != expected or (exchange.method != "HEAD" and exchange.json() is None):
+        return unexpected(exchange, f"{expected} with the endpoint's JSON")
+    return passed(f"{name} answers {expected}", **evidence)

@@ -10,6 +10,7 @@ from typing import Any
 from checks import reasons
 from checks.connectors.github import reasons as own
 from checks.connectors.github.app_key import IAT_BACKDATE, LIFETIME, MAX_EXP_AHEAD
+from checks.evaluate import http
 from checks.evaluate.http import failure, message_of, server_time, summary, unexpected
 from checks.model.keys import LoadedKey
 from checks.model.observations import HttpExchange
@@ -250,18 +251,16 @@ def repositories(token: HttpExchange, listing: HttpExchange | None, account: str
 
 
 def endpoint(exchange: HttpExchange, name: str, expected: int = 200) -> Verdict:
-    """An endpoint the vendor reads, as its profile lists it, with an installation token."""
-    evidence = summary(exchange)
-    early = failure(exchange)
-    if early is not None:
-        return early
-    if exchange.status in (403, 404):
-        needs = exchange.header("x-accepted-github-permissions")
+    """An endpoint the vendor reads, as its profile lists it, with an installation token: a
+    refusal names the permission GitHub asks for."""
+    def refused(answer: HttpExchange, evidence: dict[str, Any]) -> Verdict | None:
+        if answer.status not in (403, 404):
+            return None
+        needs = answer.header("x-accepted-github-permissions")
         wording = "; ".join(settings_wording(*part.split("=", 1))
                             for part in (needs or "").split(",") if "=" in part)
         return own.APP_ENDPOINT_FORBIDDEN(
-            f"{name} answers {exchange.status} ({message_of(exchange) or 'no message'})"
+            f"{name} answers {answer.status} ({message_of(answer) or 'no message'})"
             + (f"; GitHub says it needs {wording}" if wording else ""), **evidence)
-    if exchange.status != expected or (exchange.method != "HEAD" and exchange.json() is None):
-        return unexpected(exchange, f"{expected} with the endpoint's JSON")
-    return passed(f"{name} answers {expected}", **evidence)
+
+    return http.endpoint(exchange, name, expected, refused)

@@ -11,7 +11,7 @@ from typing import Any
 
 from checks import reasons
 from checks.connectors.gitlab import reasons as own
-from checks.evaluate import tokens
+from checks.evaluate import http, tokens
 from checks.evaluate.http import (
     answered_at,
     api_answer,
@@ -125,14 +125,11 @@ def scope(granted: list[str], wanted: str) -> Verdict:
 
 def endpoint(exchange: HttpExchange, name: str, expected: int = 200) -> Verdict:
     """An endpoint the vendor calls, as its profile lists it, with the token."""
-    evidence = summary(exchange)
-    early = failure(exchange)
-    if early is not None:
-        return early
-    if exchange.status in (401, 403, 404):
+    def refused(answer: HttpExchange, evidence: dict[str, Any]) -> Verdict | None:
+        if answer.status not in (401, 403, 404):
+            return None
         return reasons.ENDPOINT_FORBIDDEN(
-            f"{name} answers {exchange.status} ({message_of(exchange) or 'no message'})",
+            f"{name} answers {answer.status} ({message_of(answer) or 'no message'})",
             **evidence)
-    if exchange.status != expected or (exchange.method != "HEAD" and exchange.json() is None):
-        return unexpected(exchange, f"{expected} with the endpoint's JSON")
-    return passed(f"{name} answers {expected}", **evidence)
+
+    return http.endpoint(exchange, name, expected, refused)
