@@ -51,6 +51,22 @@ def _connector_name(text: str) -> str:
     return text
 
 
+class _Later(str):
+    """A help text whose lists are made when --help shows it (argparse formats it with %):
+    listing the connectors and their profiles reads the entry points, which a pytest run
+    that shows no help never needs. Anywhere else it reads as ``short``."""
+
+    make: Callable[[], str]
+
+    def __new__(cls, short: str, make: Callable[[], str]) -> _Later:
+        made = super().__new__(cls, short)
+        made.make = make
+        return made
+
+    def __mod__(self, values: Any) -> str:
+        return str(self.make() % values)
+
+
 @dataclass(frozen=True)
 class _Invalid:
     """An option value that did not parse; reported as one line once options are read (an
@@ -75,11 +91,14 @@ def _cli(parse: Callable[[str], T]) -> Callable[[str], T | _Invalid]:
 # (option, ini name, parse, help); list options are repeatable on the command line.
 _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
     ("--connector", "connectors", _connector_name, True,
-     "connector to check (repeatable): " + ", ".join(connector_names())),
+     _Later("connector to check (repeatable)",
+            lambda: "connector to check (repeatable): " + ", ".join(connector_names()))),
     ("--profile", "connector_profiles", _profile, True,
-     "a vendor's setup guide as a profile (repeatable, one per connector; it adds its "
-     "connector): a bundled name (" + ", ".join(bundled_profile_names()) + ") or a .toml "
-     "file (docs/profiles.md); --connector alone uses its vendor's default"),
+     _Later("a vendor's setup guide as a profile, bundled or a .toml file (repeatable)",
+            lambda: "a vendor's setup guide as a profile (repeatable, one per connector; it "
+                    "adds its connector): a bundled name ("
+                    + ", ".join(bundled_profile_names()) + ") or a .toml file "
+                    "(docs/profiles.md); --connector alone uses its vendor's default")),
     ("--target", "connector_target", parse_target, False,
      "the server's web URL, e.g. https://git.example.com"),
     ("--org", "connector_org", parse_org, False, "organization whose ownership is checked"),
