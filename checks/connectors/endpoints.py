@@ -7,8 +7,9 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
+from checks import reasons
 from checks.model.observations import HttpExchange
-from checks.model.requirement import Requirement, ok
+from checks.model.requirement import Requirement, passed_or_warned
 from checks.model.verdict import Verdict
 from checks.plan import Plan
 from checks.profiles import Endpoint
@@ -37,7 +38,6 @@ async def check(plan: Plan, requirement: Requirement, endpoints: Sequence[Endpoi
     {id} from an earlier one's first item (after that one; not applicable when it listed
     none). ``values`` fill the path as sent (encoded as the API wants), ``shown`` as read."""
     repo = shown.get("repo")
-    answers: dict[str, tuple[HttpExchange, bool]] = {}
     for endpoint in endpoints:  # each that takes an {id} waits for the one it takes it from
         if endpoint.id_from is not None:
             source = next(e for e in endpoints if e.name == endpoint.id_from)
@@ -51,11 +51,14 @@ async def check(plan: Plan, requirement: Requirement, endpoints: Sequence[Endpoi
                         f"check this endpoint")
         return None
 
+    # Each endpoint's verdict (or why it does not apply), added in the profile's order
+    # whatever order the answers came in: a report reads the same run after run.
+    decided: dict[str, tuple[Verdict, HttpExchange | None]] = {}
+
     async def one(endpoint: Endpoint, item_id: str = "") -> None:
-        name = parameter(endpoint, repo)
         why = missing(endpoint)
         if why is not None:
-            plan.not_applicable(requirement, name, why)
+            decided[endpoint.name] = (reasons.NOT_APPLICABLE(why), None)
             return
         path, label = endpoint.path, endpoint.path
         for key, value in values.items():
@@ -63,23 +66,25 @@ async def check(plan: Plan, requirement: Requirement, endpoints: Sequence[Endpoi
             label = label.replace(f"{{{key}}}", shown.get(key, value or ""))
         path, label = path.replace("{id}", item_id), label.replace("{id}", item_id)
         exchange = await fetch(endpoint.method, path)
-        decided = plan.add(requirement, name,
-                           judge(exchange, f"{endpoint.method} {label}", endpoint.status),
-                           exchange.elapsed_s)
-        answers[endpoint.name] = (exchange, ok(decided))
+        decided[endpoint.name] = (judge(exchange, f"{endpoint.method} {label}", endpoint.status),
+                                  exchange)
 
     await asyncio.gather(*(one(e) for e in endpoints if e.id_from is None))
     for dependent in endpoints:
-        if dependent.id_from is None:
+        if dependent.id_from is None or dependent.id_from not in decided:
             continue
-        answer, passed = answers.get(dependent.id_from, (None, False))
-        if answer is None or not passed:
+        verdict, answer = decided[dependent.id_from]
+        if answer is None or not passed_or_warned(verdict):
             continue  # skipped by the plan, after the check it takes its {id} from
         found = answer.json()
         first = found[0] if isinstance(found, list) and found else None
         if isinstance(first, dict) and isinstance(first.get("id"), int | str):
             await one(dependent, str(first["id"]))
         else:
-            plan.not_applicable(requirement, parameter(dependent, repo),
-                                f"{dependent.id_from} listed nothing whose id could be read")
-
+            decided[dependent.name] = (reasons.NOT_APPLICABLE(
+                f"{dependent.id_from} listed nothing whose id could be read"), None)
+    for endpoint in endpoints:
+        if endpoint.name in decided:
+            verdict, answer = decided[endpoint.name]
+            plan.add(requirement, parameter(endpoint, repo), verdict,
+                     answer.elapsed_s if answer is not None else 0.0)
