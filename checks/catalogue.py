@@ -70,7 +70,8 @@ class Connector:
     # Every check whose parameter is known without probing; listed in every run, and by --co.
     expected: Callable[[RunContext], list[tuple[Requirement, str]]]
     run: Callable[[RunContext, Plan], Awaitable[None]]
-    home: Path  # its folder: bundled profiles in profiles/, scenarios in scenarios/NAME/
+    home: Path  # its folder: bundled profiles in profiles/ (found by the registry), scenarios in
+    # scenarios/NAME/
     default_profile: str = ""
     default_target: str | None = None
     # Environment variables that are not secret but required, with what they hold.
@@ -84,8 +85,6 @@ class Connector:
     def scenarios(self) -> Path:
         return self.home / "scenarios" / self.name
 
-    def profile_paths(self) -> list[Path]:
-        return sorted((self.home / "profiles").glob("*.toml"))
 
     def requirements(self, profile: Profile) -> tuple[Requirement, ...]:
         """Its requirements, each cited with the profile's guide."""

@@ -96,9 +96,14 @@ def _profile(connector: Connector, settings: Settings, scenario: Scenario | None
             raise ValueError(f"scenario {scenario.name} was recorded with --profile "
                              f"{recorded.get('name')}, not {given.name}")
         if given is None:
-            return checked_profile(parse_profile(
-                tomllib.loads(str(recorded.get("toml", ""))),
-                f"recorded in {scenario.name}", str(recorded.get("toml", ""))))[1]
+            text = str(recorded.get("toml", ""))
+            try:
+                document = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as error:
+                raise ValueError(f"scenario {scenario.name}: the profile it was recorded with is "
+                                 f"not TOML ({error}): record the run again") from None
+            return checked_profile(parse_profile(document, f"recorded in {scenario.name}",
+                                                 text))[1]
     return given or default_profile(connector)
 
 

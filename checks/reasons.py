@@ -42,178 +42,174 @@ def reason(code: str, outcome: Outcome, meaning: str, remediation: str,
     return made
 
 
-_reason = reason
-
 
 F, W, S = Outcome.FAILED, Outcome.WARNING, Outcome.SKIPPED
 
 # -- run structure -------------------------------------------------------------------------
-PREREQUISITE_FAILED = _reason(
+PREREQUISITE_FAILED = reason(
     "prerequisite.failed", S, "Not checked: a check it depends on failed; that check names the cause.",
     "Fix the failing check named in the message first, then run again.")
-HARNESS_ERROR = _reason(
+HARNESS_ERROR = reason(
     "harness.error", Outcome.ERROR, "connector-checks itself broke; the message says where.",
     "Report it with the JSON report attached; the other checks of the run still stand.")
-HARNESS_DEADLINE = _reason(
+HARNESS_DEADLINE = reason(
     "harness.deadline", F, "The run reached --run-timeout before this check was decided.",
     "Find the slow step in the report's probe timings (a server that answers slowly, a "
     "rate limit to wait for); fix it, or give the run more time with --run-timeout SECONDS.")
-NOT_APPLICABLE = _reason(
+NOT_APPLICABLE = reason(
     "not_applicable", S, "Not checked: the requirement does not apply to this configuration.",
     "Nothing to do.")
 
 # -- DNS -----------------------------------------------------------------------------------
-DNS_NXDOMAIN = _reason(
+DNS_NXDOMAIN = reason(
     "dns.nxdomain", F, "The name does not exist (NXDOMAIN).",
     "Create a public DNS record (A and/or AAAA) for the server's name, pointing at the address "
     "exposed to the vendor.")
-DNS_DANGLING_CNAME = _reason(
+DNS_DANGLING_CNAME = reason(
     "dns.dangling_cname", F, "The name is an alias (CNAME) whose target does not exist: the "
     "chain of aliases ends in NXDOMAIN.",
     "Fix the last CNAME record of the chain to name a host that exists, or create that host's "
     "A/AAAA record.")
-DNS_NO_ANSWER = _reason(
+DNS_NO_ANSWER = reason(
     "dns.no_answer", F, "The name exists but has no A or AAAA record.",
     "Add an A and/or AAAA record for the name; a name with only other records cannot be reached.")
-DNS_SERVFAIL = _reason(
+DNS_SERVFAIL = reason(
     "dns.servfail", F, "The DNS servers failed to answer (SERVFAIL or refused).",
     "Check the zone's authoritative servers and DNSSEC signatures; `dig NAME` shows the same error.")
-DNS_RESOLVER_UNREACHABLE = _reason(
+DNS_RESOLVER_UNREACHABLE = reason(
     "dns.resolver_unreachable", F,
     "The DNS servers asked cannot be reached from this machine (nothing listens, or no route).",
     "Check this machine's network and its resolver settings (/etc/resolv.conf), or name a "
     "resolver that answers with --resolver ADDR.")
-DNS_TIMEOUT = _reason(
+DNS_TIMEOUT = reason(
     "dns.timeout", F, "No DNS server answered within the timeout.",
     "Check that the resolvers are reachable (UDP and TCP port 53) and answer for this name.")
-DNS_PRIVATE_ADDRESS = _reason(
+DNS_PRIVATE_ADDRESS = reason(
     "dns.private_address", F, "The name resolves to an address that is not publicly routable.",
     "Publish an address the vendor can reach from the internet: a public IP of the server, or of "
     "a reverse proxy in front of it.")
-DNS_NOT_IN_PUBLIC_DNS = _reason(
+DNS_NOT_IN_PUBLIC_DNS = reason(
     "dns.not_in_public_dns", F, "The public resolvers do not know the name that resolves internally.",
     "Publish the name in public DNS. If the public name differs from the internal one, put a "
     "reverse proxy in place that answers on the public name.")
-DNS_SPLIT_HORIZON = _reason(
+DNS_SPLIT_HORIZON = reason(
     "dns.split_horizon", W, "Internal and public DNS give different addresses for the name.",
     "Make sure the public address reaches the same server, for instance through a reverse proxy "
     "(the vendor only ever sees the public answer).")
 
 # -- TCP -----------------------------------------------------------------------------------
-TCP_REFUSED = _reason(
+TCP_REFUSED = reason(
     "tcp.refused", F,
     "The connection was refused: nothing listens on the port, or a firewall rejects (REJECT "
     "looks the same as a closed port).",
     "Make the server listen on the port and allow the vendor's IP addresses through any "
     "firewall that rejects connections.")
-TCP_TIMEOUT = _reason(
+TCP_TIMEOUT = reason(
     "tcp.timeout", F, "The connection attempt got no answer: the port is filtered (firewall DROP).",
     "Allowlist the vendor's IP addresses on port 443 in the firewall in front of the server.")
-TCP_UNREACHABLE = _reason(
+TCP_UNREACHABLE = reason(
     "tcp.unreachable", F, "There is no route to the address from this network.",
     "Check routing from this network to the address; for IPv6, that the network has IPv6.")
-TCP_LOCAL_LIMIT = _reason(
+TCP_LOCAL_LIMIT = reason(
     "tcp.local_limit", Outcome.ERROR,
     "Not checked: this machine ran out of a local resource (open files, buffers) before the "
     "connection was attempted; it says nothing about the server.",
     "Raise this machine's limit (ulimit -n) or run again; the server was not at fault.")
 
-# -- reverse proxy in front of the server ----------------------------------------------------
-
 # -- forward proxy (HTTPS_PROXY) ---------------------------------------------------------
-PROXY_UNREACHABLE = _reason(
+PROXY_UNREACHABLE = reason(
     "proxy.unreachable", F, "The proxy named in HTTPS_PROXY (or ALL_PROXY) does not accept "
     "connections from this machine.",
     "Check the proxy's host and port in HTTPS_PROXY, and that this machine may reach it; or "
     "set NO_PROXY for the server if it should be reached directly.")
-PROXY_AUTH_REQUIRED = _reason(
+PROXY_AUTH_REQUIRED = reason(
     "proxy.auth_required", F, "The proxy answers CONNECT with 407: it wants credentials, or "
     "refuses the ones given.",
     "Give the proxy account in the URL (HTTPS_PROXY=http://USER:PASSWORD@PROXY:PORT) for a "
     "proxy that offers Basic; a proxy that offers only NTLM or Negotiate needs the host "
     "exempted from authentication, or a local relay that speaks it (cntlm, px).")
-PROXY_REFUSED = _reason(
+PROXY_REFUSED = reason(
     "proxy.refused", F, "The proxy refuses to open a tunnel to the server (403 or another "
     "answer than 200): a policy, a category filter, or an allowlist.",
     "Ask the proxy's administrators to allow CONNECT to the server's host and port; the "
     "proxy's own page, quoted in the message, usually says which rule refused it.")
-PROXY_PROTOCOL = _reason(
+PROXY_PROTOCOL = reason(
     "proxy.protocol", F, "The proxy's answer to CONNECT is not a tunnel (not HTTP, or a page "
     "where the tunnel should start).",
     "Check that HTTPS_PROXY names an HTTP forward proxy (http://HOST:PORT), not a web page or "
     "a reverse proxy.")
-PROXY_TIMEOUT = _reason(
+PROXY_TIMEOUT = reason(
     "proxy.timeout", F, "The proxy did not answer CONNECT, or the TLS handshake through its "
     "tunnel, within the timeout.",
     "Check the proxy's health and its route to the server; time the same with "
     "`curl -v -x $HTTPS_PROXY https://HOST/`.")
-PROXY_TLS_INSPECTION = _reason(
+PROXY_TLS_INSPECTION = reason(
     "proxy.tls_inspection", F, "Through the proxy, the server presents a certificate the proxy "
     "made (TLS inspection): the chain differs from the server's own.",
     "Exempt the server's host from TLS inspection on the proxy; or, to check the rest from here, "
     "trust the inspection CA for this run with --ca-bundle INSPECTION-CA.pem.")
-PROXY_TLS_FAILED = _reason(
+PROXY_TLS_FAILED = reason(
     "proxy.tls_failed", F, "The tunnel opened, but no TLS handshake with the server completed "
     "through it.",
     "Check what answers through the proxy: `curl -v -x $HTTPS_PROXY https://HOST/`.")
 
 # -- TLS -----------------------------------------------------------------------------------
-TLS_HANDSHAKE_TIMEOUT = _reason(
+TLS_HANDSHAKE_TIMEOUT = reason(
     "tls.handshake_timeout", F, "The port accepts connections but the TLS handshake stalls.",
     "Check that the port is served by the TLS endpoint (load balancer, reverse proxy) and that no "
     "middlebox holds the handshake.")
-TLS_NOT_TLS = _reason(
+TLS_NOT_TLS = reason(
     "tls.not_tls", F, "Something answers on the port, but not with TLS (for instance plain HTTP).",
     "Serve HTTPS on this port: terminate TLS on the server or on the proxy in front of it.")
-TLS_PROTOCOL_TOO_OLD = _reason(
+TLS_PROTOCOL_TOO_OLD = reason(
     "tls.protocol_too_old", F, "The server only offers a TLS version below 1.2.",
     "Enable TLS 1.2 and TLS 1.3 on the server or its proxy; older versions are refused by clients.")
-TLS_HANDSHAKE_FAILED = _reason(
+TLS_HANDSHAKE_FAILED = reason(
     "tls.handshake_failed", F, "The TLS handshake failed for another reason (see the alert).",
     "Read the alert in the evidence; check the server's TLS configuration and certificate.")
-TLS_EXPIRED = _reason(
+TLS_EXPIRED = reason(
     "tls.expired", F, "A certificate in the presented chain has expired.",
     "Renew the certificate and install the new one, with its intermediates.")
-TLS_NOT_YET_VALID = _reason(
+TLS_NOT_YET_VALID = reason(
     "tls.not_yet_valid", F, "A certificate in the presented chain is not valid yet.",
     "Check the server's clock and the certificate's start date; install a currently valid one.")
-TLS_SELF_SIGNED = _reason(
+TLS_SELF_SIGNED = reason(
     "tls.self_signed", F, "The server presents a self-signed certificate.",
     "Install a certificate signed by a public CA (for instance Let's Encrypt) for this name.")
-TLS_UNTRUSTED_ROOT = _reason(
+TLS_UNTRUSTED_ROOT = reason(
     "tls.untrusted_root", F,
     "The chain leads to a root that is not a public CA (a private or corporate CA).",
     "Install a certificate from a public CA: the vendor trusts only public roots. A private CA "
     "works inside this network only.")
-TLS_INCOMPLETE_CHAIN = _reason(
+TLS_INCOMPLETE_CHAIN = reason(
     "tls.incomplete_chain", F, "The server does not send the intermediate certificate(s).",
     "Configure the server with the full chain (the certificate followed by its intermediates, "
     "often called fullchain.pem).")
-TLS_UNKNOWN_ISSUER = _reason(
+TLS_UNKNOWN_ISSUER = reason(
     "tls.unknown_issuer", F,
     "The certificate's issuer is neither sent by the server nor a public CA, and nothing in the "
     "certificate says which: a missing intermediate, or a private CA.",
     "Ask who issued the certificate (its issuer is named in the evidence). A public CA's "
     "intermediate: configure the server with the full chain. A private CA: install a "
     "certificate from a public CA.")
-TLS_NOT_A_CA = _reason(
+TLS_NOT_A_CA = reason(
     "tls.not_a_ca", F,
     "A certificate in the chain signed another one but is not a CA (its basic constraints do "
     "not allow it to sign certificates).",
     "Install a certificate issued by a real CA: one signed by a server or client certificate "
     "is refused by every TLS client.")
-TLS_WRONG_PURPOSE = _reason(
+TLS_WRONG_PURPOSE = reason(
     "tls.wrong_purpose", F,
     "The server's certificate is not made for TLS server authentication (its key usage or "
     "extended key usage forbids it, or it is a CA certificate).",
     "Install a TLS server certificate: extended key usage serverAuth, not a CA certificate.")
-TLS_INVALID_CHAIN = _reason(
+TLS_INVALID_CHAIN = reason(
     "tls.invalid_chain", F,
     "OpenSSL, as the vendor's client runs it, refuses the chain for a reason none of the "
     "specific codes names; its message is in the evidence.",
     "Read the verifier's message in the evidence; reissue or reconfigure the certificate chain "
     "so that a current TLS client accepts it.")
-TLS_INTERCEPTED = _reason(
+TLS_INTERCEPTED = reason(
     "tls.intercepted", F,
     "The chain is issued by a TLS interception product (a gateway, firewall, endpoint agent or "
     "debugging proxy) on this machine's network: the server's own certificate cannot be seen "
@@ -221,18 +217,18 @@ TLS_INTERCEPTED = _reason(
     "Run the check from a network without TLS inspection (the vendor's side, if you can), or "
     "have the host exempted from inspection; if this network's inspection CA is trusted on "
     "purpose, name it with --ca-bundle.")
-TLS_WEAK_SIGNATURE = _reason(
+TLS_WEAK_SIGNATURE = reason(
     "tls.weak_signature", F, "A certificate in the chain is signed with SHA-1 or MD5.",
     "Reissue the certificate with a SHA-256 (or stronger) signature.")
-TLS_WEAK_KEY = _reason(
+TLS_WEAK_KEY = reason(
     "tls.weak_key", F, "A certificate in the chain has an RSA key below 2048 bits.",
     "Reissue the certificate with an RSA key of 2048 bits or more, or an ECDSA key.")
-TLS_EXPIRING_SOON = _reason(
+TLS_EXPIRING_SOON = reason(
     "tls.expiring_soon", W, "Less than a third of the certificate's lifetime is left: the point "
     "where ACME clients renew, so a renewal has failed or is not set up (a 90-day certificate "
     "with under 30 days, a 6-day one with under 2).",
     "Renew the certificate now, and check why the automatic renewal did not.")
-TLS_NONCONFORMANT = _reason(
+TLS_NONCONFORMANT = reason(
     "tls.nonconformant", W,
     "OpenSSL-based clients (Python, curl, Ruby, most Java, the vendor's) accept the chain; a "
     "strict Web PKI verifier (cryptography's, Go's, current browsers for some rules) refuses "
@@ -240,70 +236,70 @@ TLS_NONCONFORMANT = _reason(
     "Nothing blocks the connection today; reissue the named certificate with the extension "
     "as RFC 5280 and the CA/Browser Forum ask (e.g. basicConstraints marked critical on a CA, "
     "an authorityKeyIdentifier on every certificate it issues).")
-TLS_HOSTNAME_MISMATCH = _reason(
+TLS_HOSTNAME_MISMATCH = reason(
     "tls.hostname_mismatch", F, "No subjectAltName of the certificate matches the DNS name.",
     "Install a certificate whose subjectAltName lists this DNS name (the common name is not "
     "used by clients).")
 
 # -- HTTP ----------------------------------------------------------------------------------
-HTTP_UNEXPECTED_RESPONSE = _reason(
+HTTP_UNEXPECTED_RESPONSE = reason(
     "http.unexpected_response", F,
     "The URL answered, but not with the API's JSON (a captive portal, a proxy page, a wrong URL).",
     "Check the URL: it must be the server's web URL; check proxies between here and the server.")
-HTTP_REDIRECTED = _reason(
+HTTP_REDIRECTED = reason(
     "http.redirected", F, "The API URL answers with a redirect.",
     "Use the URL the redirect points to as the target, or remove the redirect for API paths.")
-HTTP_SERVER_ERROR = _reason(
+HTTP_SERVER_ERROR = reason(
     "http.server_error", F, "The server answered with a 5xx error.",
     "Check the server's health and logs; the appliance may be in maintenance mode.")
-HTTP_TIMEOUT = _reason(
+HTTP_TIMEOUT = reason(
     "http.timeout", F, "The HTTP request got no answer within the timeout.",
     "Check the server's load and any proxy in between; raise --check-timeout for a slow link.")
-HTTP_CONNECTION_FAILED = _reason(
+HTTP_CONNECTION_FAILED = reason(
     "http.connection_failed", F, "The HTTP client could not connect or complete TLS.",
     "See the network and TLS checks of this run, and the proxy named in the report.")
-HTTP_RESPONSE_TOO_LARGE = _reason(
+HTTP_RESPONSE_TOO_LARGE = reason(
     "http.response_too_large", F,
     "The response body is larger than connector-checks reads (on the wire or once decoded, "
     "nested encodings counted): a compression bomb, or not the API.",
     "Check that the URL is the API and that no proxy rewrites its answers; the API's answers "
     "are far smaller.")
-HTTP_TOO_MANY_PAGES = _reason(
+HTTP_TOO_MANY_PAGES = reason(
     "http.too_many_pages", F,
     "The list has more pages than connector-checks reads (--max-pages); none beyond it was "
     "fetched.",
     "Raise --max-pages if the list really is that long; otherwise the server's Link header "
     "is wrong.")
-HTTP_RATE_LIMITED = _reason(
+HTTP_RATE_LIMITED = reason(
     "http.rate_limited", F, "The API refused the request because a rate limit is exhausted.",
     "Wait until the limit resets (see the message), or use a credential that is not shared.")
 
 # -- credentials ---------------------------------------------------------------------------
-AUTH_MISSING = _reason(
+AUTH_MISSING = reason(
     "auth.missing", F, "No credential was given.",
     "Set the environment variable named in the message (never pass a token on the command line).")
-AUTH_INVALID_CREDENTIALS = _reason(
+AUTH_INVALID_CREDENTIALS = reason(
     "auth.invalid_credentials", F, "The server does not accept the credential (401).",
     "Create a new token and set it again; check that it was copied whole and belongs to this "
     "server.")
-AUTH_FORBIDDEN = _reason(
+AUTH_FORBIDDEN = reason(
     "auth.forbidden", F, "The server refused the credential (403).",
     "Read the server's message in the evidence: the account may be suspended, or an IP allow "
     "list may block this network.")
-SCOPES_MISSING = _reason(
+SCOPES_MISSING = reason(
     "scopes.missing", F, "The token lacks a scope the connector needs.",
     "Edit the token on the code host's access-token page and select the missing scope, or "
     "create a new one with all the listed scopes.")
 
 
 # -- tokens and the endpoints a vendor calls -----------------------------------------------
-AUTH_TOKEN_EXPIRING = _reason(
+AUTH_TOKEN_EXPIRING = reason(
     "auth.token_expiring", W, "The token expires in under 14 days.",
     "Create a new token before the date in the message and replace it in the connection.")
-SCOPES_EXCESS = _reason(
+SCOPES_EXCESS = reason(
     "scopes.excess", W, "The token has scopes the connector does not need.",
     "Create a token with only the required scopes: the vendor recommends the minimum.")
-ENDPOINT_FORBIDDEN = _reason(
+ENDPOINT_FORBIDDEN = reason(
     "api.endpoint_forbidden", F, "An endpoint the vendor calls answers 401, 403 or 404 to the "
     "credential.",
     "Grant the credential access to what the endpoint reads (the scope or permission the "

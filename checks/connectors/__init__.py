@@ -81,14 +81,12 @@ def load_profile(name_or_path: str) -> tuple[Connector, Profile]:
     else:
         raise ProfileError(f"no profile {name_or_path!r}: give a bundled name "
                            f"({', '.join(sorted(bundled))}) or a path to a .toml file")
-    return _checked(profile)
+    return checked_profile(profile)
 
 
 def checked_profile(profile: Profile) -> tuple[Connector, Profile]:
-    return _checked(profile)
-
-
-def _checked(profile: Profile) -> tuple[Connector, Profile]:
+    """A profile checked against its connector (which must be registered), and that
+    connector; ProfileError says what is wrong in one line."""
     if profile.connector not in _entries():
         raise ProfileError(f"profile {profile.source}: connector: unknown connector "
                            f"{profile.connector!r}; choose from {', '.join(connector_names())}")

@@ -73,9 +73,9 @@ OAUTH_CLIENT = Requirement(
 def declare(profile: Profile) -> tuple[Requirement, ...]:
     """The requirements a profile asks for: the organization role and an OAuth app only when
     it names them, least privilege only when it asks for it."""
-    org = {"owner": (ORG_OWNER,), "member": (ORG_MEMBER,)}.get(profile.org_role or "", ())
+    org = _org_requirement(profile)
     return (*NETWORK, API_REACHABLE, AUTH_TOKEN, SCOPES_GRANTED,
-            *((LEAST_PRIVILEGE,) if profile.least_privilege else ()), *org,
+            *((LEAST_PRIVILEGE,) if profile.least_privilege else ()), *((org,) if org else ()),
             *((OAUTH_CLIENT,) if _oauth(profile) else ()), API_LINKS, API_HEADERS)
 
 
