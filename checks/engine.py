@@ -287,9 +287,19 @@ class Interrupted(KeyboardInterrupt):
         self.results = results
 
 
-# The verdict of a check the run was interrupted before deciding: reported as not run.
-INTERRUPTED = Verdict(Outcome.SKIPPED, None, "not run: the run was interrupted before this "
-                                             "check was decided")
+class InterruptedVerdict(Verdict):
+    """The verdict of a check the run was interrupted before deciding: reported as not run,
+    naming the probes that were under way."""
+
+
+def interrupted(in_flight: list[str]) -> Verdict:
+    under_way = (f" while probing {'; '.join(in_flight)}" if in_flight
+                 else " before this check was decided")
+    return InterruptedVerdict(Outcome.SKIPPED, None,
+                              f"not run: the run was interrupted (Ctrl-C or SIGTERM){under_way}")
+
+
+INTERRUPTED = interrupted([])
 
 
 async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
@@ -310,7 +320,7 @@ async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
             f"not decided within --run-timeout {job.run_timeout:g} s, the bound on the "
             f"whole run (every step also has its own --check-timeout)"))
     except asyncio.CancelledError:  # Ctrl-C or SIGTERM: what was decided travels with it
-        partial[id(job)] = plan.settle_pending(INTERRUPTED)
+        partial[id(job)] = plan.settle_pending(interrupted(facts.interrupt()))
         raise
     except Exception as error:  # a bug: say so as one item; every verdict reached stands
         where = traceback.extract_tb(error.__traceback__)[-1]

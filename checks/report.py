@@ -78,11 +78,11 @@ def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]
     return record
 
 
-def not_run(check: Check) -> dict[str, Any]:
+def not_run(check: Check, message: str | None = None) -> dict[str, Any]:
     """A selected check the session stopped before: its verdict is not reported."""
     record = {**check_record(check), "outcome": NOT_RUN, "reason": None, "evidence": {},
-              "message": "not run: pytest did not call this check (-x, --maxfail, --setup-only "
-                         "or an interruption)", "remediation": ""}
+              "message": message or "not run: pytest did not call this check (-x, --maxfail, "
+                                    "--setup-only or an interruption)", "remediation": ""}
     record.pop("vendor_code", None)
     return record
 

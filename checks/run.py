@@ -113,8 +113,11 @@ class Facts:
     # The forward proxy each endpoint was reached through (HOST:PORT -> its URL, credentials
     # hidden): the environment's decision, recorded so a replay plans the same checks.
     proxies: dict[str, str] = field(default_factory=dict)
+    cut_short: list[str] = field(default_factory=list)  # the probes a Ctrl-C interrupted
     began: float = field(default_factory=time.monotonic)
     _tasks: dict[Hashable, asyncio.Task[Any]] = field(default_factory=dict)
+    # The probes under way: (kind, target, when each began); what a Ctrl-C cut short.
+    _running: dict[int, tuple[str, str, float]] = field(default_factory=dict)
 
     async def _once(self, key: Hashable, kind: str, target: str,
                     probe: Callable[[], Awaitable[T]], request: HttpRequest | None = None) -> T:
@@ -130,12 +133,17 @@ class Facts:
         started = time.monotonic()
         if self.progress is not None:
             self.progress(kind, target, len(self.observed), len(self._tasks))
+        running = object()
+        self._running[id(running)] = (kind, target, started)
         try:
             result = await probe()
         except asyncio.CancelledError:
             if request is not None:
                 self.unanswered.append(request)
+            self._cut_short(id(running))
             raise
+        finally:
+            self._running.pop(id(running), None)
         error = getattr(result, "error", None)
         # A replay answers at once: the probe took what the recording says it took.
         elapsed = round(max(time.monotonic() - started,
@@ -149,6 +157,27 @@ class Facts:
         log.debug("probe %s %s: %s in %.3f s (%s)", kind, target, error or "ok", elapsed,
                   getattr(result, "detail", ""))
         return result
+
+    def _cut_short(self, key: int) -> str | None:
+        """A probe the run was interrupted in: logged as ``interrupted``, with how long it had
+        been under way, so the reports show the step in flight; its label, once."""
+        running = self._running.pop(key, None)
+        if running is None:
+            return None
+        kind, target, started = running
+        elapsed = round(time.monotonic() - started, 3)
+        self.log.append({"kind": kind, "target": target, "result": "interrupted",
+                         "started_s": round(started - self.began, 3), "elapsed_s": elapsed})
+        label = f"{kind} {target} ({elapsed:.1f} s under way)"
+        self.cut_short.append(label)
+        return label
+
+    def interrupt(self) -> list[str]:
+        """Every probe under way, cut short now (Ctrl-C, SIGTERM): their labels, with those
+        already cut short."""
+        for key in list(self._running):
+            self._cut_short(key)
+        return list(self.cut_short)
 
     async def dns(self, name: str, servers: tuple[Nameserver, ...], public: bool = False
                   ) -> DnsLookup:

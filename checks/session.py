@@ -151,7 +151,9 @@ def pytest_make_collect_report(collector: pytest.Collector
 
 def _results(config: pytest.Config) -> list[Result]:
     """Every job's checks, decided once for the whole session (all jobs concurrently). When
-    Ctrl-C or SIGTERM cuts the run short, the verdicts it reached are kept for the reports."""
+    Ctrl-C or SIGTERM cuts the probing short, the verdicts it reached are kept, every other
+    check is not run (naming the probes under way), and the session goes on to report them
+    as such: no traceback, and the exit code says interrupted."""
     if RESULTS not in config.stash:
         try:
             config.stash[RESULTS] = engine.run(config.stash[SETTINGS], config.stash[JOBS],
@@ -159,7 +161,6 @@ def _results(config: pytest.Config) -> list[Result]:
         except engine.Interrupted as interrupted:
             config.stash[RESULTS] = interrupted.results
             config.stash[CUT_SHORT] = True
-            raise
     return config.stash[RESULTS]
 
 
@@ -195,7 +196,8 @@ class ConnectorSuite(pytest.Collector):
             checks = [Check(requirement, parameter, report.UNDECIDED) for requirement, parameter
                       in expected_checks(self.job, self.config.stash[SETTINGS])]
         else:
-            checks = next(r for r in _results(self.config) if r.job is self.job).checks
+            result = next((r for r in _results(self.config) if r.job is self.job), None)
+            checks = result.checks if result is not None else []
         for check in checks:
             # The node id is given as text, so it is read as pytest reads ids from its cache
             # (--lf, --ff): "ghes::scopes.granted[repo]" is scopes.granted with params "repo".
@@ -334,8 +336,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
 def _check_report(item: CheckItem, rep: pytest.TestReport) -> None:
     verdict = item.check.verdict
     redact = item.config.stash[REDACT]
+    cut_short = isinstance(verdict, engine.InterruptedVerdict)
     properties = [("requirement", item.check.requirement.id),
-                  ("outcome", verdict.outcome.value), ("reason", verdict.reason or ""),
+                  ("outcome", report.NOT_RUN if cut_short else verdict.outcome.value), ("reason", verdict.reason or ""),
                   ("message", verdict.message)]  # --junitxml is redacted whole
     # On this report, and on the item's: the teardown report, made after, carries them too,
     # and pytest's --junitxml reads a test's properties there.
@@ -355,6 +358,9 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config
                              ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
     if report.when == "call" and report.passed and ("outcome", "warning") in report.user_properties:
         return "warning", "W", ("WARNING", {"yellow": True})
+    if report.when == "setup" and report.skipped and ("outcome", "not_run") in \
+            report.user_properties:  # a check a Ctrl-C left undecided: not a skip
+        return "not run", "n", ("NOT RUN", {"yellow": True})
     return None
 
 
@@ -363,17 +369,14 @@ def _selected_records(config: pytest.Config, job: Job) -> Iterator[dict[str, Any
     test's outcome, or ``not_run`` when the session stopped before it (-x, --maxfail, Ctrl-C).
     Made one at a time, as the report takes them."""
     records, ran = config.stash[RECORDS], config.stash[CHECKS_RAN]
-    if CUT_SHORT in config.stash:  # interrupted while probing: every verdict reached
-        result = next((r for r in config.stash.get(RESULTS, []) if r.job is job), None)
-        for check in result.checks if result else ():
-            yield (report.not_run(check) if check.verdict is engine.INTERRUPTED
-                   else report.check_record(check))
-        return
     for item in config.stash.get(SELECTED, []):
         if isinstance(item, CheckItem):
             if item.connector == job.connector.name:
-                yield (report.check_record(item.check, ran[item.nodeid]) if item.nodeid in ran
-                       else report.not_run(item.check))
+                verdict = item.check.verdict
+                yield (report.not_run(item.check, verdict.message)
+                       if isinstance(verdict, engine.InterruptedVerdict)
+                       else report.check_record(item.check, ran[item.nodeid])
+                       if item.nodeid in ran else report.not_run(item.check))
         elif _belongs(item, job):
             yield records.get(item.nodeid) or report.user_not_run(item.nodeid)
 
@@ -399,6 +402,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(config.stash[WRITE_FAILED], red=True, bold=True)
     if RECORD_NOTE in config.stash:
         terminalreporter.write_line(config.stash[RECORD_NOTE], yellow=True)
+    if CUT_SHORT in config.stash:
+        terminalreporter.write_line("connector-checks: interrupted (Ctrl-C or SIGTERM) while "
+                                    "probing: the reports hold every verdict reached; the "
+                                    "other checks were not run (exit code 2)", yellow=True)
     if RESULTS not in config.stash or config.option.collectonly:
         return
     redact = config.stash[REDACT]
@@ -443,7 +450,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if config.option.collectonly or exitstatus == pytest.ExitCode.USAGE_ERROR:
         return  # a usage error (a -m that does not parse) writes nothing, overwrites nothing
     settings, redact = config.stash[SETTINGS], config.stash[REDACT]
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    if CUT_SHORT in config.stash:  # Ctrl-C or SIGTERM while probing: exit code 2
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+    interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
     results = {id(r.job): r for r in config.stash.get(RESULTS, None) or ()}
     documents: list[dict[str, Any]] = []
     config.stash[DOCUMENTS] = documents

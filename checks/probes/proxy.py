@@ -9,12 +9,13 @@ import contextlib
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
 from checks.model.addresses import host_port, is_ip
 from checks.model.observations import ProxyTunnel
 from checks.probes.http import hide_credentials
-from checks.probes.tls import _observer_context, _presented_chain, in_thread
+from checks.probes.tls import _observer_context, _presented_chain, connected, in_thread
 
 HEAD_LIMIT = 64 * 1024
 PAGE_LIMIT = 4 * 1024
@@ -34,27 +35,15 @@ def _read_head(sock: socket.socket) -> tuple[bytes, bytes]:
     return head, rest
 
 
-def _connect(proxy: str, address: str, port: int, host: str, target_port: int, timeout: float,
-             opened: list[socket.socket]) -> ProxyTunnel:
-    started = time.monotonic()
+def _connect(proxy: str, host: str, target_port: int, timeout: float, raw: socket.socket,
+             opened: list[socket.socket], seen: Callable[..., ProxyTunnel]) -> ProxyTunnel:
+    """CONNECT over ``raw`` (connected to the proxy), blocking, in a thread of its own."""
+    opened.append(raw)
+    raw.setblocking(True)
+    raw.settimeout(timeout)
     parts = urlsplit(proxy)
-    shown = hide_credentials(proxy)
     target = host_port(host, target_port)
     given = bool(parts.username)
-
-    def seen(**found: object) -> ProxyTunnel:
-        return ProxyTunnel(shown, address, port, target, credentials_given=given,
-                           elapsed_s=round(time.monotonic() - started, 3),
-                           **found)  # type: ignore[arg-type]
-
-    try:
-        raw = socket.create_connection((address, port), timeout=timeout)
-    except TimeoutError:
-        return seen(error="timeout", detail=f"TCP connect to the proxy took over {timeout:g} s")
-    except OSError as error:
-        return seen(error="connect", detail=error.strerror or str(error))
-    opened.append(raw)
-    raw.settimeout(timeout)
     try:
         lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
         if given:
@@ -90,7 +79,10 @@ def _connect(proxy: str, address: str, port: int, host: str, target_port: int, t
                         detail="the proxy answered 200 with a body instead of opening a tunnel")
         try:
             with _observer_context().wrap_socket(
-                    raw, server_hostname=None if is_ip(host) else host) as tls:
+                    raw, server_hostname=None if is_ip(host) else host,
+                    do_handshake_on_connect=False) as tls:
+                opened.append(tls)  # it took over the descriptor: the one a Ctrl-C shuts
+                tls.do_handshake()
                 return seen(status=status, reason=reason, headers=headers,
                             version=tls.version(), chain_pem=_presented_chain(tls))
         except (ssl.SSLError, OSError) as error:
@@ -108,14 +100,23 @@ def _connect(proxy: str, address: str, port: int, host: str, target_port: int, t
 
 async def connect(proxy: str, address: str, port: int, host: str, target_port: int,
                   timeout: float) -> ProxyTunnel:
-    """The CONNECT and the handshake through it, ended at ``timeout`` whatever the proxy does."""
+    """The CONNECT and the handshake through it, ended at ``timeout`` whatever the proxy does,
+    and at once by Ctrl-C (the TCP connect in the event loop, the rest in a thread)."""
     started = time.monotonic()
+
+    def seen(**found: object) -> ProxyTunnel:
+        return ProxyTunnel(hide_credentials(proxy), address, port, host_port(host, target_port),
+                           credentials_given=bool(urlsplit(proxy).username),
+                           elapsed_s=round(time.monotonic() - started, 3),
+                           **found)  # type: ignore[arg-type]
+
+    try:
+        raw = await connected(address, port, timeout)
+    except TimeoutError:
+        return seen(error="timeout", detail=f"TCP connect to the proxy took over {timeout:g} s")
+    except OSError as error:
+        return seen(error="connect", detail=error.strerror or str(error))
+    left = max(0.001, timeout - (time.monotonic() - started))
     done = await in_thread(
-        lambda opened: _connect(proxy, address, port, host, target_port, timeout, opened),
-        timeout)
-    return done or ProxyTunnel(hide_credentials(proxy), address, port,
-                               host_port(host, target_port),
-                               credentials_given=bool(urlsplit(proxy).username),
-                               error="timeout",
-                               detail=f"no answer through the proxy within {timeout:g} s",
-                               elapsed_s=round(time.monotonic() - started, 3))
+        lambda opened: _connect(proxy, host, target_port, timeout, raw, opened, seen), left)
+    return done or seen(error="timeout", detail=f"no answer through the proxy within {timeout:g} s")

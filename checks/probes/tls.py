@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -48,25 +49,20 @@ def _presented_chain(sock: ssl.SSLSocket) -> tuple[str, ...]:
     return (ssl.DER_cert_to_PEM_cert(leaf),) if leaf else ()
 
 
-def _handshake(host: str, port: int, address: str, connect_port: int,
-               timeout: float, opened: list[socket.socket]) -> TlsHandshake:
-    started = time.monotonic()
-
-    def seen(error: str | None, detail: str, **found: object) -> TlsHandshake:
-        return TlsHandshake(host, port, address, connect_port, error, detail,
-                            elapsed_s=round(time.monotonic() - started, 3), **found)  # type: ignore[arg-type]
-
-    try:
-        raw = socket.create_connection((address, connect_port), timeout=timeout)
-    except TimeoutError:
-        return seen("connect_timeout", f"TCP connect took over {timeout:g} s")
-    except OSError as error:
-        return seen("connect_failed", error.strerror or str(error))
-    opened.append(raw)  # so that the deadline can end a handshake a server drips
+def _handshake(host: str, port: int, raw: socket.socket, timeout: float,
+               opened: list[socket.socket], seen: Callable[..., TlsHandshake]) -> TlsHandshake:
+    """The handshake over ``raw`` (connected), blocking, in a thread of its own."""
+    opened.append(raw)  # shut by a cancelled run, until the wrapped socket takes it over
+    raw.setblocking(True)
     raw.settimeout(timeout)
     server_hostname = None if is_ip(host) else host
     try:
-        with _observer_context().wrap_socket(raw, server_hostname=server_hostname) as sock:
+        # Wrapping takes over the socket's descriptor: the wrapped socket is the one a
+        # cancelled run shuts, so it is listed before its handshake starts.
+        with _observer_context().wrap_socket(raw, server_hostname=server_hostname,
+                                             do_handshake_on_connect=False) as sock:
+            opened.append(sock)
+            sock.do_handshake()
             cipher = sock.cipher()
             return seen(None, "handshake completed", version=sock.version(),
                         cipher=cipher[0] if cipher else None, chain_pem=_presented_chain(sock))
@@ -93,13 +89,50 @@ def _wake(opened: list[socket.socket]) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+async def connected(address: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to ``address`` (an IP address), made by the event loop, so that
+    Ctrl-C ends a connect that stalls at once; TimeoutError past ``timeout``, OSError."""
+    loop = asyncio.get_running_loop()
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        await asyncio.wait_for(loop.sock_connect(sock, (address, port)), timeout)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 async def in_thread(work: Callable[[list[socket.socket]], T], timeout: float) -> T | None:
     """Blocking socket work in a thread, ended at ``timeout`` however slowly the peer sends
-    its bytes (None then), or at once when the run is cancelled (Ctrl-C): the sockets it
-    opened are shut, which wakes the thread."""
+    its bytes (None then), or at once when the run is cancelled (Ctrl-C, SIGTERM): the
+    sockets it opened are shut, which wakes the thread. The thread is a daemon of its own,
+    not one of the loop's executor, so neither the end of the event loop nor the end of the
+    process waits for it."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
     opened: list[socket.socket] = []
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def thread() -> None:
+        try:
+            result, error = work(opened), None
+        except BaseException as raised:  # handed to the awaiting task
+            result, error = None, raised
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=thread, name="connector-checks probe", daemon=True).start()
     try:
-        return await asyncio.wait_for(asyncio.to_thread(work, opened), timeout)
+        return await asyncio.wait_for(done, timeout)
     except asyncio.CancelledError:
         _wake(opened)
         raise
@@ -110,10 +143,21 @@ async def in_thread(work: Callable[[list[socket.socket]], T], timeout: float) ->
 
 async def handshake(host: str, port: int, address: str, connect_port: int,
                     timeout: float) -> TlsHandshake:
-    """The handshake, ended at ``timeout`` however slowly the server sends its bytes."""
+    """The TCP connect (in the event loop) and the handshake (in a thread), ended at
+    ``timeout`` however slowly the server sends its bytes, and at once by Ctrl-C."""
     started = time.monotonic()
-    done = await in_thread(
-        lambda opened: _handshake(host, port, address, connect_port, timeout, opened), timeout)
-    return done or TlsHandshake(host, port, address, connect_port, "timeout",
-                                f"no complete TLS handshake within {timeout:g} s",
-                                elapsed_s=round(time.monotonic() - started, 3))
+
+    def seen(error: str | None, detail: str, **found: object) -> TlsHandshake:
+        return TlsHandshake(host, port, address, connect_port, error, detail,
+                            elapsed_s=round(time.monotonic() - started, 3), **found)  # type: ignore[arg-type]
+
+    try:
+        raw = await connected(address, connect_port, timeout)
+    except TimeoutError:
+        return seen("connect_timeout", f"TCP connect took over {timeout:g} s")
+    except OSError as error:
+        return seen("connect_failed", error.strerror or str(error))
+    left = max(0.001, timeout - (time.monotonic() - started))
+    done = await in_thread(lambda opened: _handshake(host, port, raw, timeout, opened, seen),
+                           left)
+    return done or seen("timeout", f"no complete TLS handshake within {timeout:g} s")
