@@ -338,7 +338,8 @@ def _check_report(item: CheckItem, rep: pytest.TestReport) -> None:
     redact = item.config.stash[REDACT]
     cut_short = isinstance(verdict, engine.InterruptedVerdict)
     properties = [("requirement", item.check.requirement.id),
-                  ("outcome", report.NOT_RUN if cut_short else verdict.outcome.value), ("reason", verdict.reason or ""),
+                  ("outcome", report.NOT_RUN if cut_short else verdict.outcome.value),
+                  ("reason", verdict.reason or ""),
                   ("message", verdict.message)]  # --junitxml is redacted whole
     # On this report, and on the item's: the teardown report, made after, carries them too,
     # and pytest's --junitxml reads a test's properties there.
