@@ -61,10 +61,21 @@ class Plan:
         parameter = one_line(parameter)
         expected = _Expected(self.requirement(requirement), parameter,
                              tuple(c if isinstance(c, str) else c.id for c in after))
-        if expected.id not in self._expected:
-            self._expected[expected.id] = expected
+        earlier = self._expected.get(expected.id)
+        if earlier is not None:
+            # Listed before probing (a --repo's endpoints), then told what it waits for: the
+            # two are one check, waiting for everything either said.
+            waits = earlier.after + tuple(a for a in expected.after if a not in earlier.after)
+            if waits == earlier.after:
+                return
+            expected = replace(earlier, after=waits)
+            for listing in (self._expected_of[requirement.id],
+                            self._expected_at[(requirement.id, parameter)]):
+                listing[listing.index(earlier)] = expected
+        else:
             self._expected_of.setdefault(requirement.id, []).append(expected)
             self._expected_at.setdefault((requirement.id, parameter), []).append(expected)
+        self._expected[expected.id] = expected
 
     def expect_all(self, checks: Iterable[tuple[Requirement, str]]) -> None:
         for requirement, parameter in checks:
