@@ -12,7 +12,7 @@ import pytest
 
 from checks.scenario import bundled_dir
 
-REFUSAL = {"status": 403, "headers": {"Content-Type": "application/json; charset=utf-8"},
+REFUSAL: dict[str, Any] = {"status": 403, "headers": {"Content-Type": "application/json; charset=utf-8"},
            "json": {"message": "Resource not accessible by integration"}}
 HEALTHY = {"ghes": "healthy", "github": "healthy", "github-app": "healthy",
            "gitlab": "healthy"}
