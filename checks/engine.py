@@ -7,11 +7,13 @@ import os
 import shlex
 import socket
 import ssl
+import sys
 import time
 import tomllib
 import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -53,6 +55,8 @@ from checks.settings import (
 )
 
 N = TypeVar("N", int, float)
+DEFAULT_REPORT_DIR = "reports"
+REPLAY_DIR = "replayed"  # where a replayed recording's reports go, beside a ticket's
 HARNESS = Requirement("harness", "connector-checks ran to the end", "harness",
                       "Nothing: this item only appears when the harness itself broke.",
                       "Report the error with the JSON report attached.", seed="connector-checks")
@@ -179,19 +183,27 @@ def _trust(settings: Settings, scenario: Scenario | None) -> Trust:
                  private.certificates if private else (), private.label if private else "")
 
 
+def runner() -> str:
+    """How the printed commands start: this environment's own interpreter running pytest, so
+    the command runs the pytest (and plugin) that printed it, not whatever is first on PATH."""
+    return f"{shlex.quote(sys.executable)} -m pytest"
+
+
 def command_line(settings: Settings, jobs: list[Job]) -> str:
-    """The options that repeat this run, runnable as printed; secrets stay in the environment.
-    Every option is written --opt=value: a path given with a space is taken by pytest for a
-    test path before the plugin reads it. Quoted for a POSIX shell where it needs it. Each
-    job's own target, org and repo (a run of several connectors may check several servers:
-    one command per job, joined by &&, when they differ)."""
+    """The command that repeats this run, runnable as printed, where it was printed; secrets
+    stay in the environment. Every option is written --opt=value: a path given with a space
+    is taken by pytest for a test path before the plugin reads it. Quoted for a POSIX shell
+    where it needs it. Each job's own target, org and repo (a run of several connectors may
+    check several servers: one command per job, joined by &&, when they differ). A replay of
+    a recording writes its reports to a folder of its own, never over the reports that came
+    with the recording (a ticket's)."""
     commands = [_job_options(settings, job) for job in jobs]
     if len({" ".join(options[1:]) for options in commands}) <= 1:
         together = [f"--connector={job.connector.name}" for job in jobs]
         together += [f"--profile={_profile_given(job)}" for job in jobs if _named(job)]
-        return " ".join(shlex.quote(arg) for arg in together + commands[0][1:])
-    return " && pytest ".join(" ".join(shlex.quote(arg) for arg in options)
-                              for options in commands)
+        return f"{runner()} " + " ".join(shlex.quote(arg) for arg in together + commands[0][1:])
+    return f" && {runner()} ".join([""] + [" ".join(shlex.quote(arg) for arg in options)
+                                           for options in commands]).removeprefix(" && ")
 
 
 def _named(job: Job) -> bool:
@@ -211,8 +223,7 @@ def _job_options(settings: Settings, job: Job) -> list[str]:
             else f"--connector={job.connector.name}"]
     if job.scenario is not None:
         # A bundled scenario by its name, a file (a recording) by its path, as given.
-        given = settings.scenario if settings.scenario.endswith(".json") or "/" in \
-            settings.scenario else job.scenario.name
+        given = settings.scenario if _is_file(settings.scenario) else job.scenario.name
         args += ["--offline", f"--scenario={given}"]
     else:
         args.append(f"--target={job.target.url}")
@@ -227,7 +238,17 @@ def _job_options(settings: Settings, job: Job) -> list[str]:
     args += [f"--ca-bundle={settings.ca_bundle.label}"] if settings.ca_bundle else []
     args += [f"--fail-on={settings.fail_on}"] if settings.fail_on != "failed" else []
     args.append(f"--check-timeout={settings.timeout:g}")
+    folder = str(settings.report_dir)
+    if job.scenario is not None and _is_file(settings.scenario) and \
+            settings.report_dir == Path(DEFAULT_REPORT_DIR):
+        folder = REPLAY_DIR  # a recording replayed beside the reports it came with
+    args += [f"--report-dir={folder}"] if folder != DEFAULT_REPORT_DIR else []
     return args
+
+
+def _is_file(scenario: str) -> bool:
+    """A scenario given as a file (a recording), not a bundled scenario's name."""
+    return scenario.endswith(".json") or "/" in scenario
 
 
 def redactor(jobs: list[Job], environ: Mapping[str, str]) -> Redactor:

@@ -106,8 +106,9 @@ def write_bundle(path: Path, written: Written, settings: Settings, tool_version:
 def replay_command(connector: str, recording: str) -> str:
     """The command that replays a recording from the folder a bundle was unzipped into,
     touching nothing outside it: its reports go to replayed/, not over the bundle's, no
-    pytest cache, no configuration of a folder above."""
-    return (f"pytest -p no:cacheprovider --rootdir=. --connector {connector} --offline "
+    pytest cache, no configuration of a folder above; run by the Python that has
+    connector-checks installed (python3 -m pytest), not whichever pytest is first on PATH."""
+    return (f"python3 -m pytest -p no:cacheprovider --rootdir=. --connector {connector} --offline "
             f"--scenario={recording} --report-dir=replayed")
 
 

@@ -121,7 +121,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
                      f"\"{guide.title}\" (profile {job.profile.name}, {job.profile.source})")
     lines.append(f"connector-checks: timeout {settings.timeout:g} s per step; reports in "
                  f"{settings.report_dir}/")
-    lines.append(f"connector-checks: reproduce with: pytest "
+    lines.append(f"connector-checks: reproduce with: "
                  f"{command_line(settings, config.stash[JOBS])}")
     return lines
 

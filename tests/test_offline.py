@@ -175,8 +175,8 @@ def test_a_run_can_be_configured_entirely_in_the_ini_file(pytester: pytest.Pytes
 def test_the_header_says_how_to_reproduce_the_run(run_connector: Runner) -> None:
     run = run_connector("--offline", "--scenario", "missing-scopes")
     run.result.stdout.fnmatch_lines([
-        "connector-checks: reproduce with: pytest --connector=ghes --offline "
-        "--scenario=missing-scopes --check-timeout=5"])
+        f"connector-checks: reproduce with: {sys.executable} -m pytest --connector=ghes "
+        "--offline --scenario=missing-scopes --check-timeout=5"])
 
 
 def test_check_ids_are_the_node_ids(pytester: pytest.Pytester) -> None:
@@ -221,8 +221,10 @@ def test_every_skip_names_a_root_cause_that_is_not_itself_a_skip(
 # -- replay without surprises ------------------------------------------------------------------
 
 def _reproduce_line(result: pytest.RunResult) -> list[str]:
-    line = next(text for text in result.outlines if "reproduce with: pytest " in text)
-    return shlex.split(line.split("reproduce with: pytest ", 1)[1])
+    line = next(text for text in result.outlines if "reproduce with: " in text)
+    command = shlex.split(line.split("reproduce with: ", 1)[1])
+    assert command[:3] == [sys.executable, "-m", "pytest"], command
+    return command[3:]
 
 
 def test_the_reproduce_line_of_a_replayed_recording_runs_as_printed(
@@ -253,9 +255,9 @@ def test_a_bundle_replays_from_its_own_folder_without_touching_its_reports(
     # An offline run's bundle holds the scenario it replayed.
     assert (folder / "recordings" / "missing-scopes.json").is_file()
     command = next(text.strip() for text in readme.splitlines()
-                   if text.strip().startswith("pytest "))
+                   if text.strip().startswith("python3 -m pytest "))
     before = {p.name: p.read_bytes() for p in (folder / "reports").iterdir()}
-    replay = subprocess.run([sys.executable, "-m", *shlex.split(command)], cwd=folder,
+    replay = subprocess.run([sys.executable, *shlex.split(command)[1:]], cwd=folder,
                             capture_output=True, text=True)
     assert replay.returncode == 1, replay.stdout
     assert {p.name: p.read_bytes() for p in (folder / "reports").iterdir()} == before
@@ -265,6 +267,28 @@ def test_a_bundle_replays_from_its_own_folder_without_touching_its_reports(
         [(c["id"], c["outcome"], c["reason"]) for c in original["checks"]]
     assert sorted(p.name for p in folder.iterdir()) == ["README.txt", "recordings", "replayed",
                                                         "reports"]
+    # The replay's own "reproduce with" line, run as printed, in a shell, where it was printed:
+    # this Python's pytest, and the reports into replayed/ again, never over the ticket's.
+    line = next(text for text in replay.stdout.splitlines() if "reproduce with: " in text)
+    printed = line.split("reproduce with: ", 1)[1]
+    assert printed.startswith(f"{shlex.quote(sys.executable)} -m pytest "), printed
+    (folder / "replayed" / "ghes.json").unlink()
+    again = subprocess.run(printed, shell=True, cwd=folder, capture_output=True, text=True)
+    assert again.returncode == 1, again.stdout
+    assert {p.name: p.read_bytes() for p in (folder / "reports").iterdir()} == before
+    assert (folder / "replayed" / "ghes.json").is_file()
+
+
+def test_the_reproduce_line_of_a_replayed_recording_writes_beside_it_not_over_its_reports(
+    pytester: pytest.Pytester
+) -> None:
+    path = pytester.path / "ticket.json"
+    path.write_text((bundled_dir("ghes") / "not-owner.json").read_text())
+    first = pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                               f"--scenario={path}")
+    assert "--report-dir=replayed" in _reproduce_line(first)
+    live_like = pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline")
+    assert not any(a.startswith("--report-dir") for a in _reproduce_line(live_like))
 
 
 def test_record_with_offline_is_a_one_line_usage_error(pytester: pytest.Pytester) -> None:
