@@ -3,8 +3,9 @@
     connector-checks diff A.json B.json        what changed from run A to run B
     connector-checks merge A.json B.json ...   one report with a column per run
 
-Exit codes: 0 done (diff: nothing newly failing), 1 (diff) a check newly fails, 4 an input
-cannot be used (unreadable, not a report, the same run twice).
+Exit codes: 0 done (diff: nothing newly failing), 1 (diff) a check newly fails (under the
+later run's --fail-on), 4 an input cannot be used (unreadable, not a report, reports of
+different connectors or targets to diff, one report to merge, the same run twice).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from checks import __version__
-from checks.compare import DuplicateRun, change_lines, changes, merge
+from checks.compare import DuplicateRun, change_lines, changes, comparable, merge
 from checks.html_page import render_merge
 from checks.report import write_text
 
@@ -61,9 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(arguments: argparse.Namespace) -> int:
     if arguments.command == "diff":
         (_, before), (_, after) = _report(arguments.before), _report(arguments.after)
+        problem = comparable(before, after)
+        if problem is not None:
+            raise Unusable(problem)
         change = changes(before, after)
         print("\n".join(change_lines(change)))
         return 1 if change["newly_failing"] else 0
+    if len(arguments.reports) < 2:
+        raise Unusable("merge needs two reports or more (one per run, e.g. one per vantage "
+                       "point); to read one report, open its HTML page")
     documents = [_report(path) for path in arguments.reports]
     merged = merge(documents)
     folder = Path(arguments.out)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from checks import gate
-from checks.compare import changes
+from checks.compare import changes, comparable
 from checks.jobs import Job, Result
 from checks.model.secret import Redactor
 from checks.report import RunInfo, Staged, build, tally
@@ -54,7 +54,7 @@ def document(info: RunInfo, records: Iterable[dict[str, Any]], tool_version: str
     built: dict[str, Any] = redact.data(build(info, [], tool_version))
     built["checks"], built["summary"] = checks, tally(checks)
     built["verdict"] = gate.decide(built["summary"], info.interrupted, info.fail_on)
-    if previous is not None and previous.get("connector") == info.connector:
+    if previous is not None and comparable(previous, built) is None:
         built["comparison"] = changes(previous, built)
     return built
 

@@ -436,6 +436,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
                                      f"run")
             for line in compare.change_lines(document["comparison"]):
                 terminalreporter.write_line(line)
+        previous = config.stash[SETTINGS].compare
+        if previous is not None and "comparison" not in document and (
+                len(config.stash[JOBS]) == 1 or previous.get("connector") == document["connector"]):
+            terminalreporter.write_line(
+                f"connector-checks: --compare: nothing compared for {document['connector']}: "
+                f"{compare.comparable(previous, document)}", yellow=True)
         if os.environ.get("GITHUB_ACTIONS") == "true":
             for command in ci.workflow_commands(document):
                 terminalreporter.write_line(command)

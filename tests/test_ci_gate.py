@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from checks import ci
 from checks.cli import main as cli
+from checks.compare import changes
 from tests.conftest import healthy_checks
 
 REPO = Path(__file__).resolve().parent.parent
@@ -219,7 +220,8 @@ def test_diff_of_two_reports_names_each_change(pytester: pytest.Pytester,
                 str(pytester.path / "b" / "ghes.json")])
     out = capsys.readouterr().out.splitlines()
     assert code == 1  # something newly fails
-    assert "NEWLY FAILING  tcp.reachable[93.184.215.14:443]" in out
+    assert any(line.startswith("NEWLY FAILING  tcp.reachable[93.184.215.14:443]: passed -> "
+                               "failed (tcp.") for line in out), out
     assert "NEW            oauth.client[ghes]" in out
 
 
@@ -293,6 +295,61 @@ def test_merge_refuses_the_same_run_twice_and_diff_an_unreadable_file_with_exit_
     assert cli(["diff", same, str(pytester.path / "missing.json")]) == 4
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot be read" in err
+
+
+def test_diff_compare_and_merge_share_one_notion_of_changed_and_passed_to_warning_is_one(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(pytester, "--offline", "--report-dir", "before")
+    run(pytester, "--offline", "--scenario", "not-owner", "--report-dir", "after")
+    gated = run(pytester, "--offline", "--scenario", "not-owner", "--fail-on", "warning",
+                "--compare", "before/ghes.json", "--report-dir", "gated")
+    before, after, gated_json = (str(pytester.path / f / "ghes.json")
+                                 for f in ("before", "after", "gated"))
+    assert cli(["diff", before, after]) == 0  # a warning does not fail the default gate
+    out = capsys.readouterr().out
+    assert "CHANGED        org.owner[acme]: passed -> warning (org.not_owner)" in out, out
+    assert "no change" not in out
+    # Under --fail-on warning the same change fails the gate: diff, --compare and the
+    # terminal say it newly fails.
+    assert cli(["diff", before, gated_json]) == 1
+    assert "NEWLY FAILING  org.owner[acme]: passed -> warning (org.not_owner)" in \
+        capsys.readouterr().out
+    change = document(pytester, folder="gated")["comparison"]
+    assert change["newly_failing"] == ["org.owner[acme]"] and change["gate"] == "warning"
+    gated.stdout.fnmatch_lines(["*(--fail-on warning: a warning fails)*",
+                                "NEWLY FAILING  org.owner[[]acme[]]*"])
+    assert gated.ret == 1
+    # merge of the same pair names exactly the checks diff calls changed.
+    assert cli(["merge", before, after, "--out", str(pytester.path / "m")]) == 0
+    merged = json.loads((pytester.path / "m" / "merged.json").read_text())
+    diffed = changes(json.loads(Path(before).read_text()), json.loads(Path(after).read_text()))
+    assert [c["id"] for c in diffed["changed"]] == merged["differs"] == ["org.owner[acme]"]
+
+
+def test_diff_of_different_connectors_or_targets_and_merge_of_one_report_are_refused(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(pytester, "--offline", "--report-dir", "ghes")
+    run(pytester, "--offline", "--report-dir", "gitlab", connector="gitlab")
+    ghes, gitlab = (str(pytester.path / c / f"{c}.json") for c in ("ghes", "gitlab"))
+    assert cli(["diff", ghes, gitlab]) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "different connectors (ghes and gitlab)" in err
+    other = json.loads(Path(ghes).read_text())
+    other["target"], other["run_id"] = "https://git.other.example", "another"
+    moved = pytester.path / "other.json"
+    moved.write_text(json.dumps(other))
+    assert cli(["diff", ghes, str(moved)]) == 4
+    assert "different targets" in capsys.readouterr().err
+    assert cli(["merge", ghes, "--out", str(pytester.path / "m")]) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "merge needs two reports or more" in err
+    assert not (pytester.path / "m").exists()
+    result = run(pytester, "--offline", "--compare", str(moved), "--report-dir", "again")
+    assert "comparison" not in document(pytester, folder="again")
+    result.stdout.fnmatch_lines(["connector-checks: --compare: nothing compared for ghes: the "
+                                 "reports are of different targets*"])
 
 
 def test_the_console_command_is_installed(tmp_path: Path) -> None:
