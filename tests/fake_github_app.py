@@ -20,7 +20,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.warnings import InsecureKeyLengthWarning
 
-from tests.servers import JsonHandler
+from tests.servers import JsonHandler, ip_allow_list_message
 
 DOCS = "https://docs.github.com/rest"
 UNDECODABLE = "A JSON web token could not be decoded"
@@ -62,6 +62,9 @@ class AppWorld:
     jwts: list[str] = field(default_factory=list)  # every JWT received, for the secrets scan
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Organizations whose IP allow list does not hold loopback (nor "Allow access by GitHub
+    # Apps"): an installation token for them is refused 403.
+    ip_allow_lists: set[str] = field(default_factory=set)
 
     def now(self) -> float:
         return time.time() + self.clock_offset_s
@@ -165,6 +168,8 @@ def app_handler(world: AppWorld) -> type[BaseHTTPRequestHandler]:
                     return self.error(404, "Not Found")
                 if found[0].suspended:
                     return self.error(403, "This installation has been suspended")
+                if found[0].account in world.ip_allow_lists:
+                    return self.error(403, ip_allow_list_message(found[0].account))
                 # Long, with dots: installation tokens are not of a fixed shape.
                 token = f"ghs_{secrets.token_hex(20)}.{secrets.token_urlsafe(24)}"
                 world.tokens[token] = found[0]

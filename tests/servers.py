@@ -48,6 +48,16 @@ class GithubWorld:
     # The host the API names in its URLs: None for the one asked (Host), or an internal name
     # a reverse proxy does not rewrite.
     link_host: str | None = None
+    # Organizations whose IP allow list does not hold loopback: their resources answer 403.
+    ip_allow_lists: set[str] = field(default_factory=set)
+
+
+def ip_allow_list_message(org: str) -> str:
+    """GitHub's answer to a token used from an address an organization's IP allow list does
+    not hold (its REST documentation, "IP allow list"; the wording GitHub's clients match)."""
+    return (f"Although you appear to have the correct authorization credentials, the `{org}` "
+            f"organization has an IP allow list enabled, and your IP address is not permitted "
+            f"to access this resource.")
 
 
 class JsonHandler(BaseHTTPRequestHandler):
@@ -107,6 +117,11 @@ def github_handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
                                                         "X-Accepted-OAuth-Scopes": ""}
             if account.expires:
                 scopes["github-authentication-token-expiration"] = account.expires
+            owner = (path.removeprefix("/user/memberships/orgs/").removeprefix("/orgs/")
+                     .removeprefix("/repos/").split("/")[0])
+            if path != "/user" and owner in world.ip_allow_lists:
+                return self.reply(403, {"message": ip_allow_list_message(owner),
+                                        "documentation_url": "https://docs.github.com/rest"})
             if path == "/user":
                 host = world.link_host or self.headers.get("Host", "")
                 return self.reply(200, {"login": account.login, "id": 1, "type": "User",

@@ -60,6 +60,41 @@ TOKEN_TYPES = (
 
 CLASSIC = ("ghp_", "gho_")  # tokens GitHub answers with X-OAuth-Scopes
 
+# GitHub's 403 for a token (classic, fine-grained, an app's installation token) used from an
+# address an organization's or enterprise's IP allow list does not hold: "Although you appear
+# to have the correct authorization credentials, the `ORG` organization has an IP allow list
+# enabled, and your IP address is not permitted to access this resource." (or the address).
+_IP_ALLOW_LIST = re.compile(r"the `([^`]{1,100})` (organization|enterprise) has an IP allow "
+                            r"list enabled, and (.{1,80}?) is not permitted", re.IGNORECASE)
+
+
+def ip_allow_list(exchange: HttpExchange) -> Verdict | None:
+    """A 403 from an organization's or enterprise's IP allow list, naming it and the address."""
+    if exchange.status != 403:
+        return None
+    found = _IP_ALLOW_LIST.search(message_of(exchange))
+    if found is None:
+        return None
+    owner, kind, address = found.groups()
+    shown = "this machine's address" if address.lower() == "your ip address" else address
+    return own.AUTH_IP_ALLOW_LIST(
+        f"the {kind} {owner} has an IP allow list enabled and {shown} is not on it: GitHub "
+        f"refused {exchange.method} {urlsplit(exchange.url).path} (403) although the "
+        f"credentials are valid",
+        f"Add the vendor's egress IP addresses to the IP allow list of the {kind} {owner} "
+        + ("(Organization settings > Authentication security > IP allow list)" if
+           kind.lower() == "organization" else
+           "(Enterprise settings > Settings > Authentication security > IP allow list)")
+        + "; a GitHub App's owner may instead enable 'Allow access by GitHub Apps'. Run the "
+          "check again from the vendor's side to confirm.",
+        allow_list_owner=owner, allow_list_kind=kind.lower(), **summary(exchange))
+
+
+def refusal(exchange: HttpExchange) -> Verdict | None:
+    """What every GitHub evaluator says first: the request failed (:func:`failure`), or an
+    IP allow list refused it, before the endpoint's own meaning applies."""
+    return failure(exchange) or ip_allow_list(exchange)
+
 
 def token_type(masked: str) -> str:
     for prefix, name in TOKEN_TYPES:
@@ -103,7 +138,7 @@ def meta(exchange: HttpExchange) -> Verdict:
 def user(exchange: HttpExchange, token: str) -> Verdict:
     """GET /user with the token: who it belongs to, or why it is refused."""
     evidence = {"token": token, "token_type": token_type(token), **summary(exchange)}
-    early = failure(exchange)
+    early = refusal(exchange)
     if early is not None:
         return early.with_evidence(token=token)
     message = message_of(exchange)
@@ -156,7 +191,7 @@ def org_membership(exchange: HttpExchange, org: str, role_needed: str = "owner")
     """GET /user/memberships/orgs/ORG: owner means role admin and state active; member, any
     active membership."""
     evidence = summary(exchange)
-    early = failure(exchange)
+    early = refusal(exchange)
     if early is not None:
         return early
     if exchange.status == 404:
@@ -194,7 +229,7 @@ def oauth_client(exchange: HttpExchange) -> Verdict:
     https://docs.github.com/en/apps/oauth-apps/maintaining-oauth-apps/troubleshooting-oauth-app-access-token-request-errors
     """
     evidence = summary(exchange)
-    early = failure(exchange)
+    early = refusal(exchange)
     if early is not None:
         return early
     data = exchange.json()
@@ -217,7 +252,7 @@ def oauth_client(exchange: HttpExchange) -> Verdict:
 def cloud_only(exchange: HttpExchange, target: str) -> Verdict:
     """GitHub.com and GitHub Enterprise Cloud only: a GHES API (X-GitHub-Enterprise-Version, or
     installed_version in /meta) is refused by the vendor."""
-    early = failure(exchange)
+    early = refusal(exchange)
     if early is not None:
         return early
     data = exchange.json()
@@ -243,7 +278,7 @@ def sso(exchange: HttpExchange, org: str) -> Verdict:
     https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api#personal-access-tokens-and-saml-sso
     """
     evidence = summary(exchange)
-    early = failure(exchange)
+    early = refusal(exchange)
     if early is not None:
         return early
     header = exchange.header("x-github-sso")
@@ -294,7 +329,7 @@ def least_privilege(exchange: HttpExchange, required: tuple[str, ...]) -> Verdic
 def repository_access(exchange: HttpExchange, repo: str, permission: str) -> Verdict:
     """A fine-grained token has no scopes: read access is shown by the endpoint answering."""
     evidence = summary(exchange)
-    early = failure(exchange)
+    early = refusal(exchange)
     if early is not None:
         return early
     if exchange.status in (403, 404):

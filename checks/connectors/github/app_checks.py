@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from checks import reasons
+from checks.connectors.github import api as github
 from checks.connectors.github import reasons as own
 from checks.connectors.github.app_key import IAT_BACKDATE, LIFETIME, MAX_EXP_AHEAD
 from checks.evaluate import http
-from checks.evaluate.http import failure, message_of, server_time, summary, unexpected
+from checks.evaluate.http import message_of, server_time, summary, unexpected
 from checks.model.keys import LoadedKey
 from checks.model.observations import HttpExchange
 from checks.model.verdict import Outcome, Verdict, passed
@@ -88,7 +89,7 @@ def clock(exchange: HttpExchange) -> Verdict:
 def credentials(exchange: HttpExchange, app_id: str) -> Verdict:
     """GET /app with the JWT: the app's identity, or why GitHub refuses the JWT."""
     evidence = summary(exchange)
-    early = failure(exchange)
+    early = github.refusal(exchange)
     if early is not None:
         return early
     message = message_of(exchange)
@@ -126,7 +127,7 @@ def installed(installations: Sequence[Any], pages: Sequence[HttpExchange], last:
     ``total``: every installation listed (``installations`` holds those to check)."""
     total = len(installations) if total is None else total
     for page in pages:
-        early = failure(page)
+        early = github.refusal(page)
         if early is not None:
             return early
         if page.status != 200 or not isinstance(page.json(), list):
@@ -221,7 +222,7 @@ def excess_permission(account: str, name: str, level: str) -> Verdict:
 
 
 def repositories(token: HttpExchange, listing: HttpExchange | None, account: str) -> Verdict:
-    early = failure(token)
+    early = github.refusal(token)
     if early is not None:
         return early
     if token.status != 201:
@@ -230,7 +231,7 @@ def repositories(token: HttpExchange, listing: HttpExchange | None, account: str
             f"{message_of(token)}", **summary(token))
     if listing is None:
         return unexpected(token, "an installation token")
-    early = failure(listing)
+    early = github.refusal(listing)
     if early is not None:
         return early
     data = listing.json()
@@ -256,6 +257,9 @@ def endpoint(exchange: HttpExchange, name: str, expected: int = 200) -> Verdict:
     def refused(answer: HttpExchange, evidence: dict[str, Any]) -> Verdict | None:
         if answer.status not in (403, 404):
             return None
+        allow_list = github.ip_allow_list(answer)
+        if allow_list is not None:
+            return allow_list
         needs = answer.header("x-accepted-github-permissions")
         wording = "; ".join(settings_wording(*part.split("=", 1))
                             for part in (needs or "").split(",") if "=" in part)

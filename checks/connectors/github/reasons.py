@@ -78,6 +78,17 @@ AUTH_SSO_REQUIRED = reason(
     "Authorize the token for SSO: open the URL in the message (or Settings > Developer settings "
     "> Personal access tokens > Configure SSO > Authorize).")
 
+AUTH_IP_ALLOW_LIST = reason(
+    "auth.ip_allow_list", FAILED,
+    "GitHub refused the request (403): the organization (or enterprise) has an IP allow list "
+    "enabled and the address the request came from is not on it; the credentials are fine.",
+    "Add the vendor's egress IP addresses to the organization's IP allow list (Organization "
+    "settings > Authentication security > IP allow list), or to the enterprise's (Enterprise "
+    "settings > Settings > Authentication security) when the enterprise enforces it. For a "
+    "GitHub App, the owner may instead enable 'Allow access by GitHub Apps' so the app's own "
+    "list applies. This machine's address matters only when it is where the vendor connects "
+    "from: confirm from the vendor's side.")
+
 SCOPES_PERMISSION_MISSING = reason(
     "scopes.permission_missing", FAILED, "A fine-grained token cannot use an endpoint the connector "
     "needs: GitHub names the permission it asks for.",
