@@ -164,6 +164,15 @@ TLS_NOT_TLS = reason(
 TLS_PROTOCOL_TOO_OLD = reason(
     "tls.protocol_too_old", F, "The server only offers a TLS version below 1.2.",
     "Enable TLS 1.2 and TLS 1.3 on the server or its proxy; older versions are refused by clients.")
+TLS_CLIENT_CERTIFICATE_REQUIRED = reason(
+    "tls.client_certificate_required", F,
+    "The server asks for a client certificate (mutual TLS) and refuses a client that presents "
+    "none, as the vendor's client does: with TLS 1.2 during the handshake, with TLS 1.3 on "
+    "the first request (alert 116, certificate_required).",
+    "Exempt the vendor's path from client-certificate authentication (the API's location on "
+    "the ingress, load balancer or reverse proxy, or the vendor's source addresses), or ask "
+    "the vendor whether its client can present a certificate issued by one of the CAs the "
+    "server names.")
 TLS_HANDSHAKE_FAILED = reason(
     "tls.handshake_failed", F, "The TLS handshake failed for another reason (see the alert).",
     "Read the alert in the evidence; check the server's TLS configuration and certificate.")

@@ -84,6 +84,9 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
         elif isinstance(item, TlsHandshake):
             data["tls"][f"{item.host}:{item.port}"] = {
                 **_fields(item, "error", "detail", "version", "cipher", "elapsed_s"),
+                **({"client_certificate_requested": True,
+                    "client_ca_names": list(item.client_ca_names)}
+                   if item.client_certificate_requested else {}),
                 "chain": list(item.chain_pem)}
         elif isinstance(item, ProxyTunnel):
             data["proxy"][item.target] = {

@@ -12,9 +12,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from checks.model.addresses import host_port
 from checks.model.endpoints import HttpRequest, Nameserver, Route, Target
@@ -205,8 +206,26 @@ class Facts:
                                                            target_port))
 
     async def http(self, request: HttpRequest) -> HttpExchange:
+        async def send() -> HttpExchange:
+            exchange = await self.backend.http.send(request)
+            return self._with_client_auth(exchange) if exchange.error else exchange
+
         return await self._once(("http", request.key), "http", f"{request.method} {request.url}",
-                                lambda: self.backend.http.send(request), request)
+                                send, request)
+
+    def _with_client_auth(self, exchange: HttpExchange) -> HttpExchange:
+        """A request that broke, to a host whose TLS handshake asked for a client certificate:
+        the exchange says so, so that the refusal of a TLS 1.3 server (an alert, or a reset
+        that lost it) is named for what it is."""
+        parts = urlsplit(exchange.url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        for seen in self.observed:
+            handshake = seen.observation
+            if isinstance(handshake, TlsHandshake) and handshake.client_certificate_requested \
+                    and handshake.host == parts.hostname and handshake.port == port:
+                return replace(exchange, client_certificate_requested=True,
+                               client_ca_names=handshake.client_ca_names)
+        return exchange
 
 
 @dataclass

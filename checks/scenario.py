@@ -290,4 +290,6 @@ class ScenarioBackend:
         return TlsHandshake(host, port, address, connect_port, entry.get("error"),
                             entry.get("detail", "handshake completed"), entry.get("version"),
                             entry.get("cipher"), tuple(entry.get("chain", ())),
-                            entry.get("elapsed_s", 0.0))
+                            entry.get("elapsed_s", 0.0),
+                            bool(entry.get("client_certificate_requested", False)),
+                            tuple(entry.get("client_ca_names", ())))

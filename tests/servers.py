@@ -240,9 +240,14 @@ def write_chain(directory: Path, chain: Chain) -> tuple[Path, Path]:
     return cert, key
 
 
-def server_context(directory: Path, chain: Chain, *, max_version: ssl.TLSVersion | None = None
-                   ) -> ssl.SSLContext:
+def server_context(directory: Path, chain: Chain, *, max_version: ssl.TLSVersion | None = None,
+                   client_ca: str | None = None) -> ssl.SSLContext:
+    """``client_ca``: a CA's PEM; the server then requires a client certificate it issued
+    (mutual TLS, as an ingress with client authentication does)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if client_ca is not None:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(cadata=client_ca)
     context.set_ciphers("ALL:@SECLEVEL=0")  # serve weak chains too: the checks must name them
     if max_version is not None:
         with warnings.catch_warnings():  # an old protocol on purpose: the check must name it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -31,6 +32,14 @@ _SHOWN_HEADERS = {"content-type", "location", "retry-after", "date", "server", "
                   "github-authentication-token-expiration", "x-github-request-id"}
 
 
+# OpenSSL's words for TLS 1.3's alert 116: the server wanted a client certificate.
+_CERTIFICATE_REQUIRED = re.compile(r"CERTIFICATE_REQUIRED|alert certificate required",
+                                   re.IGNORECASE)
+
+# nginx's answer with ssl_verify_client on, when the client sent no certificate.
+_NGINX_NO_CERTIFICATE = "No required SSL certificate was sent"
+
+
 def failure(exchange: HttpExchange) -> Verdict | None:
     """A verdict when the exchange failed before the endpoint's own meaning applies."""
     evidence = summary(exchange)
@@ -42,6 +51,23 @@ def failure(exchange: HttpExchange) -> Verdict | None:
         return reasons.HTTP_RESPONSE_TOO_LARGE(
             f"{exchange.method} {url} answered {exchange.status}, but {exchange.detail}: "
             f"reading stopped there", **evidence)
+    if exchange.error and (_CERTIFICATE_REQUIRED.search(exchange.detail)
+                           or exchange.client_certificate_requested):
+        alert = ("TLS alert 116, certificate_required, after the handshake"
+                 if _CERTIFICATE_REQUIRED.search(exchange.detail) else
+                 "the handshake asked for a client certificate, and the connection broke on "
+                 "the first request")
+        names = exchange.client_ca_names
+        return reasons.TLS_CLIENT_CERTIFICATE_REQUIRED(
+            f"{exchange.method} {url}: the server asked for a client certificate (mutual TLS) "
+            f"and refused the connection without one ({alert}: {exchange.detail}); "
+            + (f"it accepts certificates issued by: {'; '.join(names[:5])}" if names
+               else "it named no CA it accepts"), **evidence, client_ca_names=list(names))
+    if exchange.status == 400 and _NGINX_NO_CERTIFICATE in exchange.body[:4096]:
+        return reasons.TLS_CLIENT_CERTIFICATE_REQUIRED(
+            f"{exchange.method} {url}: the server asked for a client certificate (mutual TLS) "
+            f"and, without one, answered 400 \"{_NGINX_NO_CERTIFICATE}\" (nginx's "
+            f"ssl_verify_client on)", **evidence)
     if exchange.error:
         return reasons.HTTP_CONNECTION_FAILED(
             f"{exchange.method} {url} failed ({exchange.error}): {exchange.detail}", **evidence)

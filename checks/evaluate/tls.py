@@ -46,6 +46,14 @@ def handshake(observed: TlsHandshake) -> Verdict:
     if observed.error == "protocol":
         return reasons.TLS_PROTOCOL_TOO_OLD(
             f"{where} offers no TLS version this client accepts: {observed.detail}", **evidence)
+    if observed.client_certificate_requested:
+        evidence.update(client_certificate="requested by the server",
+                        client_ca_names=list(observed.client_ca_names))
+    if observed.error and observed.client_certificate_requested:
+        return reasons.TLS_CLIENT_CERTIFICATE_REQUIRED(
+            f"{where} asked for a client certificate (mutual TLS) and refused the handshake "
+            f"without one ({observed.detail}); {accepted_cas(observed.client_ca_names)}",
+            **evidence)
     if observed.error:
         return reasons.TLS_HANDSHAKE_FAILED(f"TLS with {where} failed: {observed.detail}",
                                             **evidence)
@@ -53,8 +61,20 @@ def handshake(observed: TlsHandshake) -> Verdict:
     if observed.version in OLD_PROTOCOLS:
         return reasons.TLS_PROTOCOL_TOO_OLD(
             f"{where} negotiated {observed.version}; TLS 1.2 or newer is required", **evidence)
-    return passed(f"{where} completed a {observed.version} handshake ({observed.cipher})",
+    asked = (f"; it asked for a client certificate ({accepted_cas(observed.client_ca_names)}) "
+             f"and completed the handshake without one: with TLS 1.3 a server that requires "
+             f"one refuses on the first request, which the API checks show"
+             if observed.client_certificate_requested else "")
+    return passed(f"{where} completed a {observed.version} handshake ({observed.cipher}){asked}",
                   **evidence)
+
+
+def accepted_cas(names: Sequence[str]) -> str:
+    """The CA names a server listed in its CertificateRequest, in words."""
+    if not names:
+        return "it named no CA it accepts"
+    shown = "; ".join(names[:5]) + (f"; and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"it accepts certificates issued by: {shown}"
 
 
 def public_ca(observed: TlsHandshake, trust: Trust, now: datetime,

@@ -70,6 +70,10 @@ class TlsHandshake:
     cipher: str | None = None
     chain_pem: tuple[str, ...] = ()  # as presented by the server, leaf first
     elapsed_s: float = 0.0
+    # The server sent a CertificateRequest (mutual TLS), and the CA names it listed in it
+    # (as RFC 4514 strings; none when it listed none).
+    client_certificate_requested: bool = False
+    client_ca_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,10 @@ class HttpExchange:
     detail: str = ""
     elapsed_s: float = 0.0
     received_at: str = ""  # this machine's clock when the answer arrived (ISO 8601, UTC)
+    # The TLS handshake with this host asked for a client certificate (mutual TLS), and the
+    # CA names it listed: told by the run from its own TLS observation, never recorded.
+    client_certificate_requested: bool = False
+    client_ca_names: tuple[str, ...] = ()
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

@@ -192,8 +192,13 @@ _SAID = {
 def _detail(error: BaseException) -> str:
     """What an exception says, never nothing: its text, else its cause's, else what its
     kind means (a proxy answering CONNECT with a page, a reset mid-body)."""
-    for said in (error, error.__cause__, error.__context__):
-        if said is not None and str(said).strip():
+    chain: list[BaseException] = []
+    seen: BaseException | None = error
+    while seen is not None and seen not in chain and len(chain) < 8:  # httpx, httpcore, ssl
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    for said in chain:
+        if str(said).strip():
             return str(said).strip()
     for kind, meaning in _SAID.items():
         if isinstance(error, kind):

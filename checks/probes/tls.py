@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -27,8 +28,23 @@ _OLD_PROTOCOL = {"UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION",
                  "NO_PROTOCOLS_AVAILABLE", "VERSION_TOO_LOW"}
 
 
-def _observer_context() -> ssl.SSLContext:
+_CERTIFICATE_REQUEST = 13  # the handshake message a server asks for a client certificate by
+MAX_CA_NAMES = 32
+
+
+def _observer_context(requests: list[bool] | None = None) -> ssl.SSLContext:
+    """``requests`` is told of each CertificateRequest the server sends (mutual TLS)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if requests is not None:
+        def heard(conn: object, direction: str, version: object, content_type: object,
+                  msg_type: object, data: bytes) -> None:
+            if direction == "read" and content_type == 22 and msg_type == _CERTIFICATE_REQUEST:
+                requests.append(True)
+
+        # The one way Python's ssl shows which handshake messages arrived (its message
+        # callback, as its own tests and the keylog use it): the CertificateRequest of a
+        # TLS 1.3 server is encrypted and shows nowhere else.
+        context._msg_callback = heard  # type: ignore[attr-defined]
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     # Accept what the server offers, down to TLS 1.0 and weak keys, so it can be reported.
@@ -56,16 +72,30 @@ def _handshake(host: str, port: int, raw: socket.socket, timeout: float,
     raw.setblocking(True)
     raw.settimeout(timeout)
     server_hostname = None if is_ip(host) else host
+    requests: list[bool] = []
+    try:
+        peer: tuple[str, int] | None = raw.getpeername()[:2]
+    except OSError:
+        peer = None
+
+    def client_auth() -> dict[str, object]:
+        """When the server asked for a client certificate: that, and the CA names it lists
+        (read by OpenSSL in a second handshake, through pyOpenSSL, which shows them)."""
+        if not requests:
+            return {}
+        return {"client_certificate_requested": True,
+                "client_ca_names": _client_ca_names(host, peer, timeout, opened)}
     try:
         # Wrapping takes over the socket's descriptor: the wrapped socket is the one a
         # cancelled run shuts, so it is listed before its handshake starts.
-        with _observer_context().wrap_socket(raw, server_hostname=server_hostname,
-                                             do_handshake_on_connect=False) as sock:
+        with _observer_context(requests).wrap_socket(raw, server_hostname=server_hostname,
+                                                     do_handshake_on_connect=False) as sock:
             opened.append(sock)
             sock.do_handshake()
             cipher = sock.cipher()
             return seen(None, "handshake completed", version=sock.version(),
-                        cipher=cipher[0] if cipher else None, chain_pem=_presented_chain(sock))
+                        cipher=cipher[0] if cipher else None, chain_pem=_presented_chain(sock),
+                        **client_auth())
     except TimeoutError:
         return seen("timeout", f"no TLS handshake within {timeout:g} s")
     except ssl.SSLError as error:
@@ -74,12 +104,51 @@ def _handshake(host: str, port: int, raw: socket.socket, timeout: float,
             return seen("not_tls", f"the server did not answer with TLS ({reason.lower()})")
         if reason in _OLD_PROTOCOL:
             return seen("protocol", f"no common TLS version ({reason.lower()})")
-        return seen("failed", f"{reason or 'TLS error'}: {error.strerror or error}")
+        return seen("failed", f"{reason or 'TLS error'}: {error.strerror or error}",
+                    **client_auth())
     except OSError as error:
         return seen("failed", f"connection closed during the handshake: "
                               f"{error.strerror or type(error).__name__}")
     finally:
         raw.close()
+
+
+def _client_ca_names(host: str, peer: tuple[str, int] | None, timeout: float,
+                     opened: list[socket.socket]) -> tuple[str, ...]:
+    """The CA names a server lists in its CertificateRequest, as OpenSSL reads them (pyOpenSSL's
+    get_client_ca_list); none when it lists none or the second handshake cannot be made."""
+    from OpenSSL import SSL
+
+    if peer is None:
+        return ()
+    try:
+        sock = socket.create_connection(peer, timeout=timeout)
+    except OSError:
+        return ()
+    opened.append(sock)
+    # OpenSSL reads the descriptor itself: the kernel bounds each blocking read and write.
+    bound = struct.pack("ll", int(timeout), int((timeout % 1) * 1_000_000))
+    sock.settimeout(None)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, bound)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, bound)
+    try:
+        context = SSL.Context(SSL.TLS_CLIENT_METHOD)
+        context.set_verify(SSL.VERIFY_NONE)
+        connection = SSL.Connection(context, sock)
+        if not is_ip(host):
+            connection.set_tlsext_host_name(host.encode("idna"))
+        connection.set_connect_state()
+        with contextlib.suppress(SSL.Error, OSError):
+            connection.do_handshake()
+        names = connection.get_client_ca_list()[:MAX_CA_NAMES]
+        return tuple(",".join(f"{key.decode('ascii', 'replace')}="
+                              f"{value.decode('utf-8', 'replace')}"
+                              for key, value in reversed(name.get_components()))[:300]
+                     for name in names)
+    except (SSL.Error, OSError, ValueError):
+        return ()
+    finally:
+        sock.close()
 
 
 def _wake(opened: list[socket.socket]) -> None:
