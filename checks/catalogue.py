@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -42,12 +43,21 @@ class Platform:
     scope_pattern: str = r"\S{1,100}"
     scope_example: str = ""
     layers: tuple[tuple[str, str], ...] = ()  # requirement category -> layer name
+    # Every scope the platform documents (empty: any the pattern allows), and where it says so.
+    scopes: tuple[str, ...] = ()
+    scopes_source: str = ""
 
     def check_scope(self, scope: str) -> str | None:
-        """What is wrong with a scope's spelling, or None."""
-        if re.fullmatch(self.scope_pattern, scope):
-            return None
-        return f"{scope[:60]!r} is not a {self.name} scope name, e.g. {self.scope_example}"
+        """What is wrong with a scope: its spelling, or (when the platform's list is known) a
+        scope it does not have, with the nearest it has; None when it is one."""
+        if not re.fullmatch(self.scope_pattern, scope):
+            return f"{scope[:60]!r} is not a {self.name} scope name, e.g. {self.scope_example}"
+        if self.scopes and scope not in self.scopes:
+            near = difflib.get_close_matches(scope, self.scopes, n=1, cutoff=0.6)
+            return (f"{scope[:60]!r} is not a {self.name} scope"
+                    + (f": did you mean {near[0]}?" if near else "")
+                    + f" ({self.scopes_source} lists {', '.join(self.scopes)})")
+        return None
 
 
 # The profile's sections whose quote cites the requirements that name them (Requirement.cites).

@@ -278,6 +278,22 @@ MISTAKES = {
         GOOD.replace("[\"read_api\"]", "[\"REPO_READ\"]"),
         "scopes.required: 'REPO_READ' is not a GitLab scope name, e.g. api, read_api or "
         "read_repository"),
+    "a scope the connector does not know": (
+        GOOD.replace("[\"read_api\"]", "[\"read_apis\"]"),
+        "scopes.required: 'read_apis' is not a GitLab scope: did you mean read_api? (GitLab's "
+        "\"Access token scopes\" page (and its OAuth scopes openid, profile, email) lists "
+        "api, read_api, read_user, create_runner, manage_runner, k8s_proxy, read_repository, "
+        "write_repository, read_registry, write_registry, read_virtual_registry, "
+        "write_virtual_registry, sudo, admin_mode, read_service_ping, ai_features, "
+        "self_rotate, read_observability, write_observability, ai_workflows, openid, profile, "
+        "email)"),
+    "a GitHub scope in a GitLab profile": (
+        GOOD.replace("[\"read_api\"]", "[\"repo\"]"),
+        "scopes.required: 'repo' is not a GitLab scope (GitLab's"),
+    "a bundled profile's name": (
+        GOOD.replace("name = \"beacon-gitlab\"", "name = \"dynatrace-gitlab\""),
+        "name: 'dynatrace-gitlab' is the name of a bundled profile: give this file a name of "
+        "its own"),
     "a section the connector does not read": (
         GOOD + "\n[organization]\nrole = \"owner\"\n",
         "organization: the gitlab connector does not check organization (it reads endpoints)"),
@@ -305,7 +321,8 @@ def test_a_profile_with_a_mistake_is_one_line_naming_the_file_and_what_is_wrong(
     path = _write(tmp_path, "vendor", text)
     with pytest.raises(ProfileError) as raised:
         load_profile(str(path))
-    assert str(raised.value) == f"profile {path}: {said}"
+    assert str(raised.value).startswith(f"profile {path}: {said}")
+    assert "\n" not in str(raised.value)
 
 
 @pytest.mark.parametrize("mistake", ["not TOML", "an unknown connector", "an unknown reason"])
@@ -314,7 +331,9 @@ def test_a_run_with_a_bad_profile_is_a_usage_error_without_a_traceback(
     path = _write(pytester.path, "vendor", MISTAKES[mistake][0])
     result = pytester.runpytest("--profile", str(path))
     assert result.ret == pytest.ExitCode.USAGE_ERROR and int(result.ret) == 4
-    assert _errors(result) == [f"ERROR: --profile: profile {path}: {MISTAKES[mistake][1]}"]
+    errors = _errors(result)
+    assert len(errors) == 1
+    assert errors[0].startswith(f"ERROR: --profile: profile {path}: {MISTAKES[mistake][1]}")
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
@@ -346,3 +365,25 @@ def test_a_scope_the_connector_cannot_spell_is_refused_before_probing(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert _errors(result) == ["ERROR: --require-scope: 'vso.code' is not a GitHub scope "
                                "name, e.g. repo, read:org or admin:repo_hook"]
+
+
+@pytest.mark.parametrize(("granted", "wanted", "outcome"), [
+    (["api"], "read_api", "passed"),
+    (["write_repository"], "read_repository", "passed"),
+    (["read_api"], "api", "failed"),
+    (["read_repository"], "write_repository", "failed"),
+    (["write_registry"], "read_registry", "failed"),
+])
+def test_gitlab_scopes_follow_gitlabs_hierarchy(granted: list[str], wanted: str,
+                                                outcome: str) -> None:
+    from checks.connectors.gitlab import api as gitlab
+
+    assert gitlab.scope(granted, wanted).outcome.value == outcome
+
+
+def test_require_scope_names_the_nearest_scope_the_connector_knows(
+        pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--connector", "gitlab", "--offline", "--require-scope",
+                                "read_apis")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "did you mean read_api?" in " ".join(_errors(result))

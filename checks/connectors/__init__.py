@@ -78,6 +78,10 @@ def load_profile(name_or_path: str) -> tuple[Connector, Profile]:
         profile = read_profile(bundled[name_or_path], bundled=True)
     elif name_or_path.endswith(".toml") or "/" in name_or_path:
         profile = read_profile(Path(name_or_path).expanduser())
+        if profile.name in bundled:
+            # Never shown, recorded or reproduced as the bundled profile it is not.
+            raise ProfileError(f"profile {profile.source}: name: {profile.name!r} is the name "
+                               f"of a bundled profile: give this file a name of its own")
     else:
         raise ProfileError(f"no profile {name_or_path!r}: give a bundled name "
                            f"({', '.join(sorted(bundled))}) or a path to a .toml file")

@@ -17,5 +17,19 @@ PLATFORM = Platform(
     scope_example="repo, read:org or admin:repo_hook",
     layers=(("github", "API"), ("oauth", "Credentials"), ("app", "GitHub App"),
             ("org", "Organization")),
+    # https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps
+    scopes=("repo", "repo:status", "repo_deployment", "public_repo", "repo:invite",
+            "security_events", "admin:repo_hook", "write:repo_hook", "read:repo_hook",
+            "admin:org", "write:org", "read:org", "admin:public_key", "write:public_key",
+            "read:public_key", "admin:org_hook", "gist", "notifications", "user", "read:user",
+            "user:email", "user:follow", "project", "read:project", "delete_repo",
+            "write:packages", "read:packages", "delete:packages", "admin:gpg_key",
+            "write:gpg_key", "read:gpg_key", "codespace", "codespace:secrets", "workflow",
+            "admin:enterprise", "manage_runners:enterprise", "manage_billing:enterprise",
+            "read:enterprise", "audit_log", "read:audit_log", "copilot",
+            "manage_billing:copilot", "write:discussion", "read:discussion",
+            "admin:ssh_signing_key", "write:ssh_signing_key", "read:ssh_signing_key",
+            "manage_runners:org", "site_admin"),
+    scopes_source="GitHub's \"Scopes for OAuth apps\" page",
 )
 register_token_shapes(PLATFORM.token_prefixes, PLATFORM.token_patterns)

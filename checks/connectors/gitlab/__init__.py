@@ -15,5 +15,17 @@ PLATFORM = Platform(
     token_patterns=(r"g(?<!\wg)l[a-z]{2,5}-[A-Za-z0-9_\-.]{20,}",),
     scope_pattern=r"[a-z][a-z_]*[a-z]",
     scope_example="api, read_api or read_repository",
+    scopes=("api", "read_api", "read_user", "create_runner", "manage_runner", "k8s_proxy",
+            "read_repository", "write_repository", "read_registry", "write_registry",
+            "read_virtual_registry", "write_virtual_registry", "sudo", "admin_mode",
+            "read_service_ping", "ai_features", "self_rotate", "read_observability",
+            "write_observability", "ai_workflows", "openid", "profile", "email"),
+    scopes_source="GitLab's \"Access token scopes\" page (and its OAuth scopes openid, profile, "
+                  "email)",
 )
+
+# A scope that grants another ("Access token scopes"): api grants read access to the API as
+# well as write; write_repository grants pull as well as push. No other scope grants another
+# (write_registry pushes only: pulling needs read_registry).
+SCOPE_CHILDREN = {"api": ("read_api",), "write_repository": ("read_repository",)}
 register_token_shapes(PLATFORM.token_prefixes, PLATFORM.token_patterns)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from checks import reasons
+from checks.connectors.gitlab import SCOPE_CHILDREN
 from checks.connectors.gitlab import reasons as own
 from checks.evaluate import http, tokens
 from checks.evaluate.http import (
@@ -113,10 +114,14 @@ def scopes_of(exchange: HttpExchange) -> list[str]:
 
 
 def scope(granted: list[str], wanted: str) -> Verdict:
-    """GitLab scopes are a flat list: no scope grants another."""
+    """GitLab's scopes, with the few that grant another (api grants read_api,
+    write_repository grants read_repository: SCOPE_CHILDREN)."""
     evidence: dict[str, Any] = {"granted": granted, "required": wanted}
     if wanted in granted:
         return passed(f"{wanted} is granted", **evidence)
+    by = next((parent for parent in granted if wanted in SCOPE_CHILDREN.get(parent, ())), None)
+    if by is not None:
+        return passed(f"{wanted} is granted by {by}", **evidence, granted_by=by)
     return reasons.SCOPES_MISSING(
         f"the token lacks {wanted}; it has: {', '.join(granted) or '(no scopes)'}",
         f"Create a token with {wanted} selected (User settings > Access tokens); GitLab scopes "

@@ -37,7 +37,8 @@ AUTH_TOKEN = Requirement(
     cites="credentials")
 SCOPES_GRANTED = Requirement(
     "scopes.granted", "The token has each required scope", "scopes",
-    "The token's scopes include the scope (scopes are a flat list).",
+    "The token's scopes include the scope (api grants read_api; write_repository grants "
+    "read_repository).",
     "Create a token with the scope selected.", after=(AUTH_TOKEN,), cites="scopes")
 LEAST_PRIVILEGE = Requirement(
     "scopes.least_privilege", "The token has no more scopes than needed", "scopes",
