@@ -98,7 +98,8 @@ class Connector:
 
     def requirements(self, profile: Profile) -> tuple[Requirement, ...]:
         """Its requirements, each cited with the profile's guide."""
-        return tuple(r.cited(profile.cite(r.id, r.cites)) for r in self.declare(profile))
+        return tuple(r.cited(r.own if r.own and r.id not in profile.quotes
+                             else profile.cite(r.id, r.cites)) for r in self.declare(profile))
 
     def check(self, profile: Profile) -> None:
         """ProfileError when the profile asks what this connector cannot check."""

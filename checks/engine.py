@@ -419,6 +419,8 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
 
     def result(job: Job, checks: list[Check]) -> Result:
         started, clock, facts, now, proxy = begun[id(job)]
+        if job.scenario is not None and facts.proxies:  # the proxy the recorded run went through
+            proxy = f"{', '.join(sorted(set(facts.proxies.values())))} (recorded)"
         observed = tuple(facts.observed)
         recording = job.scenario.recording if job.scenario is not None else None
         return Result(job, checks, started, time.monotonic() - clock, proxy, list(facts.log),
@@ -428,7 +430,8 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
     async def one(job: Job) -> Result:
         started, clock = datetime.now(UTC), time.monotonic()
         if job.scenario is not None:
-            facts = Facts(ScenarioBackend(job.scenario))
+            facts = Facts(ScenarioBackend(job.scenario), resolver_label="recorded answers",
+                          replay=True)
             now = job.scenario.recorded_at
             proxy = "none (offline)"
         else:

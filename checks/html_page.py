@@ -79,12 +79,15 @@ def chains(records: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str
     return drawn
 
 
-WATERFALL_BARS = (300, 620)  # the bars' span; their labels have the column to the right
+WATERFALL_BARS = (4, 620)  # the bars' span; their durations have the column to the right
+WATERFALL_ROW = 30  # each probe: its label on a line of its own, over the whole width, then its bar
+WATERFALL_LABEL = 118  # characters of a label shown (the page's width); the whole in its title
 
 
 def waterfall(probes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The run's probes as bars on one time axis, from their start and duration (a replay's,
-    as recorded); each duration in a column of its own, so no label overlaps a bar."""
+    as recorded); each label on a line of its own above its bar, so a long URL is shown
+    whole, and each duration in a column of its own, so no label overlaps a bar."""
     timed = [p for p in probes if "started_s" in p]
     end = max((p["started_s"] + p["elapsed_s"] for p in timed), default=0.0) or 1.0
     left, right = WATERFALL_BARS
@@ -92,13 +95,33 @@ def waterfall(probes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     rows = []
     for n, probe in enumerate(timed[:WATERFALL_ROWS]):
         label = f"{probe['kind']} {probe['target']}"
-        rows.append({"y": 8 + n * 18, "label": fit(label, 52), "label_full": label,
+        y = 8 + n * WATERFALL_ROW
+        rows.append({"y": y, "bar_y": y + 14, "label": fit(label, WATERFALL_LABEL),
+                     "label_full": label,
                      "x": round(left + width * probe["started_s"] / end, 1),
                      "width": max(1.5, round(width * probe["elapsed_s"] / end, 1)),
                      "kind": probe["kind"], "result": probe["result"],
-                     "ms": round(probe["elapsed_s"] * 1000), "label_x": right + 6})
-    return {"rows": rows, "height": 30 + len(rows) * 18, "end_ms": round(end * 1000),
+                     "ms": _ms(probe["elapsed_s"]), "label_x": right + 6})
+    return {"rows": rows, "height": 16 + len(rows) * WATERFALL_ROW, "end_ms": _ms(end),
             "more": max(0, len(timed) - WATERFALL_ROWS)}
+
+
+def _ms(seconds: float) -> str:
+    """A duration in milliseconds, as precise as it is short: "0.4", "12", "1350"."""
+    ms = seconds * 1000
+    return f"{ms:.1f}" if 0 < ms < 10 else f"{round(ms)}"
+
+
+def _gate_note(decided: Mapping[str, Any], summary: Mapping[str, int]) -> str:
+    """What the gate did, when --fail-on warning decided or could decide the verdict."""
+    if decided.get("gate") != "warning":
+        return ""
+    warnings = summary.get("warning", 0)
+    if decided.get("verdict") == "not_ready" and not summary.get("failed") and \
+            not summary.get("error"):
+        return (f"made so by --fail-on warning: {warnings} warning{'s' if warnings != 1 else ''} "
+                f"fail{'' if warnings != 1 else 's'} the gate; nothing failed")
+    return "under --fail-on warning: a warning fails the gate too"
 
 
 def _time(text: str) -> datetime:
@@ -109,8 +132,9 @@ def render(document: Mapping[str, Any]) -> str:
     records = list(document["checks"])
     decided = gate.of(document)
     words, tone = decided["words"], decided["tone"]
+    gate_note = _gate_note(decided, document.get("summary", {}))
     now = _time(document.get("observed_at") or document["started_at"])
-    return _template().render(doc=document, verdict=words, tone=tone,
+    return _template().render(doc=document, verdict=words, tone=tone, gate_note=gate_note,
                               groups=groups(records, document.get("layers")),
                               fix_first=fix_first(records), chains=chains(records, now),
                               waterfall=waterfall(document.get("probes", [])))

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 from checks import gate
@@ -39,7 +40,18 @@ def run_info(job: Job, result: Result | None, started: datetime, run_id: str,
         vantage=result.vantage.as_data() if result else None,
         replay_of=result.replay_of if result else None,
         observed_at=result.observed_at if result else None, fail_on=fail_on,
-        profile=job.profile.summary(), layers=dict(job.connector.platform.layers))
+        profile=_profile_summary(job, result), layers=dict(job.connector.platform.layers))
+
+
+def _profile_summary(job: Job, result: Result | None) -> dict[str, Any]:
+    """The profile as the report names it, its hosts with {api} read as the API host this
+    run checked (its api.reachable check's URL), or the target's host."""
+    summary = job.profile.summary()
+    api = next((urlsplit(c.parameter).hostname for c in (result.checks if result else ())
+                if c.requirement.id == "api.reachable" and urlsplit(c.parameter).hostname),
+               None) or urlsplit(job.target.url).hostname or job.target.url
+    summary["hosts"] = [host.replace("{api}", api) for host in summary["hosts"]]
+    return summary
 
 
 def document(info: RunInfo, records: Iterable[dict[str, Any]], tool_version: str,

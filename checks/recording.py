@@ -161,14 +161,15 @@ def _exchange(exchange: HttpExchange, token: Secret | None, scheme: str,
         request["headers"] = {"Authorization": f"{scheme} {handed_out[token.reveal()]}"}
     if exchange.error:
         return {"request": request, "response": {"error": exchange.error,
-                                                 "detail": exchange.detail}}
+                                                 "detail": exchange.detail,
+                                                 "elapsed_s": exchange.elapsed_s}}
     headers = {name: value for name, value in exchange.headers.items() if name not in _DROPPED}
     if exchange.content_type in BINARY_TYPES:  # bytes held as Latin-1: recorded as base64
         body = {"base64": base64.b64encode(exchange.body.encode("latin-1")).decode()}
     else:
         body = {"text": exchange.body}
     return {"request": request, "response": {"status": exchange.status, "headers": headers,
-                                             **body}}
+                                             **body, "elapsed_s": exchange.elapsed_s}}
 
 
 def _handed_out(observed: Iterable[Observed]) -> dict[str, str]:

@@ -115,6 +115,12 @@ class Facts:
     # hidden): the environment's decision, recorded so a replay plans the same checks.
     proxies: dict[str, str] = field(default_factory=dict)
     cut_short: list[str] = field(default_factory=list)  # the probes a Ctrl-C interrupted
+    # Whom a DNS probe asked, as the reports name it ("recorded answers" for a replay).
+    resolver_label: str | None = None
+    # A replay answers at once: its probes are laid out on the recorded run's time axis, each
+    # starting when the last probe answered before it began ended, lasting what it lasted.
+    replay: bool = False
+    _replay_end: float = 0.0
     began: float = field(default_factory=time.monotonic)
     _tasks: dict[Hashable, asyncio.Task[Any]] = field(default_factory=dict)
     # The probes under way: (kind, target, when each began); what a Ctrl-C cut short.
@@ -136,7 +142,10 @@ class Facts:
             self.progress(kind, target, len(self.observed), len(self._tasks))
         running = object()
         self._running[id(running)] = (kind, target, started)
+        replay_start = self._replay_end
         try:
+            if self.replay:  # probes started together start together, before any answers
+                await asyncio.sleep(0)
             result = await probe()
         except asyncio.CancelledError:
             if request is not None:
@@ -150,6 +159,10 @@ class Facts:
         elapsed = round(max(time.monotonic() - started,
                             float(getattr(result, "elapsed_s", 0.0) or 0.0)), 3)
         offset = round(started - self.began, 3)
+        if self.replay:
+            elapsed = round(float(getattr(result, "elapsed_s", 0.0) or 0.0), 3)
+            offset = round(replay_start, 3)
+            self._replay_end = max(self._replay_end, replay_start + elapsed)
         self.log.append({"kind": kind, "target": target, "result": error or "ok",
                          "started_s": offset, "elapsed_s": elapsed})
         self.observed.append(Observed(kind, result, offset, elapsed, request))
@@ -182,7 +195,7 @@ class Facts:
 
     async def dns(self, name: str, servers: tuple[Nameserver, ...], public: bool = False
                   ) -> DnsLookup:
-        label = ", ".join(map(str, servers)) or "system"
+        label = self.resolver_label or ", ".join(map(str, servers)) or "system"
         return await self._once(("dns", name, servers, public), "public_dns" if public else "dns",
                                 f"{name} @ {label}",
                                 lambda: self.backend.dns(name, servers, public))

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.model.addresses import host_port
-from checks.model.endpoints import ConnectTo, Nameserver
-from checks.model.observations import DnsLookup, ProxyTunnel, RecordSet, TcpConnect, TlsHandshake
+from checks.model.endpoints import ConnectTo, HttpRequest, Nameserver
+from checks.model.observations import (
+    DnsLookup,
+    HttpExchange,
+    ProxyTunnel,
+    RecordSet,
+    TcpConnect,
+    TlsHandshake,
+)
 from checks.model.secret import Secret
 from checks.model.trust import PemBundle
 from checks.probes.http import HttpClient, RecordedFailure
@@ -204,6 +212,17 @@ def _records(rdtype: str, entry: Any) -> RecordSet:
     return RecordSet(rdtype, error="no_answer", detail=f"no {rdtype} record")
 
 
+@dataclass
+class _ReplayClient(HttpClient):
+    """The replay's HTTP client: each answer takes as long as the recorded run waited for it."""
+
+    recorded_elapsed: Callable[[str, str], float] = field(default=lambda method, url: 0.0)
+
+    async def send(self, request: HttpRequest) -> HttpExchange:
+        exchange = await super().send(request)
+        return replace(exchange, elapsed_s=self.recorded_elapsed(request.method, request.url))
+
+
 class ScenarioBackend:
     """Answers every probe from the scenario; opens no socket."""
 
@@ -230,8 +249,9 @@ class ScenarioBackend:
         router.route().mock(side_effect=self._answer)
         replay = httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler),
                                    follow_redirects=False)
-        self.http = HttpClient(lambda proxy: replay, proxy=lambda url: None,
-                               clock=lambda: scenario.recorded_at)
+        self.http = _ReplayClient(lambda proxy: replay, proxy=lambda url: None,
+                                  clock=lambda: scenario.recorded_at)
+        self.http.recorded_elapsed = self._elapsed
 
     def _answer(self, request: httpx.Request) -> httpx.Response:
         wanted = (request.method, str(request.url))
@@ -242,6 +262,15 @@ class ScenarioBackend:
             if values in shapes[names]:
                 return _response(shapes[names][values])
         raise RecordedFailure("error", self._unrecorded(f"{wanted[0]} {wanted[1]}"))
+
+    def _elapsed(self, method: str, url: str) -> float:
+        """How long the recorded run waited for this answer (0 when it was not recorded)."""
+        for answers in self._exchanges.get((method, url), {}).values():
+            for response in answers.values():
+                elapsed = response.get("elapsed_s")
+                if isinstance(elapsed, int | float) and not isinstance(elapsed, bool):
+                    return float(elapsed)
+        return 0.0
 
     def _unrecorded(self, what: str) -> str:
         return f"{what} is not recorded in scenario {self.scenario.name}"

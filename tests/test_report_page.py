@@ -158,3 +158,79 @@ def test_skips_of_one_root_cause_are_one_line_and_required_by_names_the_guide(
     assert "scopes.granted[repo]" not in text  # folded: listed only when the line is opened
     assert 'Required by: Flow\'s guide "GitHub Enterprise Server setup"' in text
     assert "seed 003" not in page.read_text()
+
+
+# -- what a newcomer read wrong on the page ------------------------------------------------
+
+def _seen(pytester: pytest.Pytester, *args: str, connector: str = "ghes",
+          folder: str = "reports") -> str:
+    """The page of a run, as Chromium shows it with JavaScript off."""
+    pytester.runpytest("-p", "no:cacheprovider", "--connector", connector, "--offline",
+                       "--report-dir", folder, *args)
+    return browser.visible_text(browser.dom(pytester.path / folder / f"{connector}.html"))
+
+
+def test_the_vendors_hosts_name_the_api_host_never_a_placeholder(
+    pytester: pytest.Pytester
+) -> None:
+    text = _seen(pytester, connector="github-app")
+    assert "the vendor connects to api.github.com" in text
+    assert "{api}" not in text
+
+
+def test_a_verdict_made_by_fail_on_warning_says_so(pytester: pytest.Pytester) -> None:
+    text = _seen(pytester, "--scenario", "not-owner", "--fail-on", "warning")
+    assert "Verdict: not ready (made so by --fail-on warning: 1 warning fails the gate; " \
+           "nothing failed)" in text
+    plain = _seen(pytester, "--scenario", "not-owner", folder="plain")
+    assert "fail-on" not in plain
+
+
+def test_an_offline_waterfall_draws_recorded_durations_on_the_recorded_time_axis(
+    pytester: pytest.Pytester
+) -> None:
+    _seen(pytester)
+    document = json.loads((pytester.path / "reports" / "ghes.json").read_text())
+    assert all(p["elapsed_s"] > 0 for p in document["probes"]), document["probes"]
+
+    def ends(kind: str) -> float:
+        return max(p["started_s"] + p["elapsed_s"] for p in document["probes"] if p["kind"] == kind)
+
+    def starts(kind: str) -> float:
+        return min(p["started_s"] for p in document["probes"] if p["kind"] == kind)
+
+    # Each starts when what it waited for ended: TCP after DNS, TLS after TCP, HTTP after TLS.
+    for before, after in (("dns", "tcp"), ("tcp", "tls"), ("tls", "http")):
+        assert starts(after) >= ends(before) - 0.0005, (before, after, document["probes"])
+    assert starts("tls") > 0
+    html = (pytester.path / "reports" / "ghes.html").read_text()
+    assert ">0 ms<" not in html and "45 ms" in html
+
+
+def test_waterfall_labels_are_whole_and_dns_says_it_was_replayed(
+    pytester: pytest.Pytester
+) -> None:
+    text = _seen(pytester)
+    assert "http GET https://github.example.com/api/v3/user/memberships/orgs/acme" in text
+    assert "dns github.example.com @ recorded answers" in text
+    assert "@ system" not in text
+
+
+def test_an_empty_selection_says_nothing_was_checked_not_nothing_to_fix(
+    pytester: pytest.Pytester
+) -> None:
+    text = _seen(pytester, "-k", "no_such_check")
+    assert "Nothing was checked" in text and "Nothing to fix" not in text
+
+
+def test_an_offline_proxy_run_names_its_recorded_proxy_and_paths(
+    pytester: pytest.Pytester
+) -> None:
+    text = _seen(pytester, "--scenario", "proxy-tls-inspection")
+    assert "Proxy http://127.0.0.1:3128 (recorded)" in " ".join(text.split())
+    assert "through http://127.0.0.1:3128 (recorded)" in text
+    assert "every check: direct" not in text
+    document = json.loads((pytester.path / "reports" / "ghes.json").read_text())
+    for check in document["checks"]:
+        if check["requirement"].startswith("proxy."):
+            assert check["seed"].startswith("this machine's path to the server"), check["id"]

@@ -290,6 +290,9 @@ def build() -> dict[str, dict[str, Any]]:
     }
 
 
+HTTP_ELAPSED_S = 0.045  # each built answer's duration, as a recording holds a real one
+
+
 def main() -> None:
     from checks.connectors import get_connector
     from tools.github_app_scenarios import build as build_github_app
@@ -300,6 +303,8 @@ def main() -> None:
              ("github", github_scenarios(pki)), ("gitlab", gitlab_scenarios(pki)))
     for connector, scenarios in every:
         for name, data in scenarios.items():
+            for exchange in data.get("http", []):  # how long each answer took, as recorded
+                exchange["response"].setdefault("elapsed_s", HTTP_ELAPSED_S)
             path = get_connector(connector).scenarios / f"{name}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -33,6 +33,9 @@ class Requirement:
     # A prerequisite that blocks only when the run has a check of it (the proxy's, when a
     # proxy applies): with none, the checks after it run.
     optional: bool = False
+    # What requires it when no guide does (a check of this machine's own path, the proxy's):
+    # shown as "required by" unless the profile quotes the guide for its id.
+    own: str = ""
 
     def cited(self, seed: str) -> Requirement:
         """This requirement as one connector's vendor guide asks for it."""
