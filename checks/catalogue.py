@@ -90,6 +90,8 @@ class Connector:
     # The profile sections it reads beyond its grants: organization, endpoints.
     sections: frozenset[str] = field(default_factory=frozenset)
     credentials: tuple[str, ...] = ("token",)  # the credential kinds it can check
+    # What a shared option means for this connector (option -> words), for --help.
+    explains: tuple[tuple[str, str], ...] = ()
 
     @property
     def scenarios(self) -> Path:

@@ -100,10 +100,15 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
                     + ", ".join(bundled_profile_names()) + ") or a .toml file "
                     "(docs/profiles.md); --connector alone uses its vendor's default")),
     ("--target", "connector_target", parse_target, False,
-     "the server's web URL, e.g. https://git.example.com"),
-    ("--org", "connector_org", parse_org, False, "organization whose ownership is checked"),
+     _Later("the server's web URL, e.g. https://git.example.com",
+            lambda: "the server's web URL, e.g. https://git.example.com; " + _targets())),
+    ("--org", "connector_org", parse_org, False,
+     _Later("the organization (GitLab: group) the checks act in",
+            lambda: "the organization (GitLab: group) the checks act in: "
+                    + _explained("--org"))),
     ("--repo", "connector_repo", parse_repo, False,
-     "repository OWNER/NAME whose endpoints are checked (default: the first one visible)"),
+     _Later("repository OWNER/NAME whose endpoints are checked",
+            lambda: "repository OWNER/NAME (GitLab: GROUP/PROJECT): " + _explained("--repo"))),
     ("--require-scope", "connector_require_scopes", parse_scope, True,
      "a scope the token must have (repeatable): replaces the connector's default list"),
     ("--scenario", "connector_scenario", str, False,
@@ -152,12 +157,45 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
 ]
 
 
+def _targets() -> str:
+    """Which connectors need --target, and what the others check without it."""
+    from checks.connectors import get_connector
+
+    connectors = [get_connector(name) for name in connector_names()]
+    needed = [c.name for c in connectors if not c.default_target]
+    defaults = [f"{c.name} {c.default_target}" for c in connectors if c.default_target]
+    return ((f"needed by {', '.join(needed)}" if needed else "")
+            + ("; without it: " + ", ".join(defaults) if defaults else "")).lstrip("; ")
+
+
+def _explained(option: str) -> str:
+    """What an option shared by connectors means to each that reads it."""
+    from checks.connectors import get_connector
+
+    said = [f"{name}: {dict(get_connector(name).explains)[option]}" for name in connector_names()
+            if option in dict(get_connector(name).explains)]
+    return "; ".join(said) or "read by no connector installed"
+
+
+# How each option's value is shown in --help (argparse would show its internal name).
+_METAVARS = {
+    "--connector": "NAME", "--profile": "NAME|PATH.toml", "--target": "URL", "--org": "ORG",
+    "--repo": "OWNER/NAME", "--require-scope": "SCOPE", "--scenario": "NAME|PATH.json",
+    "--resolver": "ADDR[:PORT]", "--public-resolver": "ADDR[:PORT]",
+    "--connect-to": "HOST:PORT:ADDR:PORT", "--public-roots": "PEM", "--ca-bundle": "PEM",
+    "--check-timeout": "SECONDS", "--max-wait": "SECONDS", "--max-pages": "N",
+    "--run-timeout": "SECONDS", "--max-installations": "N", "--report-dir": "DIR",
+    "--vantage": "LABEL", "--record": "PATH.json", "--bundle": "PATH.zip",
+    "--fail-on": "{failed,warning}", "--compare": "PREVIOUS.json", "--metrics": "PATH.prom",
+}
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("connector", "connector-checks: setup requirements of code-host "
                                          "connectors")
     for flag, ini, parse, repeatable, text in _OPTIONS:
         group.addoption(flag, dest=ini, type=_cli(parse), action="append" if repeatable else
-                        "store", default=None, help=text)
+                        "store", default=None, help=text, metavar=_METAVARS[flag])
         if repeatable:
             parser.addini(ini, f"{text} ({flag})", type="linelist")
         else:

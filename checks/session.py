@@ -9,6 +9,7 @@ import atexit
 import functools
 import gc
 import os
+import shlex
 import signal
 import threading
 import uuid
@@ -47,6 +48,7 @@ DOCUMENTS = pytest.StashKey[list[dict[str, Any]]]()  # the JSON reports, as writ
 WRITTEN = pytest.StashKey[list[Path]]()  # every file of the run's set, once committed
 RECORD_NOTE = pytest.StashKey[str]()  # why --record wrote nothing
 CUT_SHORT = pytest.StashKey[bool]()  # Ctrl-C or SIGTERM came while the probes ran
+TOLD = pytest.StashKey[list[str]]()  # where --record, --metrics and --bundle wrote
 
 LISTED_LATER = ("connector-checks: per-address (tcp.reachable) and per-installation (app.*) "
                 "checks appear when the run probes; listing probes nothing")
@@ -345,7 +347,8 @@ def _check_report(item: CheckItem, rep: pytest.TestReport) -> None:
     # and pytest's --junitxml reads a test's properties there.
     rep.user_properties += properties
     item.user_properties += properties
-    if verdict.outcome is Outcome.WARNING:
+    if verdict.outcome is Outcome.WARNING and item.config.stash[SETTINGS].fail_on != "warning":
+        # Under --fail-on warning the warning is the check's failure, shown once as such.
         rep.sections.append(("connector-checks warning", redact(report.failure_text(item.check))))
     if getattr(item.config.option, "htmlpath", None):  # --html: pytest-html's public API
         import pytest_html
@@ -358,7 +361,9 @@ def _check_report(item: CheckItem, rep: pytest.TestReport) -> None:
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config
                              ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
     if report.when == "call" and report.passed and ("outcome", "warning") in report.user_properties:
-        return "warning", "W", ("WARNING", {"yellow": True})
+        # "warned", so pytest's last line counts "2 warned" (it makes no plural of a
+        # category of its own), and never mixes them with its own "warnings".
+        return "warned", "W", ("WARNING", {"yellow": True})
     if report.when == "setup" and report.skipped and ("outcome", "not_run") in \
             report.user_properties:  # a check a Ctrl-C left undecided: not a skip
         return "not run", "n", ("NOT RUN", {"yellow": True})
@@ -391,7 +396,7 @@ def _belongs(item: pytest.Item, job: Job) -> bool:
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     chars = getattr(config.option, "reportchars", "") or ""
-    warned = terminalreporter.stats.get("warning", [])
+    warned = terminalreporter.stats.get("warned", [])
     if warned and ("A" in chars or "p" in chars):
         # -rA and -rp list every outcome; a check that warned is one pytest does not know.
         terminalreporter.section("connector-checks warnings", sep="-")
@@ -403,6 +408,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(config.stash[WRITE_FAILED], red=True, bold=True)
     if RECORD_NOTE in config.stash:
         terminalreporter.write_line(config.stash[RECORD_NOTE], yellow=True)
+    for line in config.stash.get(TOLD, []):
+        terminalreporter.write_line(line)
     if CUT_SHORT in config.stash:
         terminalreporter.write_line("connector-checks: interrupted (Ctrl-C or SIGTERM) while "
                                     "probing: the reports hold every verdict reached; the "
@@ -491,13 +498,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
         return
     config.stash[WRITTEN] = staged.written
+    told = config.stash[TOLD] = []
     if interrupted and settings.record is not None:
         _drop_earlier_recordings(config, settings, len(jobs))
+    elif settings.record is not None:
+        for job in jobs:
+            path = output.recording_path(settings, job.connector.name, len(jobs))
+            if path is not None and path in staged.written:
+                told.append(f"connector-checks: recorded the {job.connector.name} run in {path}; "
+                            f"replay it with: {engine.runner()} --connector={job.connector.name}"
+                            f" --offline {shlex.quote(f'--scenario={path}')} "
+                            f"--report-dir=replayed")
     try:
         if settings.metrics is not None:
             metrics.write(settings.metrics, documents)
+            told.append(f"connector-checks: metrics written to {settings.metrics} (for "
+                        f"node_exporter's textfile collector)")
         if settings.bundle is not None:
             output.write_bundle(settings.bundle, written, settings, __version__)
+            told.append(f"connector-checks: bundle for a ticket written to {settings.bundle}: "
+                        f"the reports, the recording and how to replay it (README.txt inside)")
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
             with open(summary, "a", encoding="utf-8") as file:

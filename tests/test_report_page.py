@@ -194,10 +194,11 @@ def test_an_offline_waterfall_draws_recorded_durations_on_the_recorded_time_axis
     assert all(p["elapsed_s"] > 0 for p in document["probes"]), document["probes"]
 
     def ends(kind: str) -> float:
-        return max(p["started_s"] + p["elapsed_s"] for p in document["probes"] if p["kind"] == kind)
+        return float(max(p["started_s"] + p["elapsed_s"] for p in document["probes"]
+                         if p["kind"] == kind))
 
     def starts(kind: str) -> float:
-        return min(p["started_s"] for p in document["probes"] if p["kind"] == kind)
+        return float(min(p["started_s"] for p in document["probes"] if p["kind"] == kind))
 
     # Each starts when what it waited for ended: TCP after DNS, TLS after TCP, HTTP after TLS.
     for before, after in (("dns", "tcp"), ("tcp", "tls"), ("tls", "http")):

@@ -334,4 +334,6 @@ CONNECTOR = Connector(
     default_target="https://github.com",
     required_env=((APP_ID, "the GitHub App's App ID or Client ID, from the top of its "
                            "settings page"),),
+    explains=(("--repo", "the repository whose endpoints are read (default: the first one "
+                         "an installation sees)"),),
 )

@@ -142,4 +142,6 @@ CONNECTOR = Connector(
     declare=declare, secrets=Secrets(token=TOKEN), expected=expected, run=run,
     home=Path(__file__).parent, default_profile="dynatrace-github",
     default_target="https://github.com",
+    explains=(("--org", "the token is authorized for its SAML SSO (auth.sso) and sees it"),
+              ("--repo", "what a fine-grained token can read in it")),
 )

@@ -190,4 +190,5 @@ CONNECTOR = Connector(
     default_profile="flow-ghes",
     sections=frozenset({"organization"}),
     credentials=("token", "oauth-app"),
+    explains=(("--org", "the account's role in it: an owner, as the profile asks (org.owner)"),),
 )

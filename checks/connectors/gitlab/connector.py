@@ -124,4 +124,6 @@ CONNECTOR = Connector(
     declare=declare, secrets=Secrets(token=TOKEN), expected=expected, run=run,
     home=Path(__file__).parent, default_profile="dynatrace-gitlab",
     default_target="https://gitlab.com", sections=frozenset({"endpoints"}),
+    explains=(("--org", "the group a profile's {org} endpoints read"),
+              ("--repo", "the project a profile's {repo} endpoints read")),
 )
