@@ -128,3 +128,35 @@ def test_the_name_rule_sees_a_connector_named_in_code(tmp_path: Path) -> None:
                       'HEADER = "x-github-sso"\nCHOICE = "--connector gitlab"\n')
     assert _names_in(module, ("ghes", "github", "gitlab")) == [
         "example.py:2: github", "example.py:4: gitlab"]
+
+
+PLATFORMS = re.compile(r"(?i)(?<![\w-])(github|gitlab|bitbucket|azure)(?![\w-])|x-github|x-oauth")
+
+
+def _platform_words(path: Path) -> list[str]:
+    """Where a module's code (not its docstrings) names a code-host platform or its headers."""
+    tree = ast.parse(path.read_text())
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef
+                                | ast.AsyncFunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return [f"{path.name}:{node.lineno}: {node.value[:60]!r}" for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings and PLATFORMS.search(node.value)]
+
+
+def test_http_judging_in_the_core_speaks_no_platform() -> None:
+    """Each platform supplies how its error messages read and which headers are evidence
+    (checks.evaluate.http.Http); the core's HTTP judging names none."""
+    assert _platform_words(REPO / "checks" / "evaluate" / "http.py") == []
+    text = (REPO / "checks" / "evaluate" / "http.py").read_text()
+    assert "GitHub" not in text and "github" not in text
+
+
+def test_the_platform_rule_sees_a_platform_named_in_code(tmp_path: Path) -> None:
+    module = tmp_path / "example.py"
+    module.write_text('"""GitHub in a docstring."""\nSAID = "(GitHub says: no)"\n'
+                      'HEADER = "x-github-sso"\nOK = "forgithub-like"\n')
+    assert _platform_words(module) == ["example.py:2: '(GitHub says: no)'",
+                                       "example.py:3: 'x-github-sso'"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -12,24 +13,66 @@ from checks import reasons
 from checks.model.observations import HttpExchange
 from checks.model.verdict import Verdict, passed
 
-
-def summary(exchange: HttpExchange) -> dict[str, Any]:
-    """The evidence every HTTP verdict shows: request, status, a few telling headers."""
-    shown = {name: value for name, value in exchange.headers.items()
-             if name in _SHOWN_HEADERS or name.startswith("x-ratelimit")}
-    data: dict[str, Any] = {"request": f"{exchange.method} {exchange.url}",
-                            "elapsed_s": exchange.elapsed_s}
-    if exchange.error:
-        data["error"] = f"{exchange.error}: {exchange.detail}"
-    else:
-        data.update(status=exchange.status, headers=shown)
-    return data
+# Headers every platform's answers are shown with; a platform adds its own (Http.headers).
+SHOWN_HEADERS = frozenset({"content-type", "location", "retry-after", "date", "server"})
 
 
-_SHOWN_HEADERS = {"content-type", "location", "retry-after", "date", "server", "x-oauth-scopes",
-                  "x-accepted-oauth-scopes", "x-github-enterprise-version",
-                  "x-accepted-github-permissions", "x-github-sso",
-                  "github-authentication-token-expiration", "x-github-request-id"}
+def json_message(data: Any) -> str:
+    """The plain reading of an error body: {"message": "..."}."""
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    return ""
+
+
+@dataclass(frozen=True)
+class Http:
+    """How one platform's API answers are judged before their own meaning applies: the core
+    speaks no platform. ``name`` is how a message quotes it ("NAME says ..."), ``message``
+    reads an error message from a JSON body, ``headers`` are the platform's headers worth
+    showing as evidence (rate-limit headers always are)."""
+
+    name: str = "the server"
+    message: Callable[[Any], str] = json_message
+    headers: frozenset[str] = frozenset()
+
+    def summary(self, exchange: HttpExchange) -> dict[str, Any]:
+        """The evidence every HTTP verdict shows: request, status, a few telling headers."""
+        shown = {name: value for name, value in exchange.headers.items()
+                 if name in SHOWN_HEADERS or name in self.headers
+                 or name.startswith(("x-ratelimit", "ratelimit"))}
+        data: dict[str, Any] = {"request": f"{exchange.method} {exchange.url}",
+                                "elapsed_s": exchange.elapsed_s}
+        if exchange.error:
+            data["error"] = f"{exchange.error}: {exchange.detail}"
+        else:
+            data.update(status=exchange.status, headers=shown)
+        return data
+
+    def message_of(self, exchange: HttpExchange) -> str:
+        return self.message(exchange.json())
+
+    def failure(self, exchange: HttpExchange) -> Verdict | None:
+        return failure(exchange, self)
+
+    def rate_limit(self, exchange: HttpExchange) -> Verdict | None:
+        return rate_limit(exchange, self)
+
+    def api_answer(self, exchange: HttpExchange, product: str) -> Verdict | None:
+        return api_answer(exchange, product, self)
+
+    def unexpected(self, exchange: HttpExchange, wanted: str) -> Verdict:
+        return unexpected(exchange, wanted, self)
+
+    def endpoint(self, exchange: HttpExchange, name: str, expected: int,
+                 refused: Callable[[HttpExchange, dict[str, Any]], Verdict | None]) -> Verdict:
+        return endpoint(exchange, name, expected, refused, self)
+
+
+PLAIN = Http()
+
+
+def summary(exchange: HttpExchange, http: Http = PLAIN) -> dict[str, Any]:
+    return http.summary(exchange)
 
 
 # OpenSSL's words for TLS 1.3's alert 116: the server wanted a client certificate.
@@ -40,9 +83,9 @@ _CERTIFICATE_REQUIRED = re.compile(r"CERTIFICATE_REQUIRED|alert certificate requ
 _NGINX_NO_CERTIFICATE = "No required SSL certificate was sent"
 
 
-def failure(exchange: HttpExchange) -> Verdict | None:
+def failure(exchange: HttpExchange, http: Http = PLAIN) -> Verdict | None:
     """A verdict when the exchange failed before the endpoint's own meaning applies."""
-    evidence = summary(exchange)
+    evidence = http.summary(exchange)
     url = exchange.url
     if exchange.error == "timeout":
         return reasons.HTTP_TIMEOUT(f"{exchange.method} {url} got no answer: {exchange.detail}",
@@ -76,7 +119,7 @@ def failure(exchange: HttpExchange) -> Verdict | None:
         where = exchange.header("location") or "(no Location header)"
         return reasons.HTTP_REDIRECTED(f"{url} answers {status} and redirects to {where}",
                                        **evidence)
-    limited = rate_limit(exchange)
+    limited = rate_limit(exchange, http)
     if limited is not None:
         return limited
     if status >= 500:
@@ -85,16 +128,16 @@ def failure(exchange: HttpExchange) -> Verdict | None:
     return None
 
 
-def rate_limit(exchange: HttpExchange) -> Verdict | None:
-    """GitHub's primary (x-ratelimit-remaining: 0) and secondary (Retry-After) limits, 403 or 429.
-
-    https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api#rate-limit-errors
+def rate_limit(exchange: HttpExchange, http: Http = PLAIN) -> Verdict | None:
+    """A rate limit, 403 or 429: the primary kind (x-ratelimit-remaining: 0, with the time it
+    resets) or the secondary kind (Retry-After, or a message that says so), as the code
+    hosts send them.
     """
     if exchange.status not in (403, 429):
         return None
     remaining = exchange.header("x-ratelimit-remaining")
     retry_after = exchange.header("retry-after")
-    message = message_of(exchange)
+    message = http.message_of(exchange)
     secondary = "secondary rate limit" in message.lower()
     if not (remaining == "0" or retry_after or secondary or exchange.status == 429):
         return None
@@ -113,7 +156,7 @@ def rate_limit(exchange: HttpExchange) -> Verdict | None:
     return reasons.HTTP_RATE_LIMITED(
         f"{exchange.url} answered {exchange.status}: {kind} rate limit exceeded; "
         f"{when or 'wait a few minutes before retrying'}"
-        + (f" (GitHub says: {message})" if message else ""), **summary(exchange))
+        + (f" ({http.name} says: {message})" if message else ""), **http.summary(exchange))
 
 
 def reset_time(exchange: HttpExchange) -> datetime | None:
@@ -125,11 +168,8 @@ def reset_time(exchange: HttpExchange) -> datetime | None:
         return None
 
 
-def message_of(exchange: HttpExchange) -> str:
-    data = exchange.json()
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return str(data["message"])
-    return ""
+def message_of(exchange: HttpExchange, http: Http = PLAIN) -> str:
+    return http.message_of(exchange)
 
 
 def server_time(exchange: HttpExchange) -> datetime | None:
@@ -155,38 +195,39 @@ def _first_bytes(exchange: HttpExchange, limit: int = 200) -> str:
     return repr(text + ("…" if len(exchange.body) > limit else ""))
 
 
-def api_answer(exchange: HttpExchange, product: str) -> Verdict | None:
+def api_answer(exchange: HttpExchange, product: str, http: Http = PLAIN) -> Verdict | None:
     """The verdict on "is this the API?" when the answer alone decides it, or None when a 200
     JSON object is there to read. A JSON refusal (private mode, no token) is still the API."""
-    early = failure(exchange)
+    early = failure(exchange, http)
     if early is not None:
         return early
     if not isinstance(exchange.json(), dict):
-        return unexpected(exchange, f"{product}'s JSON")
+        return unexpected(exchange, f"{product}'s JSON", http)
     if exchange.status != 200:
         return passed(f"{exchange.url} is the {product} API ({exchange.status}: "
-                      f"{message_of(exchange) or 'JSON'})", **summary(exchange))
+                      f"{http.message_of(exchange) or 'JSON'})", **http.summary(exchange))
     return None
 
 
-def unexpected(exchange: HttpExchange, wanted: str) -> Verdict:
+def unexpected(exchange: HttpExchange, wanted: str, http: Http = PLAIN) -> Verdict:
     return reasons.HTTP_UNEXPECTED_RESPONSE(
         f"{exchange.url} answered {exchange.status} with {exchange.content_type or 'no content type'}"
         f", not {wanted}: first bytes {_first_bytes(exchange)}",
-        first_bytes=exchange.body[:200], **summary(exchange))
+        first_bytes=exchange.body[:200], **http.summary(exchange))
 
 
 def endpoint(exchange: HttpExchange, name: str, expected: int,
-             refused: Callable[[HttpExchange, dict[str, Any]], Verdict | None]) -> Verdict:
+             refused: Callable[[HttpExchange, dict[str, Any]], Verdict | None],
+             http: Http = PLAIN) -> Verdict:
     """An endpoint a profile lists (``name``: "GET /path"), answering ``expected`` with JSON
     (HEAD: without a body); ``refused`` says, in the platform's words, why it was refused."""
-    evidence = summary(exchange)
-    early = failure(exchange)
+    evidence = http.summary(exchange)
+    early = failure(exchange, http)
     if early is not None:
         return early
     said = refused(exchange, evidence)
     if said is not None:
         return said
     if exchange.status != expected or (exchange.method != "HEAD" and exchange.json() is None):
-        return unexpected(exchange, f"{expected} with the endpoint's JSON")
+        return unexpected(exchange, f"{expected} with the endpoint's JSON", http)
     return passed(f"{name} answers {expected}", **evidence)

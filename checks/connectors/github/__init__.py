@@ -6,6 +6,7 @@ layer names, bundled profiles and scenarios."""
 from __future__ import annotations
 
 from checks.catalogue import Platform
+from checks.evaluate.http import Http
 from checks.model.secret import register_token_shapes
 
 # https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/
@@ -33,3 +34,9 @@ PLATFORM = Platform(
     scopes_source="GitHub's \"Scopes for OAuth apps\" page",
 )
 register_token_shapes(PLATFORM.token_prefixes, PLATFORM.token_patterns)
+
+# GitHub's answers: {"message": ...} bodies, and the headers that tell what GitHub decided.
+HTTP = Http("GitHub", headers=frozenset({
+    "x-oauth-scopes", "x-accepted-oauth-scopes", "x-github-enterprise-version",
+    "x-accepted-github-permissions", "x-github-sso", "github-authentication-token-expiration",
+    "x-github-request-id"}))

@@ -9,18 +9,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from checks import reasons
+from checks.connectors.github import HTTP
 from checks.connectors.github import reasons as own
 from checks.evaluate import tokens
-from checks.evaluate.http import (
-    answered_at,
-    api_answer,
-    failure,
-    message_of,
-    summary,
-    unexpected,
-)
+from checks.evaluate.http import answered_at
 from checks.model.observations import HttpExchange
 from checks.model.verdict import Verdict, passed
+
+api_answer = HTTP.api_answer
+failure = HTTP.failure
+message_of = HTTP.message_of
+summary = HTTP.summary
+unexpected = HTTP.unexpected
 
 # A scope grants the scopes below it; GitHub reports only the top one in X-OAuth-Scopes.
 # https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps

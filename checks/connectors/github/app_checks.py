@@ -8,14 +8,18 @@ from datetime import datetime
 from typing import Any
 
 from checks import reasons
+from checks.connectors.github import HTTP
 from checks.connectors.github import api as github
 from checks.connectors.github import reasons as own
 from checks.connectors.github.app_key import IAT_BACKDATE, LIFETIME, MAX_EXP_AHEAD
-from checks.evaluate import http
-from checks.evaluate.http import message_of, server_time, summary, unexpected
+from checks.evaluate.http import server_time
 from checks.model.keys import LoadedKey
 from checks.model.observations import HttpExchange
 from checks.model.verdict import Outcome, Verdict, passed
+
+message_of = HTTP.message_of
+summary = HTTP.summary
+unexpected = HTTP.unexpected
 
 LEVELS = {"read": 1, "write": 2, "admin": 3}
 # How GitHub's settings page names each permission (Permissions & events).
@@ -267,4 +271,4 @@ def endpoint(exchange: HttpExchange, name: str, expected: int = 200) -> Verdict:
             f"{name} answers {answer.status} ({message_of(answer) or 'no message'})"
             + (f"; GitHub says it needs {wording}" if wording else ""), **evidence)
 
-    return http.endpoint(exchange, name, expected, refused)
+    return HTTP.endpoint(exchange, name, expected, refused)

@@ -4,7 +4,10 @@ scope grammar, bundled profiles and scenarios."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from checks.catalogue import Platform
+from checks.evaluate.http import Http, json_message
 from checks.model.secret import register_token_shapes
 
 # https://docs.gitlab.com/security/tokens/#token-prefixes
@@ -29,3 +32,18 @@ PLATFORM = Platform(
 # (write_registry pushes only: pulling needs read_registry).
 SCOPE_CHILDREN = {"api": ("read_api",), "write_repository": ("read_repository",)}
 register_token_shapes(PLATFORM.token_prefixes, PLATFORM.token_patterns)
+
+
+def _message(data: Any) -> str:
+    """GitLab's error bodies: {"message": "401 Unauthorized"}, {"message": {"field": [...]}},
+    or OAuth's {"error": "insufficient_scope", "error_description": "..."}."""
+    if isinstance(data, dict) and isinstance(data.get("message"), dict):
+        return "; ".join(f"{key} {value}" for key, value in data["message"].items())[:500]
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        described = data.get("error_description")
+        return str(data["error"]) + (f": {described}" if isinstance(described, str) else "")
+    return json_message(data)
+
+
+HTTP = Http("GitLab", message=_message, headers=frozenset({
+    "x-gitlab-meta", "x-request-id", "ratelimit-remaining", "ratelimit-reset"}))

@@ -10,19 +10,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from checks import reasons
-from checks.connectors.gitlab import SCOPE_CHILDREN
+from checks.connectors.gitlab import HTTP, SCOPE_CHILDREN
 from checks.connectors.gitlab import reasons as own
-from checks.evaluate import http, tokens
-from checks.evaluate.http import (
-    answered_at,
-    api_answer,
-    failure,
-    message_of,
-    summary,
-    unexpected,
-)
+from checks.evaluate import tokens
+from checks.evaluate.http import answered_at
 from checks.model.observations import HttpExchange
 from checks.model.verdict import Outcome, Verdict, passed
+
+api_answer = HTTP.api_answer
+failure = HTTP.failure
+message_of = HTTP.message_of
+summary = HTTP.summary
+unexpected = HTTP.unexpected
 
 
 def version(exchange: HttpExchange) -> Verdict:
@@ -137,4 +136,4 @@ def endpoint(exchange: HttpExchange, name: str, expected: int = 200) -> Verdict:
             f"{name} answers {answer.status} ({message_of(answer) or 'no message'})",
             **evidence)
 
-    return http.endpoint(exchange, name, expected, refused)
+    return HTTP.endpoint(exchange, name, expected, refused)
