@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checks.model.requirement import Requirement
+from checks.options import Option
 from checks.plan import Plan
 from checks.profiles import Profile, ProfileError
 from checks.run import RunContext
@@ -92,6 +93,8 @@ class Connector:
     credentials: tuple[str, ...] = ("token",)  # the credential kinds it can check
     # What a shared option means for this connector (option -> words), for --help.
     explains: tuple[tuple[str, str], ...] = ()
+    # Its own options (checks.options), each --NAME-...; their values: RunContext.options.
+    options: tuple[Option, ...] = ()
 
     @property
     def scenarios(self) -> Path:

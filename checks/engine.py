@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -86,7 +86,8 @@ def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
             max_pages=_limit(scenario, "max_pages", settings.max_pages, 100),
             max_installations=_limit(scenario, "max_installations", settings.max_installations,
                                      MAX_INSTALLATIONS),
-            run_timeout=_limit(scenario, "run_timeout", settings.run_timeout, RUN_TIMEOUT)))
+            run_timeout=_limit(scenario, "run_timeout", settings.run_timeout, RUN_TIMEOUT),
+            options=_own_options(connector, settings, scenario)))
     return jobs
 
 
@@ -109,6 +110,23 @@ def _profile(connector: Connector, settings: Settings, scenario: Scenario | None
             return checked_profile(parse_profile(document, f"recorded in {scenario.name}",
                                                  text))[1]
     return given or default_profile(connector)
+
+
+def _own_options(connector: Connector, settings: Settings, scenario: Scenario | None
+                 ) -> dict[str, Any]:
+    """The connector's own options: as given, or as the scenario was recorded with; giving
+    another value than the recording's is a usage error, as for --org."""
+    recorded = scenario.data.get("options", {}) if scenario is not None else {}
+    found = {}
+    for option in connector.options:
+        given = settings.connector_options.get(option.flag)
+        was = recorded.get(option.flag) if isinstance(recorded, dict) else None
+        if was is not None and given not in (None, was):
+            raise ValueError(f"scenario {scenario.name if scenario else ''} was recorded with "
+                             f"{option.flag} {was}, not {given}")
+        if given is not None or was is not None:
+            found[option.flag] = given if given is not None else was
+    return found
 
 
 def _check_scopes(connector: Connector, settings: Settings) -> None:
@@ -229,6 +247,8 @@ def _job_options(settings: Settings, job: Job) -> list[str]:
         args.append(f"--target={job.target.url}")
         args += [f"--org={job.org}"] if job.org else []
         args += [f"--repo={job.repo}"] if job.repo else []
+        args += [f"{flag}={value}" for flag, value in job.options.items()
+                 for value in (value if isinstance(value, list) else [value])]
     args += [f"--require-scope={scope}" for scope in settings.require_scopes]
     args += [f"--resolver={r}" for r in settings.resolvers]
     args += [f"--public-resolver={r}" for r in settings.public_resolvers]
@@ -265,7 +285,7 @@ def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
         target=job.target, facts=facts, trust=job.trust, now=now, secrets=dict(job.secrets),
         org=job.org, repo=job.repo, require_scopes=job.require_scopes, env=dict(job.env),
         redactor=redact, resolvers=settings.resolvers, public_resolvers=job.public_resolvers,
-        profile=job.profile,
+        profile=job.profile, options=dict(job.options),
         routes=dict(job.routes), max_pages=job.max_pages,
         max_installations=job.max_installations,
         proxy_for=job.scenario.proxy_for if job.scenario is not None else proxy_url)

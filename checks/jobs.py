@@ -41,6 +41,7 @@ class Job:
     max_pages: int = 100  # as given, or as the scenario was recorded with
     max_installations: int = 200
     run_timeout: float = 120.0
+    options: Mapping[str, Any] = field(default_factory=dict)  # the connector's own, by flag
 
     @property
     def mode(self) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 
 from checks.connectors import bundled_profile_names, connector_names, load_profile
+from checks.options import Option
 from checks.settings import (
     MAX_INSTALLATIONS,
     RUN_TIMEOUT,
@@ -103,12 +104,11 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
      _Later("the server's web URL, e.g. https://git.example.com",
             lambda: "the server's web URL, e.g. https://git.example.com; " + _targets())),
     ("--org", "connector_org", parse_org, False,
-     _Later("the organization (GitLab: group) the checks act in",
-            lambda: "the organization (GitLab: group) the checks act in: "
-                    + _explained("--org"))),
+     _Later("the organization (or group) the checks act in",
+            lambda: "the organization (or group) the checks act in: " + _explained("--org"))),
     ("--repo", "connector_repo", parse_repo, False,
      _Later("repository OWNER/NAME whose endpoints are checked",
-            lambda: "repository OWNER/NAME (GitLab: GROUP/PROJECT): " + _explained("--repo"))),
+            lambda: "repository OWNER/NAME (or GROUP/PROJECT): " + _explained("--repo"))),
     ("--require-scope", "connector_require_scopes", parse_scope, True,
      "a scope the token must have (repeatable): replaces the connector's default list"),
     ("--scenario", "connector_scenario", str, False,
@@ -136,7 +136,7 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
      "seconds for the whole run, waits for rate limits included; past it every check not "
      "yet decided fails harness.deadline and the reports are written (default 120)"),
     ("--max-installations", "connector_max_installations", parse_max_installations, False,
-     "a GitHub App's installations checked one by one at most; the rest are counted and "
+     "an app's installations checked one by one at most; the rest are counted and "
      "named as not checked (default 200)"),
     ("--report-dir", "connector_report_dir", parse_report_dir, False,
      "folder for the HTML, JUnit and JSON reports (default: reports)"),
@@ -204,6 +204,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="replay a recorded scenario instead of probing; opens no socket")
     parser.addini("connector_offline", "replay a recorded scenario (--offline)", type="bool",
                   default=False)
+    for name, options in _connector_options().items():
+        own = parser.getgroup(f"connector-{name}", f"connector-checks {name}: its own options")
+        for option in options:
+            own.addoption(option.flag, dest=option.dest, type=_cli(option.parse),
+                          action="append" if option.repeatable else "store", default=None,
+                          help=option.help, metavar=option.metavar)
+            if option.repeatable:
+                parser.addini(option.dest, f"{option.help} ({option.flag})", type="linelist")
+            else:
+                parser.addini(option.dest, f"{option.help} ({option.flag})", type="string")
+
+
+_OPTIONS_GROUP = "connector_checks.options"
+_REFUSED: list[str] = []  # options a connector declared outside its own --NAME- prefix
+
+
+def _connector_options() -> dict[str, tuple[Option, ...]]:
+    """Each connector's own options, from its light options module (entry point group
+    connector_checks.options): pytest needs them before any connector is loaded."""
+    from importlib.metadata import entry_points
+
+    found: dict[str, tuple[Option, ...]] = {}
+    _REFUSED.clear()
+    for entry in entry_points(group=_OPTIONS_GROUP):
+        try:
+            declared = tuple(entry.load())
+        except Exception as error:  # a broken third-party module: said when it is used
+            _REFUSED.append(f"{entry.name}: its options ({entry.value}) do not load: {error}")
+            continue
+        mine = tuple(o for o in declared if isinstance(o, Option) and o.belongs_to(entry.name))
+        _REFUSED.extend(f"{entry.name}: option {o.flag} does not start with --{entry.name}-"
+                        for o in declared if isinstance(o, Option) and o not in mine)
+        found[entry.name] = mine
+    return found
 
 
 def _requested(config: pytest.Config) -> bool:
@@ -279,7 +313,37 @@ def _settings(config: pytest.Config) -> Settings | None:
         bundle=values["connector_bundle"], fail_on=values["connector_fail_on"] or "failed",
         compare=values["connector_compare"], metrics=values["connector_metrics"],
         repo=values["connector_repo"],
-        require_scopes=tuple(values["connector_require_scopes"]))
+        require_scopes=tuple(values["connector_require_scopes"]),
+        connector_options=_own_options(config, connectors))
+
+
+def _own_options(config: pytest.Config, connectors: tuple[str, ...]) -> dict[str, Any]:
+    """The connectors' own options that were given (command line first, then the ini file),
+    by flag; one given for a connector the run does not check is a usage error."""
+    refused = [line for line in _REFUSED if line.split(":", 1)[0] in connectors]
+    if refused:
+        raise pytest.UsageError(f"connector options refused: {refused[0]}")
+    given: dict[str, Any] = {}
+    for name, options in _connector_options().items():
+        for option in options:
+            value = config.getoption(option.dest, None)
+            for one in value if isinstance(value, list) else [value]:
+                if isinstance(one, _Invalid):
+                    raise pytest.UsageError(f"{option.flag}: {one.message}")
+            if value is None:
+                raw = config.getini(option.dest)
+                try:
+                    value = ([option.parse(item) for item in raw] if option.repeatable
+                             else option.parse(str(raw))) if raw else None
+                except ValueError as error:
+                    raise pytest.UsageError(f"ini value {option.dest}: {error}") from None
+            if value is None or value == []:
+                continue
+            if name not in connectors:
+                raise pytest.UsageError(f"{option.flag} is the {name} connector's option: "
+                                        f"add --connector {name}, or drop it")
+            given[option.flag] = value
+    return given
 
 
 @pytest.hookimpl(tryfirst=True)

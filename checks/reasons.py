@@ -32,11 +32,18 @@ class Reason:
                        remediation or self.remediation, evidence)
 
 
+class RegistryError(ValueError):
+    """Two registrations of one reason code or token prefix: the connector that made the
+    second one does not load (one line, in every Python mode, never an assert)."""
+
+
 def reason(code: str, outcome: Outcome, meaning: str, remediation: str,
            also: Outcome | None = None) -> Reason:
     """A reason, registered: a connector's own reasons are registered when it is loaded. A
     vendor's own error code for a reason is its profile's (``vendor_codes``)."""
-    assert code not in _REGISTRY, code
+    if code in _REGISTRY:
+        raise RegistryError(f"reason code {code!r} is registered twice: a connector's reason "
+                            f"codes start with its own namespace (docs/connectors.md)")
     made = Reason(code, outcome, meaning, remediation, also)
     _REGISTRY[code] = made
     return made

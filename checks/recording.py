@@ -51,6 +51,7 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
         "target": job.target.url,
         **({"org": job.org} if job.org else {}),
         **({"repo": job.repo} if job.repo else {}),
+        **({"options": dict(job.options)} if job.options else {}),
         # The profile the run followed, whole: a replay follows it again without the file.
         "profile": {"name": job.profile.name, "toml": job.profile.text},
         "env": dict(job.env),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -262,6 +262,12 @@ class RunContext:
     proxy_for: Callable[[str], str | None] = field(default=lambda url: None)
     # What the vendor asks of the connector: its guide, scopes or permissions, endpoints.
     profile: Profile = field(default_factory=lambda: Profile("", "", Guide("", ""), ""))
+    # The connector's own options (checks.options), by flag: as given, or as recorded.
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def option(self, flag: str) -> Any:
+        """The value of one of the connector's own options (None when not given)."""
+        return self.options.get(flag)
 
     def secret(self, name: str | None) -> Secret | None:
         return self.secrets.get(name) if name else None

@@ -12,8 +12,8 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,6 +53,8 @@ class Settings:
     compare: dict[str, Any] | None = None  # --compare: a previous JSON report
     metrics: Path | None = None  # --metrics: Prometheus text exposition
     profiles: tuple[Profile, ...] = ()  # --profile: at most one per connector
+    # The connectors' own options (checks.options) that were given: flag -> value.
+    connector_options: Mapping[str, Any] = field(default_factory=dict)
 
 
 def parse_target(text: str) -> Target:

@@ -160,3 +160,11 @@ def test_the_platform_rule_sees_a_platform_named_in_code(tmp_path: Path) -> None
                       'HEADER = "x-github-sso"\nOK = "forgithub-like"\n')
     assert _platform_words(module) == ["example.py:2: '(GitHub says: no)'",
                                        "example.py:3: 'x-github-sso'"]
+
+
+def test_no_module_of_the_core_names_a_platform() -> None:
+    """Outside checks/connectors/, no code names GitHub, GitLab, Bitbucket or Azure: what a
+    platform is lives in its connector's folder."""
+    core = [path for path in (REPO / "checks").rglob("*.py") if "connectors" not in path.parts]
+    assert len(core) > 30
+    assert [hit for path in core for hit in _platform_words(path)] == []

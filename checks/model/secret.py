@@ -43,11 +43,26 @@ FRAGMENT = 8  # a run of this many characters of a secret is masked wherever it 
 _FRAGMENTS_UP_TO = 2048
 
 
-def register_token_shapes(prefixes: Iterable[str], patterns: Iterable[str]) -> None:
-    """A platform's token prefixes and shapes, known to every redactor made after this."""
+class TokenShapeCollision(ValueError):
+    """A token prefix two platforms claim: the second does not load (one line)."""
+
+
+def register_token_shapes(prefixes: Iterable[str], patterns: Iterable[str],
+                          owner: str = "") -> None:
+    """A platform's token prefixes and shapes, known to every redactor made after this. A
+    prefix belongs to one platform (``owner``): another claiming it is a TokenShapeCollision;
+    the same platform registering again (a module imported twice) changes nothing."""
+    prefixes = tuple(prefixes)
+    for prefix in prefixes:
+        if _OWNERS.setdefault(prefix, owner) != owner:
+            raise TokenShapeCollision(f"token prefix {prefix!r} is {_OWNERS[prefix]}'s; "
+                                      f"{owner or 'another platform'} cannot register it")
     _PREFIXES.extend(p for p in prefixes if p not in _PREFIXES)
     _PREFIXES.sort(key=len, reverse=True)
     _PATTERNS[:0] = [p for p in patterns if p not in _PATTERNS]
+
+
+_OWNERS: dict[str, str] = {}  # token prefix -> the platform that registered it
 
 
 def token_prefix(value: str) -> str:

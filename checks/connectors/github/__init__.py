@@ -33,7 +33,7 @@ PLATFORM = Platform(
             "manage_runners:org", "site_admin"),
     scopes_source="GitHub's \"Scopes for OAuth apps\" page",
 )
-register_token_shapes(PLATFORM.token_prefixes, PLATFORM.token_patterns)
+register_token_shapes(PLATFORM.token_prefixes, PLATFORM.token_patterns, PLATFORM.name)
 
 # GitHub's answers: {"message": ...} bodies, and the headers that tell what GitHub decided.
 HTTP = Http("GitHub", headers=frozenset({

@@ -31,7 +31,7 @@ PLATFORM = Platform(
 # well as write; write_repository grants pull as well as push. No other scope grants another
 # (write_registry pushes only: pulling needs read_registry).
 SCOPE_CHILDREN = {"api": ("read_api",), "write_repository": ("read_repository",)}
-register_token_shapes(PLATFORM.token_prefixes, PLATFORM.token_patterns)
+register_token_shapes(PLATFORM.token_prefixes, PLATFORM.token_patterns, PLATFORM.name)
 
 
 def _message(data: Any) -> str:
