@@ -87,7 +87,7 @@ class Connector:
     default_target: str | None = None
     # Environment variables that are not secret but required, with what they hold.
     required_env: tuple[tuple[str, str], ...] = ()
-    grants: str = "scopes"  # what a profile lists: scopes, or permissions
+    grants: str = "scopes"  # what a profile lists: scopes, permissions, or none
     # The profile sections it reads beyond its grants: organization, endpoints.
     sections: frozenset[str] = field(default_factory=frozenset)
     credentials: tuple[str, ...] = ("token",)  # the credential kinds it can check
@@ -113,10 +113,12 @@ class Connector:
 
         if profile.connector != self.name:
             raise wrong(f"connector is {profile.connector!r}, not {self.name}")
-        other = "permissions" if self.grants == "scopes" else "scopes"
-        given = profile.scopes if other == "scopes" else profile.permissions
-        if given:
-            raise wrong(f"{other}: the {self.name} connector checks {self.grants}, not {other}")
+        for other in ("scopes", "permissions"):
+            given = profile.scopes if other == "scopes" else profile.permissions
+            if given and other != self.grants:
+                raise wrong(f"{other}: the {self.name} connector checks "
+                            f"{self.grants if self.grants != 'none' else 'no grants'}, "
+                            f"not {other}")
         if self.grants == "scopes" and not profile.scopes:
             raise wrong(f"scopes.required is missing: the {self.name} connector checks a "
                         f"token's scopes")

@@ -326,9 +326,10 @@ del F, W, S
 REASONS: Mapping[str, Reason] = MappingProxyType(_REGISTRY)
 
 
-def reference_page() -> str:
+def reference_page(leave_out: tuple[str, ...] = ()) -> str:
     """The Markdown reference of every reason code registered (the content of
-    ``docs/reasons.md`` once every connector is loaded: each registers its own)."""
+    ``docs/reasons.md`` once every connector is loaded: each registers its own), but those
+    in the namespaces ``leave_out`` (the connectors of other packages)."""
     lines = [
         "# Reason codes",
         "",
@@ -343,6 +344,8 @@ def reference_page() -> str:
         "|---|---|---|---|",
     ]
     for code in sorted(REASONS):
+        if code.startswith(tuple(f"{namespace}." for namespace in leave_out)):
+            continue
         one = REASONS[code]
         outcome = one.outcome + (f" or {one.also}" if one.also else "")
         lines.append(f"| `{code}` | {outcome} | {one.meaning} | "

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from checks.catalogue import Connector
 from checks.connectors import bundled_profile_names, connectors, load_profile
 from checks.reasons import reference_page
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+EVERY = "--all" in sys.argv[1:]  # the connectors of other packages installed here too
+
+
+def _ours(connector: Connector) -> bool:
+    """A connector of this repository (the pages list only those, unless --all)."""
+    return EVERY or connector.home.is_relative_to(ROOT / "checks")
+
+
+def _shown() -> list[Connector]:
+    return [connector for connector in connectors() if _ours(connector)]
 
 
 def requirements_page() -> str:
@@ -15,7 +28,7 @@ def requirements_page() -> str:
              "Each requirement is one check per parameter (`requirement[parameter]`), as the",
              "connector's default profile asks for it and cites it (docs/profiles.md lists the",
              "profiles). Generated from the connector catalogue; do not edit by hand.", ""]
-    for connector in connectors():
+    for connector in _shown():
         _, profile = load_profile(connector.default_profile)
         secrets = ", ".join(f"`{s}`" for s in connector.secrets.names())
         lines += [f"## `{connector.name}`: {connector.title}", "",
@@ -34,6 +47,8 @@ def profiles_page() -> str:
             "|---|---|---|---|---|"]
     for name in bundled_profile_names():
         connector, profile = load_profile(name)
+        if not _ours(connector):
+            continue
         asks = (", ".join(profile.scopes) if profile.scopes else
                 ", ".join(f"{k}: {v}" for k, v in profile.permissions.items()))
         if profile.org_role:
@@ -51,8 +66,8 @@ def profiles_page() -> str:
 
 
 def reasons_page() -> str:
-    connectors()  # every connector's reasons are registered as it is loaded
-    return reference_page()
+    others = tuple(c.name for c in connectors() if not _ours(c))  # loading registers reasons
+    return reference_page(leave_out=others)
 
 
 PAGES = {"reasons.md": reasons_page, "requirements.md": requirements_page,

@@ -5,9 +5,7 @@ layer names, bundled profiles and scenarios."""
 
 from __future__ import annotations
 
-from checks.catalogue import Platform
-from checks.evaluate.http import Http
-from checks.model.secret import register_token_shapes
+from checks.api import Http, Platform, register_token_shapes
 
 # https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/
 PLATFORM = Platform(

@@ -8,13 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from checks import reasons
+from checks.api import HttpExchange, Verdict, answered_at, passed, reasons, tokens
 from checks.connectors.github import HTTP
 from checks.connectors.github import reasons as own
-from checks.evaluate import tokens
-from checks.evaluate.http import answered_at
-from checks.model.observations import HttpExchange
-from checks.model.verdict import Verdict, passed
 
 api_answer = HTTP.api_answer
 failure = HTTP.failure

@@ -15,23 +15,34 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from checks.catalogue import Connector, Secrets
-from checks.connectors import endpoints
+from checks.api import (
+    AFTER_TLS,
+    IN_FLIGHT,
+    NETWORK,
+    Connector,
+    Endpoint,
+    Facts,
+    HttpExchange,
+    HttpRequest,
+    Plan,
+    Profile,
+    Requirement,
+    RunContext,
+    Secret,
+    Secrets,
+    Target,
+    endpoints,
+    expected_network,
+    load_private_key,
+    network_checks,
+    ok,
+    page_links,
+)
 from checks.connectors.github import PLATFORM
 from checks.connectors.github import api as github
 from checks.connectors.github import app_checks as app
 from checks.connectors.github import reasons as own
 from checks.connectors.github.app_key import mint_jwt
-from checks.connectors.network import AFTER_TLS, NETWORK, expected_network, network_checks
-from checks.model.endpoints import HttpRequest, Target
-from checks.model.keys import load_private_key
-from checks.model.observations import HttpExchange
-from checks.model.requirement import Requirement, ok
-from checks.model.secret import Secret
-from checks.plan import Plan
-from checks.probes.http import IN_FLIGHT, page_links
-from checks.profiles import Endpoint, Profile
-from checks.run import Facts, RunContext
 
 APP_ID = "CONNECTOR_GITHUB_APP_ID"
 PRIVATE_KEY = "CONNECTOR_GITHUB_APP_PRIVATE_KEY"

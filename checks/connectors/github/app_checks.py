@@ -7,15 +7,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from checks import reasons
+from checks.api import HttpExchange, LoadedKey, Outcome, Verdict, passed, reasons, server_time
 from checks.connectors.github import HTTP
 from checks.connectors.github import api as github
 from checks.connectors.github import reasons as own
 from checks.connectors.github.app_key import IAT_BACKDATE, LIFETIME, MAX_EXP_AHEAD
-from checks.evaluate.http import server_time
-from checks.model.keys import LoadedKey
-from checks.model.observations import HttpExchange
-from checks.model.verdict import Outcome, Verdict, passed
 
 message_of = HTTP.message_of
 summary = HTTP.summary

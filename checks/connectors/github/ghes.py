@@ -8,18 +8,24 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from checks import reasons
-from checks.catalogue import Connector, Secrets
-from checks.connectors import scopes
+from checks.api import (
+    AFTER_TLS,
+    NETWORK,
+    Connector,
+    HttpRequest,
+    Plan,
+    Profile,
+    Requirement,
+    RunContext,
+    Secrets,
+    expected_network,
+    network_checks,
+    reasons,
+    scopes,
+)
 from checks.connectors.github import PLATFORM
 from checks.connectors.github import api as github
 from checks.connectors.github import reasons as own
-from checks.connectors.network import AFTER_TLS, NETWORK, expected_network, network_checks
-from checks.model.endpoints import HttpRequest
-from checks.model.requirement import Requirement
-from checks.plan import Plan
-from checks.profiles import Profile
-from checks.run import RunContext
 
 SECRETS = Secrets(token="CONNECTOR_GHES_TOKEN",
                   oauth_client_id="CONNECTOR_GHES_OAUTH_CLIENT_ID",

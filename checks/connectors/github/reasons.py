@@ -3,8 +3,7 @@ when the connector is loaded; docs/reasons.md lists them all."""
 
 from __future__ import annotations
 
-from checks.model.verdict import Outcome
-from checks.reasons import reason
+from checks.api import Outcome, reason
 
 FAILED, WARNING = Outcome.FAILED, Outcome.WARNING
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.catalogue import Platform
-from checks.evaluate.http import Http, json_message
-from checks.model.secret import register_token_shapes
+from checks.api import Http, Platform, json_message, register_token_shapes
 
 # https://docs.gitlab.com/security/tokens/#token-prefixes
 PLATFORM = Platform(

@@ -9,13 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from checks import reasons
+from checks.api import HttpExchange, Outcome, Verdict, answered_at, passed, reasons, tokens
 from checks.connectors.gitlab import HTTP, SCOPE_CHILDREN
 from checks.connectors.gitlab import reasons as own
-from checks.evaluate import tokens
-from checks.evaluate.http import answered_at
-from checks.model.observations import HttpExchange
-from checks.model.verdict import Outcome, Verdict, passed
 
 api_answer = HTTP.api_answer
 failure = HTTP.failure

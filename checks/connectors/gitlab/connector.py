@@ -10,19 +10,26 @@ import asyncio
 from pathlib import Path
 from urllib.parse import quote
 
-from checks import reasons
-from checks.catalogue import Connector, Secrets
-from checks.connectors import endpoints, scopes
+from checks.api import (
+    AFTER_TLS,
+    NETWORK,
+    Connector,
+    HttpExchange,
+    HttpRequest,
+    Plan,
+    Profile,
+    Requirement,
+    RunContext,
+    Secrets,
+    endpoints,
+    expected_network,
+    network_checks,
+    reasons,
+    scopes,
+    tokens,
+)
 from checks.connectors.gitlab import PLATFORM
 from checks.connectors.gitlab import api as gitlab
-from checks.connectors.network import AFTER_TLS, NETWORK, expected_network, network_checks
-from checks.evaluate import tokens
-from checks.model.endpoints import HttpRequest
-from checks.model.observations import HttpExchange
-from checks.model.requirement import Requirement
-from checks.plan import Plan
-from checks.profiles import Profile
-from checks.run import RunContext
 
 TOKEN = "CONNECTOR_GITLAB_TOKEN"
 

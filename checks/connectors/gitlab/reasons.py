@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from checks.model.verdict import Outcome
-from checks.reasons import reason
+from checks.api import Outcome, reason
 
 FAILED, WARNING = Outcome.FAILED, Outcome.WARNING
 

@@ -1,0 +1,2 @@
+"""An example connector: an HTTPS service's health endpoint answers {"status": "ok"} to a
+bearer token. Written through checks.api alone (docs/connectors.md)."""
