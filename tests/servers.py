@@ -67,6 +67,7 @@ class JsonHandler(BaseHTTPRequestHandler):
     server_version = "GitHub.com"
     sys_version = ""
     always: dict[str, str] = {}
+    media: dict[str, str] = {"X-GitHub-Media-Type": "github.v3; format=json"}  # GitHub's own
     # Headers and body leave in one send (flushed at the end of each reply), as a real
     # server's do; with TCP_NODELAY no answer waits on the peer's delayed ACK.
     wbufsize = 256 * 1024
@@ -82,8 +83,7 @@ class JsonHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
-        for name, value in {**self.always, **(headers or {})}.items():
+        for name, value in {**self.media, **self.always, **(headers or {})}.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
