@@ -27,7 +27,7 @@ class _Expected:
 
     @property
     def id(self) -> str:
-        return f"{self.requirement.id}[{self.parameter}]"
+        return self.requirement.at(self.parameter)
 
 
 class Plan:
@@ -128,7 +128,7 @@ class Plan:
 
     def _expectation(self, requirement: Requirement, parameter: str) -> _Expected:
         parameter = one_line(parameter)
-        key = f"{requirement.id}[{parameter}]"
+        key = requirement.at(parameter)
         return self._expected.get(key) or _Expected(self.requirement(requirement), parameter, ())
 
     def _blocker(self, expected: _Expected) -> tuple[bool, Check | None]:

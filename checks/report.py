@@ -61,6 +61,7 @@ def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]
     record: dict[str, Any] = {
         "id": check.id,
         "requirement": check.requirement.id,
+        "layer": check.requirement.category,
         "parameter": check.parameter,
         "title": check.requirement.title,
         "outcome": (outcome or verdict.outcome).value,

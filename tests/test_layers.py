@@ -7,6 +7,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 from checks.connectors import connector_names, get_connector
 
 REPO = Path(__file__).resolve().parent.parent
@@ -192,3 +194,20 @@ def test_a_connectors_folder_imports_only_the_connector_api_from_the_core() -> N
             if stray:
                 found[str(path.relative_to(REPO))] = stray
     assert modules and found == {}
+
+
+def test_a_checks_layer_comes_from_its_requirement_alone(pytester: pytest.Pytester) -> None:
+    """The page groups a check by its requirement's category, as the pytest marker does: a
+    check whose id begins otherwise (project.exists, in bitbucket-dc's own layer) is never
+    "Other"."""
+    import json
+
+    from checks.findings import groups
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "--connector", "bitbucket-dc",
+                                "--offline", "-m", "connector(layer='project')")
+    assert result.ret == 0
+    report = json.loads((pytester.path / "reports" / "bitbucket-dc.json").read_text())
+    assert {c["layer"] for c in report["checks"]} == {"project"}
+    assert [g["name"] for g in groups(report["checks"], report["layers"])] == [
+        "Project and repository"]

@@ -42,7 +42,7 @@ async def check(plan: Plan, requirement: Requirement, endpoints: Sequence[Endpoi
         if endpoint.id_from is not None:
             source = next(e for e in endpoints if e.name == endpoint.id_from)
             plan.expect(requirement, parameter(endpoint, repo),
-                        after=[f"{requirement.id}[{parameter(source, repo)}]"])
+                        after=[requirement.at(parameter(source, repo))])
 
     def missing(endpoint: Endpoint) -> str | None:
         for name in re.findall(r"\{(repo|org)\}", endpoint.path):

@@ -37,6 +37,11 @@ class Requirement:
     # shown as "required by" unless the profile quotes the guide for its id.
     own: str = ""
 
+    def at(self, parameter: str) -> str:
+        """The id of its check for ``parameter`` (``tls.handshake[host:443]``): built here
+        only, for the listing, the run and the checks that wait for it alike."""
+        return f"{self.id}[{parameter}]"
+
     def cited(self, seed: str) -> Requirement:
         """This requirement as one connector's vendor guide asks for it."""
         return replace(self, seed=seed)
@@ -53,7 +58,7 @@ class Check:
 
     @property
     def id(self) -> str:
-        return f"{self.requirement.id}[{self.parameter}]"
+        return self.requirement.at(self.parameter)
 
 
 def ok(check: Check) -> bool:

@@ -88,7 +88,7 @@ async def run(context: RunContext, plan: Plan) -> None:
     repo_id = f"{project}/{repository}"
     for permission in required:  # a repository's permission waits for the repository
         if permission.startswith("REPO_") and project and repository:
-            plan.expect(PERMISSION, permission, after=[f"{REPOSITORY.id}[{repo_id}]"])
+            plan.expect(PERMISSION, permission, after=[REPOSITORY.at(repo_id)])
     token = context.secret(TOKEN)
     if token is None:  # said before anything is probed
         plan.add(AUTH_TOKEN, "bitbucket-dc", reasons.AUTH_MISSING(
