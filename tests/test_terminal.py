@@ -59,7 +59,7 @@ def test_help_shows_each_options_values_and_what_it_means_to_each_connector(
 ) -> None:
     text = " ".join(" ".join(pytester.runpytest("--help").outlines).split())
     assert "--fail-on={failed,warning}" in text and "CONNECTOR_FAIL_ON" not in text
-    assert "--target=URL" in text and "needed by ghes" in text
+    assert "--target=URL" in text and "needed by azure-devops, bitbucket-dc, ghes" in text
     assert "gitlab https://gitlab.com" in text
     assert "github: the token is authorized for its SAML SSO (auth.sso)" in text
     assert "--record=PATH.json" in text and "--check-timeout=SECONDS" in text
