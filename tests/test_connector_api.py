@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from checks.api import Outcome, RegistryError, reasons_of, register_token_shapes
 from checks import reasons
+from checks.api import Outcome, RegistryError, reasons_of, register_token_shapes
 from checks.model import secret
 from checks.model.secret import TokenShapeCollision
 
