@@ -13,15 +13,13 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from tests import netguard  # noqa: F401  (loopback only)
@@ -33,39 +31,11 @@ from tests.servers import (
     filtered_port,
     https_server,
     server_context,
+    silent_server,
 )
 
 HOST = "github.example.com"
 REPEAT = 3
-
-
-@contextmanager
-def mute() -> Iterator[tuple[int, list[socket.socket]]]:
-    """Accepts connections and never says a word."""
-    sock = socket.create_server(("127.0.0.1", 0))
-    sock.settimeout(0.1)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                held.append(sock.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield sock.getsockname()[1], held
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        sock.close()
 
 
 Stage = Callable[[ExitStack, Path, Pki], tuple[list[str], dict[str, str], Callable[[], bool]]]
@@ -96,7 +66,8 @@ def tcp_stalls(stack: ExitStack, folder: Path, pki: Pki) -> tuple[list[str], dic
 
 def tls_stalls(stack: ExitStack, folder: Path, pki: Pki) -> tuple[list[str], dict[str, str],
                                                                     Callable[[], bool]]:
-    port, held = stack.enter_context(mute())
+    listener = stack.enter_context(silent_server())
+    port, held = listener.port, listener.accepted
     spec, _ = _zone(stack, {"A": ["93.184.215.14"]})
     return _args(spec, port, folder / "roots.pem"), {}, lambda: len(held) >= 2
 
@@ -110,7 +81,8 @@ def _api(stack: ExitStack, folder: Path, pki: Pki, token: str) -> int:
 
 def proxy_stalls(stack: ExitStack, folder: Path, pki: Pki) -> tuple[list[str], dict[str, str],
                                                                       Callable[[], bool]]:
-    proxy, held = stack.enter_context(mute())
+    listener = stack.enter_context(silent_server())
+    proxy, held = listener.port, listener.accepted
     token = "ghp_" + secrets.token_hex(18)
     port = _api(stack, folder, pki, token)
     spec, _ = _zone(stack, {"A": ["93.184.215.14"]})

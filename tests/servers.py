@@ -284,18 +284,26 @@ def https_server(world: GithubWorld, context: ssl.SSLContext | None, address: st
             world.released.set()  # a handler told to hang lets go first
 
 
+@dataclass
+class Held(Listener):
+    """A silent server's address, and every connection it accepted (held open)."""
+
+    accepted: list[socket.socket] = field(default_factory=list)
+
+
 @contextmanager
-def silent_server(address: str = "127.0.0.1", port: int = 0) -> Iterator[Listener]:
-    """Accepts TCP connections and never says a word (a stalled TLS handshake)."""
+def silent_server(address: str = "127.0.0.1", port: int = 0) -> Iterator[Held]:
+    """Accepts TCP connections and never says a word (a stalled TLS handshake, a proxy that
+    never answers CONNECT); ``accepted`` counts them."""
     sock = socket.create_server((address, port))
-    held: list[socket.socket] = []
+    held = Held(address, sock.getsockname()[1])
     stop = threading.Event()
 
     def accept() -> None:
-        sock.settimeout(0.2)
+        sock.settimeout(0.1)
         while not stop.is_set():
             try:
-                held.append(sock.accept()[0])
+                held.accepted.append(sock.accept()[0])
             except TimeoutError:
                 continue
             except OSError:
@@ -304,11 +312,11 @@ def silent_server(address: str = "127.0.0.1", port: int = 0) -> Iterator[Listene
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield Listener(address, sock.getsockname()[1])
+        yield held
     finally:
         stop.set()
         thread.join()
-        for conn in held:
+        for conn in held.accepted:
             conn.close()
         sock.close()
 

@@ -7,60 +7,21 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import HOST, PUBLIC_V4, Site
-from tests.servers import dns_server, filtered_port
+from tests.servers import dns_server, filtered_port, silent_server
 
 # Far above what the exit takes (a tenth of a second, see benchmarks/README.md), far below
 # the 60 s each stalled step would wait: not a measure of speed, a proof that nothing waits.
 PROMPT_S = 5.0
-
-
-@dataclass
-class Held:
-    """A TCP server that accepts and never says a word; counts what it accepted."""
-
-    port: int
-    accepted: list[socket.socket]
-
-
-@contextmanager
-def mute_server() -> Iterator[Held]:
-    sock = socket.create_server(("127.0.0.1", 0))
-    sock.settimeout(0.1)
-    held = Held(sock.getsockname()[1], [])
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                held.accepted.append(sock.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield held
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held.accepted:
-            conn.close()
-        sock.close()
 
 
 Stage = Callable[[Site], tuple[list[str], Callable[[], bool]]]
@@ -78,13 +39,13 @@ def tcp_stalls(site: Site) -> tuple[list[str], Callable[[], bool]]:
 
 
 def tls_stalls(site: Site) -> tuple[list[str], Callable[[], bool]]:
-    held = site.stack.enter_context(mute_server())
+    held = site.stack.enter_context(silent_server())
     # The TCP probe connects first, then the handshake's own connection.
     return site.args(held.port), lambda: len(held.accepted) >= 2
 
 
 def proxy_stalls(site: Site) -> tuple[list[str], Callable[[], bool]]:
-    held = site.stack.enter_context(mute_server())
+    held = site.stack.enter_context(silent_server())
     site.monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{held.port}")
     return site.args(site.https()), lambda: len(held.accepted) >= 2  # proxy.reachable, CONNECT
 

@@ -4,22 +4,14 @@ Loopback only."""
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
-import subprocess
-import sys
-import tempfile
-from contextlib import ExitStack
-from pathlib import Path
 
 from checks.connectors import get_connector
 from tests import netguard  # noqa: F401  (loopback only)
 from tests.fake_azure import AzurePat, AzureWorld, azure_handler
 from tests.pki import Pki
-from tests.servers import dns_server, serve_https, server_context
+from tools.recorded import record, write
 
-ROOT = Path(__file__).resolve().parent.parent
 HOST = "dev.azure.example.com"
 PROJECT = ["--azure-devops-project=Fabrikam"]
 
@@ -43,34 +35,15 @@ CASES: dict[str, tuple[str, AzurePat | None, list[str]]] = {
 def main() -> None:
     pki = Pki.create()
     folder = get_connector("azure-devops").scenarios
-    folder.mkdir(parents=True, exist_ok=True)
     for name, (description, pat, options) in CASES.items():
         world = AzureWorld()
         token = secrets.token_hex(26)
         if pat is not None:
             world.pats[token] = pat
-        with ExitStack() as stack, tempfile.TemporaryDirectory() as scratch:
-            work = Path(scratch)
-            port = stack.enter_context(serve_https(azure_handler(world), server_context(
-                work, pki.public_chain(HOST)))).port
-            dns = stack.enter_context(dns_server({HOST: {"A": ["13.107.42.20"]}}))
-            (work / "roots.pem").write_text(pki.public_root.pem)
-            recording = work / f"{name}.json"
-            subprocess.run(
-                [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p",
-                 "tests.netguard", "-q", "--connector", "azure-devops", "--target",
-                 f"https://{HOST}/acme", f"--resolver={dns.spec}",
-                 f"--connect-to={HOST}:443:127.0.0.1:{port}",
-                 f"--public-roots={work / 'roots.pem'}", "--max-wait=0", *options,
-                 f"--record={recording}"], cwd=work, capture_output=True,
-                env={**os.environ, "CONNECTOR_AZURE_DEVOPS_TOKEN": token,
-                     "PYTHONPATH": str(ROOT)}, check=False)
-            data = json.loads(recording.read_text())
-        data["description"] = description
-        data.pop("recorded", None)  # no machine's name in a bundled scenario
-        (folder / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
-        print(f"wrote {(folder / f'{name}.json').relative_to(ROOT)}: "
-              f"{[(e['check'], e['reason']) for e in data['expect']]}")
+        write(folder, name, record(
+            "azure-devops", pki, azure_handler(world), HOST, "13.107.42.20",
+            f"https://{HOST}/acme", options, {"CONNECTOR_AZURE_DEVOPS_TOKEN": token},
+            description))
 
 
 if __name__ == "__main__":
