@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from checks.connectors.azure import GRANTS
+from checks.connectors.azure.platform import GRANTS
 from tests.servers import JsonHandler
 
 ANONYMOUS = "aa442a3f-ea8b-4a43-8f7c-2a3d2d7b1e48"

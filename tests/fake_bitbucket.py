@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from checks.connectors.bitbucket import GRANTS
+from checks.connectors.bitbucket.platform import GRANTS
 from tests.servers import JsonHandler
 
 API = "/rest/api/1.0"

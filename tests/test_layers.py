@@ -179,8 +179,9 @@ def test_a_connectors_folder_imports_only_the_connector_api_from_the_core() -> N
     """Every module of a platform's folder (and of the example connector) takes what it needs
     from checks.api alone; every other module of checks is private to the core."""
     modules = _modules()
-    folders = [REPO / "checks" / "connectors" / "github", REPO / "checks" / "connectors" / "gitlab",
-               REPO / "examples" / "http-health" / "http_health"]
+    folders = [REPO / "checks" / "connectors" / name
+               for name in ("github", "gitlab", "bitbucket", "azure")]
+    folders.append(REPO / "examples" / "http-health" / "http_health")
     found = {}
     for folder in folders:
         own = ".".join(folder.relative_to(REPO).parts)
@@ -190,7 +191,9 @@ def test_a_connectors_folder_imports_only_the_connector_api_from_the_core() -> N
                     and node.module and node.module.split(".")[0] == "checks"}
             used |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                      for alias in node.names if alias.name.split(".")[0] == "checks"}
-            stray = sorted(m for m in used if m != "checks.api" and not m.startswith(own))
+            # An options module imports checks.options alone: pytest reads it in every run.
+            allowed = {"checks.options"} if path.name == "options.py" else {"checks.api"}
+            stray = sorted(m for m in used if m not in allowed and not m.startswith(own))
             if stray:
                 found[str(path.relative_to(REPO))] = stray
     assert modules and found == {}
@@ -211,3 +214,19 @@ def test_a_checks_layer_comes_from_its_requirement_alone(pytester: pytest.Pytest
     assert {c["layer"] for c in report["checks"]} == {"project"}
     assert [g["name"] for g in groups(report["checks"], report["layers"])] == [
         "Project and repository"]
+
+
+def test_reading_the_connectors_options_loads_no_connector() -> None:
+    """pytest reads every connector's own options in every session (for --help and the
+    command line): that imports their options modules only, never checks.api, a connector,
+    httpx or cryptography."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, checks.plugin as p; p._connector_options(); "
+             "print(sorted(m for m in sys.modules if m in ('checks.api', 'httpx', "
+             "'cryptography', 'checks.run') or m.endswith('.connector')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from checks.api import HttpExchange, Verdict, passed, reasons
-from checks.connectors.azure import HTTP, code_of
 from checks.connectors.azure import reasons as own
+from checks.connectors.azure.platform import HTTP, code_of
 
 
 def refusal(exchange: HttpExchange) -> Verdict | None:

@@ -28,9 +28,9 @@ from checks.api import (
     reasons,
     scopes,
 )
-from checks.connectors.azure import PLATFORM
 from checks.connectors.azure import api as azure
 from checks.connectors.azure.options import OPTIONS
+from checks.connectors.azure.platform import PLATFORM
 
 TOKEN = "CONNECTOR_AZURE_DEVOPS_TOKEN"
 PROJECT_OPTION = "--azure-devops-project"

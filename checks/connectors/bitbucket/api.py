@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from checks.api import HttpExchange, Verdict, passed, reasons
-from checks.connectors.bitbucket import GRANTS, HTTP, exception_of
 from checks.connectors.bitbucket import reasons as own
+from checks.connectors.bitbucket.platform import GRANTS, HTTP, exception_of
 
 
 def application(exchange: HttpExchange) -> Verdict:

@@ -26,9 +26,9 @@ from checks.api import (
     reasons,
     scopes,
 )
-from checks.connectors.bitbucket import PLATFORM
 from checks.connectors.bitbucket import api as bitbucket
 from checks.connectors.bitbucket.options import OPTIONS
+from checks.connectors.bitbucket.platform import PLATFORM
 
 TOKEN = "CONNECTOR_BITBUCKET_DC_TOKEN"
 PROJECT_OPTION, REPOSITORY_OPTION = "--bitbucket-dc-project", "--bitbucket-dc-repository"

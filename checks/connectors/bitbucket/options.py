@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from checks.api import Option
+from checks.options import Option
 
 
 def _project(text: str) -> str:

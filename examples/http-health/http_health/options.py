@@ -3,7 +3,7 @@ loads), each spelled --http-health-..."""
 
 from __future__ import annotations
 
-from checks.api import Option
+from checks.options import Option
 
 
 def _path(text: str) -> str:
