@@ -15,7 +15,7 @@ from checks.scenario import bundled_dir
 REFUSAL: dict[str, Any] = {"status": 403, "headers": {"Content-Type": "application/json; charset=utf-8"},
            "json": {"message": "Resource not accessible by integration"}}
 HEALTHY = {"ghes": "healthy", "github": "healthy", "github-app": "healthy",
-           "gitlab": "healthy"}
+           "gitlab": "healthy", "bitbucket-dc": "healthy", "azure-devops": "healthy"}
 EXTRA = {"github-app": ["--repo=acme/api"]}
 
 
@@ -43,7 +43,7 @@ def _refusing(tmp: Path, connector: str, index: int) -> tuple[Path, str]:
 
 def test_the_cases_cover_every_request_of_every_connector() -> None:
     assert {connector for connector, _ in CASES} == set(HEALTHY)
-    assert len(CASES) >= 4 * 3
+    assert len(CASES) >= 6 * 3
 
 
 @pytest.mark.parametrize(("connector", "index"), CASES, ids=[f"{c}-{n}" for c, n in CASES])
