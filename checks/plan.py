@@ -171,14 +171,14 @@ class Plan:
         return self._blocked_by(self.root_cause(cause))
 
     def _blocked_by(self, root: Check) -> Verdict:
-        return reasons.PREREQUISITE_FAILED(
+        return replace(reasons.PREREQUISITE_FAILED(
             f"not checked: {root.id} {_what_happened(root.verdict)}",
-            blocked_by=root.id, cause=root.verdict.reason)
+            blocked_by=root.id, cause=root.verdict.reason), blocked_by=root.id)
 
     def root_cause(self, check: Check) -> Check:
         """The first check that failed, following skips back to it."""
-        while check.verdict.reason == reasons.PREREQUISITE_FAILED.code:
-            check = self._by_id[str(check.verdict.evidence["blocked_by"])]
+        while check.verdict.blocked_by is not None:
+            check = self._by_id[check.verdict.blocked_by]
         return check
 
 

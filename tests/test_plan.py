@@ -95,3 +95,18 @@ def test_every_bundled_profile_gives_requirements_after_their_prerequisites_each
         assert {pre.id for pre in requirement.after} <= seen, requirement.id
         assert requirement.seed, requirement.id
         seen.add(requirement.id)
+
+
+def test_the_run_decides_by_verdict_fields_never_by_what_the_evidence_says() -> None:
+    """Evidence is for people: a server's chain judged untrusted stays untrusted whatever a
+    key of its evidence holds; the field the evaluator sets is what lets the API through."""
+    from dataclasses import replace
+
+    from checks import reasons
+    from checks.connectors.network import _usable_for_https
+
+    said = reasons.TLS_UNTRUSTED_ROOT("untrusted", trusted_by_http_client=True)
+    assert not _usable_for_https(said)
+    assert _usable_for_https(replace(said, trusted_by_http_client=True))
+    blocked = reasons.PREREQUISITE_FAILED("not checked", blocked_by="x[1]")
+    assert blocked.blocked_by is None  # only the plan, which knows the graph, sets it

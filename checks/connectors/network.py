@@ -40,7 +40,7 @@ TLS_HANDSHAKE = Requirement(
 def _usable_for_https(verdict: Verdict) -> bool:
     """A chain from a private CA named by --ca-bundle fails tls.public_ca, yet the HTTP client
     trusts it: the API checks behind it still run."""
-    return passed_or_warned(verdict) or verdict.evidence.get("trusted_by_http_client") is True
+    return passed_or_warned(verdict) or verdict.trusted_by_http_client
 
 
 TLS_PUBLIC_CA = Requirement(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -98,6 +99,15 @@ def _fingerprint(pem: str) -> str:
 
 def tls_through(observed: ProxyTunnel, direct: TlsHandshake | None, trust: Trust,
                 now: datetime) -> Verdict:
+    """:func:`_tls_through`'s verdict, saying (as a field the run decides by) whether the
+    HTTP client trusts the chain seen through the proxy."""
+    verdict = _tls_through(observed, direct, trust, now)
+    return replace(verdict, trusted_by_http_client=verdict.evidence.get(
+        "trusted_by_http_client") is True)
+
+
+def _tls_through(observed: ProxyTunnel, direct: TlsHandshake | None, trust: Trust,
+                 now: datetime) -> Verdict:
     """The chain the server presents through the proxy: the server's own (the same leaf as
     directly, or, with no direct handshake from here, a chain to a public root), or one the
     proxy made, whose CA is named."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -79,6 +80,15 @@ def accepted_cas(names: Sequence[str]) -> str:
 
 def public_ca(observed: TlsHandshake, trust: Trust, now: datetime,
               fetched: HttpExchange | None = None) -> Verdict:
+    """:func:`_public_ca`'s verdict, saying (as a field the run decides by) whether the HTTP
+    client trusts the chain, as its evidence tells the reader."""
+    verdict = _public_ca(observed, trust, now, fetched)
+    return replace(verdict, trusted_by_http_client=verdict.evidence.get(
+        "trusted_by_http_client") is True)
+
+
+def _public_ca(observed: TlsHandshake, trust: Trust, now: datetime,
+               fetched: HttpExchange | None = None) -> Verdict:
     """Two judges, both offline from the recorded chain at the time it was seen. OpenSSL's own
     chain verification (what Python, curl, Ruby and the vendor's client run) decides: when it
     refuses, the check fails with the cause our walk of the chain names. When it accepts, our

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +26,12 @@ class Verdict:
     remediation: str = ""
     evidence: Mapping[str, Any] = field(default_factory=dict)
     vendor_code: str | None = None
+    # What the run decides by (never read back from the evidence, which is for people):
+    # the check whose failure skipped this one, and whether the HTTP client the run uses
+    # trusts a chain this verdict judged (a private CA named by --ca-bundle fails
+    # tls.public_ca, yet the API checks behind it run).
+    blocked_by: str | None = None
+    trusted_by_http_client: bool = False
 
     def __post_init__(self) -> None:
         # A message quotes what servers said: one line, whatever they said (checks.model.text).
@@ -33,8 +39,7 @@ class Verdict:
         object.__setattr__(self, "remediation", one_line(self.remediation))
 
     def with_evidence(self, **more: Any) -> Verdict:
-        return Verdict(self.outcome, self.reason, self.message, self.remediation,
-                       {**self.evidence, **more}, self.vendor_code)
+        return replace(self, evidence={**self.evidence, **more})
 
 
 def passed(message: str, **evidence: Any) -> Verdict:
