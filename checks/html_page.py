@@ -4,14 +4,16 @@ off, in a ticket tool's preview, and printed."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from checks import gate
+from checks import __version__, gate
 from checks.findings import fix_first, groups
 
 WATERFALL_ROWS = 60
@@ -21,7 +23,23 @@ WATERFALL_ROWS = 60
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("checks", "templates"), autoescape=True,
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        bytecode_cache=_compiled())
+
+
+def _compiled() -> jinja2.BytecodeCache | None:
+    """The templates compiled once per machine and version, in the user's cache folder
+    (Jinja2 checks each against its source), not on every run; none where that folder cannot
+    be written (compiled each run, as before)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "connector-checks" / f"templates-{__version__}"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        probe = folder / ".written"
+        probe.touch()
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _template() -> jinja2.Template:

@@ -403,3 +403,28 @@ def test_require_scope_names_the_nearest_scope_the_connector_knows(
                                 "read_apis")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "did you mean read_api?" in " ".join(_errors(result))
+
+
+def test_this_packages_bundled_profiles_follow_the_published_schema() -> None:
+    """They are not checked against the schema at run time (jsonschema is a third of an
+    offline run's start): here instead."""
+    import tomllib
+
+    from checks.connectors import bundled_profiles
+    from checks.profiles import schema_problem
+
+    ours = {name: path for name, path in bundled_profiles().items()
+            if path.resolve().is_relative_to(REPO / "checks")}
+    assert len(ours) >= 6
+    for name, path in ours.items():
+        assert schema_problem(tomllib.loads(path.read_text())) is None, name
+
+
+def test_another_packages_bundled_profile_is_checked_at_run_time(tmp_path: Path) -> None:
+    from checks.profiles import read
+
+    path = tmp_path / "profiles" / "broken.toml"
+    path.parent.mkdir()
+    path.write_text('name = "broken"\nconnector = "gitlab"\ncolour = "blue"\n')
+    with pytest.raises(ProfileError, match="Additional properties are not allowed"):
+        read(path, bundled=True)
