@@ -107,13 +107,17 @@ def bitbucket_handler(world: BitbucketWorld) -> type[BaseHTTPRequestHandler]:
                 return self.reply(404, _error(f"Project {key} does not exist.",
                                               "project.NoSuchProjectException"), who)
             sees = any(p.endswith(f":{key}") or f":{key}/" in p for p in has)
+            slug = pieces[2] if len(pieces) >= 3 and pieces[1] == "repos" else ""
+            if sees and slug in world.projects[key] and not any(
+                    p.endswith((f":{key}", f":{key}/{slug}")) for p in has):
+                return self.reply(401, _error("You are not permitted to access this resource",
+                                              "AuthorisationException"), who)
             if not sees:
                 return self.reply(401, _error("You are not permitted to access this resource",
                                               "AuthorisationException"), who)
             if len(pieces) == 1:
                 return self.reply(200, {"key": key, "id": 1, "name": key.title(),
                                         "public": False, "type": "NORMAL"}, who)
-            slug = pieces[2] if len(pieces) >= 3 and pieces[1] == "repos" else ""
             if slug not in world.projects[key]:
                 return self.reply(404, _error(f"Repository {key}/{slug} does not exist.",
                                               "repository.NoSuchRepositoryException"), who)

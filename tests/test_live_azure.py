@@ -125,3 +125,18 @@ def test_neither_the_pat_nor_its_basic_form_shows_anywhere(
     assert written and run.report["summary"]["passed"]
     for text in (written, run.text):
         assert given not in text and basic not in text
+
+
+def test_an_answer_for_the_anonymous_user_is_not_a_pass() -> None:
+    import json as _json
+
+    from checks.connectors.azure import api as azure
+    from checks.model.observations import HttpExchange
+
+    anonymous = {"authenticatedUser": {"id": "aa442a3f-ea8b-4a43-8f7c-2a3d2d7b1e48",
+                                       "providerDisplayName": "Anonymous", "properties": {}},
+                 "deploymentType": "hosted"}
+    verdict = azure.identity(HttpExchange(
+        "GET", f"{API}/connectionData", status=200,
+        headers={"content-type": "application/json"}, body=_json.dumps(anonymous)), "****")
+    assert verdict.reason == "auth.invalid_credentials"

@@ -69,6 +69,9 @@ CASES: dict[str, tuple[set[str] | None, tuple[str, ...], dict[str, tuple[str, st
         "repository.exists[ACME/gone]": ("failed", "bitbucket-dc.no_such_repository"),
         "scopes.granted[REPO_READ]": ("skipped", "prerequisite.failed"),
         "scopes.granted[PROJECT_READ]": ("passed", None)}),
+    "a repository the account cannot see": ({"REPO_READ:ACME/web"}, WHERE, {
+        "project.exists[ACME]": ("passed", None),
+        "repository.exists[ACME/api]": ("failed", "bitbucket-dc.repository_hidden")}),
     "a repository permission only": ({"REPO_READ:ACME/api"}, WHERE, {
         "project.exists[ACME]": ("passed", None),
         "scopes.granted[REPO_READ]": ("passed", None),

@@ -69,9 +69,9 @@ def identity(exchange: HttpExchange, masked: str) -> Verdict:
     name = user.get("providerDisplayName")
     evidence = HTTP.summary(exchange)
     evidence.update(user=name, account=account, user_id=user.get("id"))
-    if not account and not name:
+    if not account:  # a signed-in user has an Account; the anonymous one has none
         return reasons.AUTH_INVALID_CREDENTIALS(
-            f"Azure DevOps took the token {masked} for an anonymous user",
+            f"Azure DevOps took the token {masked} for an anonymous user (no account)",
             "Create a personal access token in this organization and set it in "
             "CONNECTOR_AZURE_DEVOPS_TOKEN.", **evidence)
     return passed(f"the token {masked} acts as {name or account}"

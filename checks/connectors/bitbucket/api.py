@@ -66,8 +66,9 @@ def found(exchange: HttpExchange, what: str, name: str) -> Verdict:
     if exchange.status == 404:
         return own.NO_SUCH_PROJECT(f"no project {name}: {said or 'Not Found'}", **evidence)
     if exchange.status in (401, 403):
-        return own.PROJECT_HIDDEN(f"the {what} {name} exists, but the account cannot see it: "
-                                  f"{said or exchange.status}", **evidence)
+        hidden = own.REPOSITORY_HIDDEN if what == "repository" else own.PROJECT_HIDDEN
+        return hidden(f"the {what} {name} exists, but the account cannot see it: "
+                      f"{said or exchange.status}", **evidence)
     if exchange.status != 200 or not isinstance(data, dict):
         return HTTP.unexpected(exchange, f"the {what}'s JSON")
     return passed(f"the {what} {name} exists and the account sees it"

@@ -16,6 +16,10 @@ PROJECT_HIDDEN = reason(
     "bitbucket-dc.project_hidden", FAILED,
     "The project exists, but the account cannot see it (401, AuthorisationException).",
     "Grant the account (or the token) at least Project read on the project.")
+REPOSITORY_HIDDEN = reason(
+    "bitbucket-dc.repository_hidden", FAILED,
+    "The repository exists, but the account cannot see it (401, AuthorisationException).",
+    "Grant the account (or the token) at least Repository read on the repository.")
 NO_SUCH_REPOSITORY = reason(
     "bitbucket-dc.no_such_repository", FAILED,
     "No repository has this slug in the project (NoSuchRepositoryException).",
