@@ -24,11 +24,6 @@ def same(verdict: Mapping[str, Any]) -> tuple[str, ...]:
                                                                   str(verdict["reason"]))
 
 
-def _failing(outcome: str, gate_on: str) -> bool:
-    """Whether an outcome fails the gate the later run was judged under (--fail-on)."""
-    return outcome in FAILING or (gate_on == "warning" and outcome == "warning")
-
-
 def _shown(verdict: Mapping[str, Any]) -> str:
     reason = verdict.get("reason")
     return f"{verdict['outcome']} ({reason})" if reason else str(verdict["outcome"])
@@ -58,7 +53,9 @@ def changes(previous: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str
     both = [check for check in now if check in before]
 
     def failing(verdict: Mapping[str, Any]) -> bool:
-        return _failing(verdict["outcome"], gate_on)
+        """Whether it fails the gate the later run was judged under (--fail-on)."""
+        return verdict["outcome"] in FAILING or (gate_on == "warning"
+                                                 and verdict["outcome"] == "warning")
 
     fixed = [c for c in both if failing(before[c]) and not failing(now[c])]
     newly = [c for c in both if failing(now[c]) and not failing(before[c])]

@@ -321,7 +321,7 @@ class _NoProbes:
 
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM while probing: the verdicts reached so far, every other check marked
-    not run (:data:`INTERRUPTED`), travel with the interruption."""
+    not run (:func:`interrupted`), travel with the interruption."""
 
     def __init__(self, results: list[Result]) -> None:
         super().__init__()
@@ -339,8 +339,6 @@ def interrupted(in_flight: list[str]) -> Verdict:
     return InterruptedVerdict(Outcome.SKIPPED, None,
                               f"not run: the run was interrupted (Ctrl-C or SIGTERM){under_way}")
 
-
-INTERRUPTED = interrupted([])
 
 
 async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
@@ -428,7 +426,7 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
                    ) -> list[Result]:
     """Run every job concurrently; live jobs share one set of facts. The results are also
     put in ``box``, and there too when the run is cancelled: each job's decided checks, the
-    rest marked :data:`INTERRUPTED`."""
+    rest marked :func:`interrupted`."""
     live = [job for job in jobs if job.scenario is None]
     redact = redact if redact is not None else redactor(jobs, os.environ)
     http = _live_http(settings, live) if live else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -115,13 +116,14 @@ def write_bundle(path: Path, written: Written, settings: Settings, tool_version:
     temporary.replace(path)
 
 
-def replay_command(connector: str, recording: str) -> str:
-    """The command that replays a recording from the folder a bundle was unzipped into,
-    touching nothing outside it: its reports go to replayed/, not over the bundle's, no
-    pytest cache, no configuration of a folder above; run by the Python that has
-    connector-checks installed (python3 -m pytest), not whichever pytest is first on PATH."""
-    return (f"python3 -m pytest -p no:cacheprovider --rootdir=. --connector {connector} --offline "
-            f"--scenario={recording} --report-dir=replayed")
+def replay_command(connector: str, recording: str, runner: str = "python3 -m pytest") -> str:
+    """The command that replays a recording from the folder it is in (a bundle unzipped, or
+    where --record wrote it), touching nothing outside it: its reports go to replayed/, not
+    over the bundle's, no pytest cache, no configuration of a folder above; run by a Python
+    that has connector-checks installed (``runner``; a bundle's reader has their own), not
+    whichever pytest is first on PATH."""
+    return (f"{runner} -p no:cacheprovider --rootdir=. --connector {connector} --offline "
+            f"{shlex.quote(f'--scenario={recording}')} --report-dir=replayed")
 
 
 def _readme(written: Written, tool_version: str) -> str:

@@ -4,6 +4,7 @@ reports; any other pytest run costs no more than reading these options."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -220,13 +221,14 @@ _OPTIONS_GROUP = "connector_checks.options"
 _REFUSED: list[str] = []  # options a connector declared outside its own --NAME- prefix
 
 
+@functools.cache
 def _connector_options() -> dict[str, tuple[Option, ...]]:
     """Each connector's own options, from its light options module (entry point group
-    connector_checks.options): pytest needs them before any connector is loaded."""
+    connector_checks.options): pytest needs them before any connector is loaded. Read once
+    per process (those refused are kept in _REFUSED)."""
     from importlib.metadata import entry_points
 
     found: dict[str, tuple[Option, ...]] = {}
-    _REFUSED.clear()
     for entry in entry_points(group=_OPTIONS_GROUP):
         try:
             declared = tuple(entry.load())
@@ -255,11 +257,12 @@ def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) 
         namespace.noconftest = True
 
 
-def _setting(config: pytest.Config, ini: str, parse: Callable[[str], T], repeatable: bool
-             ) -> Any:
-    """Command line first, then the ini file (validated the same way), then None."""
-    value = config.getoption(ini)
-    flag = next(f for f, i, *_ in _OPTIONS if i == ini)
+def _setting(config: pytest.Config, ini: str, parse: Callable[[str], T], repeatable: bool,
+             flag: str | None = None) -> Any:
+    """Command line first, then the ini file (validated the same way), then None (an empty
+    list for a repeatable option); ``flag``: how the option is spelled, for its errors."""
+    value = config.getoption(ini, None)
+    flag = flag or next(f for f, i, *_ in _OPTIONS if i == ini)
     for one in value if isinstance(value, list) else [value]:
         if isinstance(one, _Invalid):
             raise pytest.UsageError(f"{flag}: {one.message}")
@@ -320,23 +323,15 @@ def _settings(config: pytest.Config) -> Settings | None:
 def _own_options(config: pytest.Config, connectors: tuple[str, ...]) -> dict[str, Any]:
     """The connectors' own options that were given (command line first, then the ini file),
     by flag; one given for a connector the run does not check is a usage error."""
+    declared = _connector_options()  # fills _REFUSED
     refused = [line for line in _REFUSED if line.split(":", 1)[0] in connectors]
     if refused:
         raise pytest.UsageError(f"connector options refused: {refused[0]}")
     given: dict[str, Any] = {}
-    for name, options in _connector_options().items():
+    for name, options in declared.items():
         for option in options:
-            value = config.getoption(option.dest, None)
-            for one in value if isinstance(value, list) else [value]:
-                if isinstance(one, _Invalid):
-                    raise pytest.UsageError(f"{option.flag}: {one.message}")
-            if value is None:
-                raw = config.getini(option.dest)
-                try:
-                    value = ([option.parse(item) for item in raw] if option.repeatable
-                             else option.parse(str(raw))) if raw else None
-                except ValueError as error:
-                    raise pytest.UsageError(f"ini value {option.dest}: {error}") from None
+            value = _setting(config, option.dest, option.parse, option.repeatable,
+                             option.flag)
             if value is None or value == []:
                 continue
             if name not in connectors:

@@ -9,7 +9,6 @@ import atexit
 import functools
 import gc
 import os
-import shlex
 import signal
 import threading
 import uuid
@@ -506,9 +505,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             path = output.recording_path(settings, job.connector.name, len(jobs))
             if path is not None and path in staged.written:
                 told.append(f"connector-checks: recorded the {job.connector.name} run in {path}; "
-                            f"replay it with: {engine.runner()} --connector={job.connector.name}"
-                            f" --offline {shlex.quote(f'--scenario={path}')} "
-                            f"--report-dir=replayed")
+                            f"replay it with: " + output.replay_command(
+                                job.connector.name, str(path), engine.runner()))
     try:
         if settings.metrics is not None:
             metrics.write(settings.metrics, documents)
