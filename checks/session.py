@@ -19,6 +19,7 @@ from types import FrameType, ModuleType
 from typing import Any, Literal
 
 import pytest
+from _pytest._code.code import ReprFileLocation, TerminalRepr
 
 from checks import __version__, ci, compare, engine, gate, metrics, output, report
 from checks.engine import command_line, expected_checks, plan_jobs, redactor
@@ -216,6 +217,22 @@ def _connector_mark(name: str, layer: str, requirement: str) -> pytest.MarkDecor
     return pytest.mark.connector(name=name, layer=layer, requirement=requirement)
 
 
+class CheckRepr(TerminalRepr):
+    """A check's failure as pytest shows it: the whole detail in the failures section, and
+    its verdict line (not the detail again) wherever pytest shows one line, in the short
+    summary (whole on CI and under -vv) and JUnit's message attribute."""
+
+    def __init__(self, connector: str, text: str) -> None:
+        self.text = text
+        lines = text.splitlines()
+        headline = lines[1].strip() if len(lines) > 1 else text
+        self.reprcrash = ReprFileLocation(connector, 0, headline)
+
+    def toterminal(self, tw: Any) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+
 class CheckFailed(Exception):
     """A requirement is not met; the item's report is the verdict, not a traceback."""
 
@@ -247,9 +264,9 @@ class CheckItem(pytest.Item):
             raise RuntimeError(redact(f"connector-checks broke: {verdict.message}"))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
+                     style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, CheckFailed | RuntimeError):
-            return str(excinfo.value)
+            return CheckRepr(self.connector, str(excinfo.value))
         return self.config.stash[REDACT](str(super().repr_failure(excinfo, style=style)))
 
     def reportinfo(self) -> tuple[str, int, str]:
