@@ -35,7 +35,16 @@ def test_record_bundle_and_metrics_say_where_they_wrote_and_the_replay_runs_as_p
     assert (pytester.path / "replayed" / "ghes.json").is_file()
 
 
-def test_a_warning_that_fails_the_gate_is_shown_once(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("on_ci", [False, True], ids=["terminal", "CI"])
+def test_a_warning_that_fails_the_gate_is_shown_once(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, on_ci: bool
+) -> None:
+    # On CI (and under -vv) pytest's short summary prints a failure's message whole.
+    if on_ci:
+        monkeypatch.setenv("CI", "true")
+    else:
+        monkeypatch.delenv("CI", raising=False)
+        monkeypatch.delenv("BUILD_NUMBER", raising=False)
     result = pytester.runpytest(*BASE, "--connector", "ghes", "--offline", "--scenario",
                                 "not-owner", "--fail-on", "warning")
     text = result.stdout.str()
@@ -45,6 +54,12 @@ def test_a_warning_that_fails_the_gate_is_shown_once(pytester: pytest.Pytester) 
     # line at the end names it and its fix, as for every check that did not pass.
     assert text.count("required by: Flow's guide \"GitHub Enterprise Server setup\": 'the "
                       "service account needs to be an owner") == 1, text
+    summary = next(line for line in result.outlines if line.startswith("FAILED ghes::org.owner"))
+    assert summary.endswith(" - WARNING (org.not_owner): the account is an active member of "
+                            "acme, not an owner: webhooks will not be available, and the "
+                            "vendor's guide asks for an owner to use every integration service "
+                            "(pull requests, tickets, webhooks); repositories can still be "
+                            "imported") if on_ci else " - WARNING (org.not_owner)" in summary
 
 
 def test_checks_that_warned_are_counted_as_warned(pytester: pytest.Pytester) -> None:
