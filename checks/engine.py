@@ -14,7 +14,8 @@ import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -26,7 +27,7 @@ from checks.model.addresses import host_port
 from checks.model.endpoints import Nameserver, Target
 from checks.model.observations import DnsLookup, ProxyTunnel, TcpConnect, TlsHandshake
 from checks.model.requirement import Check, Requirement
-from checks.model.secret import Redactor, Secret, secret_from_env
+from checks.model.secret import Redactor, Secret, SecretUnreadable, secret_from_env
 from checks.model.trust import PemBundle, Trust
 from checks.model.vantage import Vantage
 from checks.model.verdict import Outcome, Verdict
@@ -43,7 +44,7 @@ from checks.probes.http import (
 )
 from checks.profiles import Profile
 from checks.profiles import parse as parse_profile
-from checks.run import Facts, LiveBackend, Observed, Progress, RunContext
+from checks.run import Facts, LiveBackend, Observed, Progress, RunContext, Shared
 from checks.scenario import Scenario, ScenarioBackend
 from checks.scenario import load as load_scenario
 from checks.settings import (
@@ -54,6 +55,9 @@ from checks.settings import (
     parse_target,
 )
 
+if TYPE_CHECKING:
+    from checks.fleet import Fleet, FleetTarget
+
 N = TypeVar("N", int, float)
 DEFAULT_REPORT_DIR = "reports"
 REPLAY_DIR = "replayed"  # where a replayed recording's reports go, beside a ticket's
@@ -63,32 +67,153 @@ HARNESS = Requirement("harness", "connector-checks ran to the end", "harness",
 
 
 def plan_jobs(settings: Settings, environ: Mapping[str, str]) -> list[Job]:
-    """Decide every job; ValueError with a one-line message for anything wrong."""
-    jobs = []
-    for name in settings.connectors:
-        connector = get_connector(name)
-        scenario = load_scenario(connector, settings.scenario) if settings.offline else None
-        profile = _profile(connector, settings, scenario)
-        target = _target(connector, settings, scenario)
-        org = _recorded(scenario, "org", settings.org)
-        repo = _recorded(scenario, "repo", settings.repo)
-        secrets = _secrets(connector, environ, scenario)
-        env = _required_env(connector, environ, scenario)
-        given = settings.connect_to or (scenario.connect_to if scenario else ())
-        _check_scopes(connector, settings)
-        jobs.append(Job(
-            connector, profile, target, org, scenario, secrets, _trust(settings, scenario), env, repo,
-            routes={(c.host, c.port): c.route for c in given},
-            public_resolvers=settings.public_resolvers or (
-                scenario.public_resolvers if scenario else ()),
-            require_scopes=settings.require_scopes or (
-                scenario.require_scopes if scenario else ()),
-            max_pages=_limit(scenario, "max_pages", settings.max_pages, 100),
-            max_installations=_limit(scenario, "max_installations", settings.max_installations,
-                                     MAX_INSTALLATIONS),
-            run_timeout=_limit(scenario, "run_timeout", settings.run_timeout, RUN_TIMEOUT),
-            options=_own_options(connector, settings, scenario)))
-    return jobs
+    """Decide every job (a fleet's: one per target of this shard); ValueError with a
+    one-line message for anything wrong."""
+    if settings.fleet is not None:
+        from checks.fleet import FleetError
+
+        jobs = []
+        for target in settings.fleet.targets:
+            try:
+                jobs.append(_fleet_job(settings, settings.fleet, target, environ))
+            except FleetError:
+                raise
+            except (ValueError, SecretUnreadable) as error:
+                raise FleetError(f"{settings.fleet.where(target)}: {error}") from None
+        return jobs
+    return [_job(settings, get_connector(name), environ) for name in settings.connectors]
+
+
+def _job(settings: Settings, connector: Connector, environ: Mapping[str, str],
+         name: str = "", folder: str = "") -> Job:
+    scenario = load_scenario(connector, settings.scenario) if settings.offline else None
+    profile = _profile(connector, settings, scenario)
+    target = _target(connector, settings, scenario)
+    org = _recorded(scenario, "org", settings.org)
+    repo = _recorded(scenario, "repo", settings.repo)
+    secrets = _secrets(connector, environ, scenario)
+    env = _required_env(connector, environ, scenario)
+    given = settings.connect_to or (scenario.connect_to if scenario else ())
+    _check_scopes(connector, settings)
+    return Job(
+        connector, profile, target, org, scenario, secrets, _trust(settings, scenario), env, repo,
+        routes={(c.host, c.port): c.route for c in given},
+        public_resolvers=settings.public_resolvers or (
+            scenario.public_resolvers if scenario else ()),
+        require_scopes=settings.require_scopes or (
+            scenario.require_scopes if scenario else ()),
+        max_pages=_limit(scenario, "max_pages", settings.max_pages, 100),
+        max_installations=_limit(scenario, "max_installations", settings.max_installations,
+                                 MAX_INSTALLATIONS),
+        run_timeout=_limit(scenario, "run_timeout", settings.run_timeout, RUN_TIMEOUT),
+        options=_own_options(connector, settings, scenario), name=name, folder=folder,
+        resolvers=settings.resolvers)
+
+
+def _fleet_job(settings: Settings, fleet: Fleet, target: FleetTarget,
+               environ: Mapping[str, str]) -> Job:
+    """A fleet target's job: its options read as the command line's are, paths relative to
+    the fleet file, its secrets from where the file says (a variable unset or a file missing
+    is that target's auth.missing, as for a single run)."""
+    from checks.connectors import load_profile
+    from checks.settings import (
+        load_pem_bundle,
+        parse_connect_to,
+        parse_max_installations,
+        parse_max_pages,
+        parse_nameserver,
+        parse_org,
+        parse_repo,
+        parse_run_timeout,
+        parse_scope,
+    )
+
+    given = target.options
+
+    def path(text: str) -> str:
+        return str(fleet.folder / Path(text).expanduser())
+
+    def items(key: str) -> list[str]:
+        value = given.get(key, [])
+        return list(value) if isinstance(value, list) else [value]
+
+    profile = None
+    if target.profile is not None:
+        name = target.profile
+        connector, profile = load_profile(
+            path(name) if name.endswith(".toml") or "/" in name else name)
+        if target.connector not in (None, connector.name):
+            raise ValueError(f"profile {profile.name} is for {connector.name}, not "
+                             f"{target.connector}")
+    else:
+        assert target.connector is not None
+        connector = get_connector(target.connector)
+    own = {}
+    for key, value in given.items():
+        if not key.startswith(f"{connector.name}-"):
+            if any(key.startswith(f"{other}-") for other in _connector_names()):
+                raise ValueError(f"{key} is another connector's option, not {connector.name}'s")
+            continue
+        option = next((o for o in connector.options if o.flag == f"--{key}"), None)
+        if option is None:
+            raise ValueError(f"{key} is not an option of {connector.name} "
+                             f"({', '.join(o.flag[2:] for o in connector.options) or 'none'})")
+        values = [option.parse(str(v)) for v in (value if isinstance(value, list) else [value])]
+        own[option.flag] = values if option.repeatable else values[-1]
+    scenario = str(given.get("scenario", "healthy"))
+    if scenario.endswith(".json") or "/" in scenario:
+        scenario = path(scenario)
+    per = replace(
+        settings, connectors=(connector.name,), profiles=(profile,) if profile else (),
+        target=parse_target(given["target"]) if "target" in given else None,
+        org=parse_org(given["org"]) if "org" in given else None,
+        repo=parse_repo(given["repo"]) if "repo" in given else None,
+        scenario=scenario,
+        resolvers=tuple(parse_nameserver(t) for t in items("resolver")),
+        public_resolvers=tuple(parse_nameserver(t) for t in items("public-resolver")),
+        connect_to=tuple(parse_connect_to(t) for t in items("connect-to")),
+        require_scopes=tuple(parse_scope(t) for t in items("require-scope")),
+        ca_bundle=load_pem_bundle(path(given["ca-bundle"])) if "ca-bundle" in given else None,
+        public_roots=(load_pem_bundle(path(given["public-roots"])) if "public-roots" in given
+                      else settings.public_roots),
+        max_pages=parse_max_pages(str(given["max-pages"])) if "max-pages" in given
+        else settings.max_pages,
+        max_installations=(parse_max_installations(str(given["max-installations"]))
+                           if "max-installations" in given else settings.max_installations),
+        run_timeout=parse_run_timeout(str(given["run-timeout"])) if "run-timeout" in given
+        else RUN_TIMEOUT,
+        connector_options=own)
+    return _job(per, connector, _target_environ(fleet, target, connector, environ),
+                name=target.name, folder=target.name)
+
+
+def _connector_names() -> tuple[str, ...]:
+    from checks.connectors import connector_names
+
+    return connector_names()
+
+
+def _target_environ(fleet: Fleet, target: FleetTarget, connector: Connector,
+                    environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment a fleet target's connector reads its secrets and settings from: the
+    run's, with each secret the fleet file names taken from its variable or file."""
+    names = [*connector.secrets.names(), *(name for name, _ in connector.required_env)]
+    env = dict(environ)
+    for name, source in target.secrets.items():
+        if name not in names:
+            raise ValueError(f"secrets: {name} is not one of {connector.name}'s "
+                             f"({', '.join(names)})")
+        env.pop(name, None)
+        env.pop(f"{name}_FILE", None)
+        if source.env is not None:
+            env[name] = environ.get(source.env, "")
+        elif source.file is not None:
+            file = fleet.folder / source.file
+            if file.is_file():  # a file that is not there: the secret is missing
+                env[f"{name}_FILE"] = str(file)
+        elif source.value is not None:
+            env[name] = source.value
+    return env
 
 
 def _profile(connector: Connector, settings: Settings, scenario: Scenario | None) -> Profile:
@@ -284,7 +409,7 @@ def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
     return RunContext(
         target=job.target, facts=facts, trust=job.trust, now=now, secrets=dict(job.secrets),
         org=job.org, repo=job.repo, require_scopes=job.require_scopes, env=dict(job.env),
-        redactor=redact, resolvers=settings.resolvers, public_resolvers=job.public_resolvers,
+        redactor=redact, resolvers=job.resolvers, public_resolvers=job.public_resolvers,
         profile=job.profile, options=dict(job.options),
         routes=dict(job.routes), max_pages=job.max_pages,
         max_installations=job.max_installations,
@@ -342,16 +467,16 @@ def interrupted(in_flight: list[str]) -> Verdict:
 
 
 async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
-                   redact: Redactor, began: float, partial: dict[int, list[Check]]
+                   redact: Redactor, deadline: float, partial: dict[int, list[Check]]
                    ) -> list[Check]:
-    """One connector's checks, within the job's --run-timeout from ``began`` (a monotonic
-    time): past it, every check not yet decided fails with harness.deadline, and what was
-    decided stands."""
+    """One connector's checks, by ``deadline`` (a monotonic time: its --run-timeout after the
+    run, or a fleet's target, began): past it, every check not yet decided fails with
+    harness.deadline, and what was decided stands."""
     context = context_of(job, settings, facts, now, redact)
     plan = Plan((*job.requirements, HARNESS), job.profile.vendor_codes)
     try:
         plan.expect_all(job.connector.expected(context))
-        async with asyncio.timeout_at(began + job.run_timeout):
+        async with asyncio.timeout_at(deadline):
             await job.connector.run(context, plan)
         return plan.checks()
     except TimeoutError:
@@ -376,12 +501,13 @@ def _vantage(settings: Settings, job: Job, proxy: str,
         return Vantage.of(recording.get("vantage"))
     local = next((o.observation.local_address for o in observed
                   if isinstance(o.observation, TcpConnect) and o.observation.local_address), "")
-    resolvers = (", ".join(map(str, settings.resolvers)) or "system") if job.scenario is None \
+    resolvers = (", ".join(map(str, job.resolvers)) or "system") if job.scenario is None \
         else "recorded answers"
     return Vantage(socket.gethostname(), settings.vantage, local, resolvers, proxy)
 
 
 def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
+    """One HTTP client for jobs that trust the same CAs and route hosts alike."""
     roots = jobs[0].trust
     context: ssl.SSLContext = verifying_context(
         PemBundle("", roots.public_roots + roots.private_cas).pem)
@@ -398,8 +524,14 @@ def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
             headers={"User-Agent": f"connector-checks/{__version__}",
                      "Accept-Encoding": ACCEPTED})
 
-    return HttpClient(make, {(c.host, c.port): c.route for c in settings.connect_to},
+    return HttpClient(make, dict(jobs[0].routes) if jobs[0].scenario is None else {},
                       timeout=settings.timeout, max_wait_s=settings.max_wait)
+
+
+def _same_facts(job: Job) -> tuple[object, ...]:
+    """Jobs whose HTTP facts are the same: the same CAs trusted, the same routes."""
+    return (job.trust.public_label, job.trust.private_label, len(job.trust.private_cas),
+            tuple(sorted(job.routes.items())))
 
 
 def run(settings: Settings, jobs: list[Job], redact: Redactor | None = None,
@@ -427,11 +559,25 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
     """Run every job concurrently; live jobs share one set of facts. The results are also
     put in ``box``, and there too when the run is cancelled: each job's decided checks, the
     rest marked :func:`interrupted`."""
-    live = [job for job in jobs if job.scenario is None]
     redact = redact if redact is not None else redactor(jobs, os.environ)
-    http = _live_http(settings, live) if live else None
-    shared = Facts(LiveBackend(http, settings.timeout), progress=progress) if http else None
-    began = time.monotonic()  # each job's deadline: its --run-timeout after this
+    groups: dict[tuple[object, ...], list[Job]] = {}
+    for job in jobs:
+        if job.scenario is None:
+            groups.setdefault(_same_facts(job), []).append(job)
+    if len(jobs) == 1 or settings.fleet is None:
+        # One connector, or several at one target: one set of facts, as they are the same.
+        shared_facts = {key: Facts(LiveBackend(_live_http(settings, members), settings.timeout),
+                                   progress=progress) for key, members in groups.items()}
+        probes: dict[tuple[object, ...], Shared] = {}
+    else:
+        # A fleet: each target its own facts (its reports, its recording), sharing the probes
+        # of targets whose facts are the same.
+        shared_facts = {}
+        probes = {key: Shared(LiveBackend(_live_http(settings, members), settings.timeout))
+                  for key, members in groups.items()}
+    began = time.monotonic()  # the run's deadline: its --run-timeout after this
+    bound = asyncio.Semaphore(settings.fleet_concurrency if settings.fleet is not None
+                              else max(1, len(jobs)))
     partial: dict[int, list[Check]] = {}
     begun: dict[int, tuple[datetime, float, Facts, datetime, str]] = {}
 
@@ -446,21 +592,26 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
                       tuple(facts.unanswered), dict(facts.proxies))
 
     async def one(job: Job) -> Result:
-        started, clock = datetime.now(UTC), time.monotonic()
-        if job.scenario is not None:
-            facts = Facts(ScenarioBackend(job.scenario), resolver_label="recorded answers",
-                          replay=True)
-            now = job.scenario.recorded_at
-            proxy = "none (offline)"
-        else:
-            assert shared is not None
-            facts, now, proxy = shared, started, proxy_for(job.target.url)
-        begun[id(job)] = (started, clock, facts, now, proxy)
-        checks = await _run_job(job, facts, settings, now, redact, began, partial)
-        partial[id(job)] = checks
-        if job.scenario is not None:
-            await facts.backend.http.aclose()
-        return result(job, checks)
+        async with bound:
+            started, clock = datetime.now(UTC), time.monotonic()
+            if job.scenario is not None:
+                facts = Facts(ScenarioBackend(job.scenario), resolver_label="recorded answers",
+                              replay=True)
+                now = job.scenario.recorded_at
+                proxy = "none (offline)"
+            else:
+                key = _same_facts(job)
+                facts = shared_facts.get(key) or Facts(probes[key], progress=progress)
+                now, proxy = started, proxy_for(job.target.url)
+            begun[id(job)] = (started, clock, facts, now, proxy)
+            # Its own deadline from when it starts, within the whole run's.
+            deadline = min(clock + job.run_timeout, began + settings.run_timeout) \
+                if settings.fleet is not None else began + job.run_timeout
+            checks = await _run_job(job, facts, settings, now, redact, deadline, partial)
+            partial[id(job)] = checks
+            if job.scenario is not None:
+                await facts.backend.http.aclose()
+            return result(job, checks)
 
     try:
         results = list(await asyncio.gather(*map(one, jobs)))
@@ -469,8 +620,10 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
             box.append([result(job, partial[id(job)]) for job in jobs if id(job) in partial])
         raise
     finally:
-        if http is not None:
-            await http.aclose()
+        for facts in shared_facts.values():
+            await facts.backend.http.aclose()
+        for shared in probes.values():
+            await shared.http.aclose()
     if box is not None:
         box.append(results)
     return results

@@ -20,7 +20,7 @@ WATERFALL_ROWS = 60
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("checks", "templates"), autoescape=True,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -43,7 +43,7 @@ def _compiled() -> jinja2.BytecodeCache | None:
 
 
 def _template() -> jinja2.Template:
-    return _environment().get_template("report.html.j2")
+    return environment().get_template("report.html.j2")
 
 
 def fit(text: str, limit: int) -> str:
@@ -160,4 +160,4 @@ def render(document: Mapping[str, Any]) -> str:
 
 def render_merge(merged: Mapping[str, Any]) -> str:
     """The page of `connector-checks merge`: a row per check, a column per vantage point."""
-    return _environment().get_template("merge.html.j2").render(doc=merged)
+    return environment().get_template("merge.html.j2").render(doc=merged)

@@ -42,6 +42,15 @@ class Job:
     max_installations: int = 200
     run_timeout: float = 120.0
     options: Mapping[str, Any] = field(default_factory=dict)  # the connector's own, by flag
+    # A fleet's target: its name (its items are NAME::check, its reports in REPORT_DIR/NAME/);
+    # outside a fleet, the connector's name and the report folder itself.
+    name: str = ""
+    folder: str = ""
+    resolvers: tuple[Nameserver, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.connector.name)
 
     @property
     def mode(self) -> str:

@@ -41,7 +41,8 @@ def run_info(job: Job, result: Result | None, started: datetime, run_id: str,
         vantage=result.vantage.as_data() if result else None,
         replay_of=result.replay_of if result else None,
         observed_at=result.observed_at if result else None, fail_on=fail_on,
-        profile=_profile_summary(job, result), layers=dict(job.connector.platform.layers))
+        profile=_profile_summary(job, result), layers=dict(job.connector.platform.layers),
+        name=job.name)
 
 
 def _profile_summary(job: Job, result: Result | None) -> dict[str, Any]:
@@ -73,10 +74,13 @@ def document(info: RunInfo, records: Iterable[dict[str, Any]], tool_version: str
 
 
 def recording_path(settings: Settings, connector: str, jobs: int) -> Path | None:
-    """--record PATH, or PATH-CONNECTOR.json when several connectors ran."""
+    """--record PATH, or PATH-CONNECTOR.json when several connectors ran; a fleet's target's
+    DIR/TARGET.json (``connector``: the job's name)."""
     path = settings.record
-    if path is None or jobs == 1:
+    if path is None or jobs == 1 and settings.fleet is None:
         return path
+    if settings.fleet is not None:
+        return path / f"{connector}.json"
     return path.with_name(f"{path.stem}-{connector}{path.suffix}")
 
 
@@ -92,7 +96,7 @@ def write_recording(staged: Staged, settings: Settings, result: Result, jobs: in
         return {}
     from checks.recording import record  # only a run that records needs it (and PyJWT)
 
-    connector = result.job.connector.name
+    connector = result.job.name
     text = json.dumps(record(result, settings, result.vantage, tool_version, redact),
                       indent=2, ensure_ascii=False) + "\n"
     path = recording_path(settings, connector, jobs)

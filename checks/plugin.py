@@ -90,6 +90,24 @@ def _cli(parse: Callable[[str], T]) -> Callable[[str], T | _Invalid]:
     return checked
 
 
+def _parse_shard(text: str) -> tuple[int, int]:
+    from checks.fleet import parse_shard
+
+    return parse_shard(text)
+
+
+def _parse_concurrency(text: str) -> int:
+    from checks.fleet import parse_concurrency
+
+    return parse_concurrency(text)
+
+
+def _fleets() -> list[str]:
+    from checks.fleet import bundled_names
+
+    return bundled_names()
+
+
 # (option, ini name, parse, help); list options are repeatable on the command line.
 _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
     ("--connector", "connectors", _connector_name, True,
@@ -155,6 +173,17 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
      "a previous JSON report: say what changed since (fixed, newly failing, ...)"),
     ("--metrics", "connector_metrics", parse_output_file(".prom"), False,
      "write the run in Prometheus text format, for node_exporter's textfile collector"),
+    ("--fleet", "connector_fleet", str, False,
+     _Later("a fleet of targets: a .toml file (docs/fleet.md), or a bundled fleet",
+            lambda: "a fleet of targets, each checked under its name (NAME::check), its "
+                    "reports in REPORT_DIR/NAME/, with a fleet page, JSON and JUnit: a .toml "
+                    "file (docs/fleet.md), a folder holding fleet.toml (a recorded fleet), or "
+                    "a bundled fleet (" + ", ".join(_fleets()) + ")")),
+    ("--shard", "connector_shard", _parse_shard, False,
+     "K/N: check the K-th of N parts of the fleet (stable by target name), e.g. for a CI "
+     "matrix; connector-checks merge joins the parts' fleet.json"),
+    ("--fleet-concurrency", "connector_fleet_concurrency", _parse_concurrency, False,
+     "targets of a fleet checked at once at most (default 8)"),
 ]
 
 
@@ -188,6 +217,7 @@ _METAVARS = {
     "--run-timeout": "SECONDS", "--max-installations": "N", "--report-dir": "DIR",
     "--vantage": "LABEL", "--record": "PATH.json", "--bundle": "PATH.zip",
     "--fail-on": "{failed,warning}", "--compare": "PREVIOUS.json", "--metrics": "PATH.prom",
+    "--fleet": "PATH.toml|DIR|NAME", "--shard": "K/N", "--fleet-concurrency": "N",
 }
 
 
@@ -245,7 +275,8 @@ def _connector_options() -> dict[str, tuple[Option, ...]]:
 def _requested(config: pytest.Config) -> bool:
     namespace = config.known_args_namespace
     return bool(namespace.connectors or config.getini("connectors")
-                or namespace.connector_profiles or config.getini("connector_profiles"))
+                or namespace.connector_profiles or config.getini("connector_profiles")
+                or namespace.connector_fleet or config.getini("connector_fleet"))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -290,7 +321,13 @@ def _settings(config: pytest.Config) -> Settings | None:
     profiles: list[Profile] = values["connector_profiles"] or []
     connectors = tuple(dict.fromkeys([*(values["connectors"] or ()),
                                       *(p.connector for p in profiles)]))
-    if not connectors:
+    fleet = _fleet(values)
+    if fleet is not None:
+        connectors = tuple(dict.fromkeys(t.connector or "" for t in fleet.targets))
+    elif values["connector_shard"] is not None or values["connector_fleet_concurrency"]:
+        raise pytest.UsageError(f"--{'shard' if values['connector_shard'] else 'fleet-concurrency'}"
+                                f" is for a fleet: add --fleet PATH")
+    if not connectors and fleet is None:
         return None
     for one in profiles:
         other = next((p for p in profiles if p.connector == one.connector and p != one), None)
@@ -317,7 +354,40 @@ def _settings(config: pytest.Config) -> Settings | None:
         compare=values["connector_compare"], metrics=values["connector_metrics"],
         repo=values["connector_repo"],
         require_scopes=tuple(values["connector_require_scopes"]),
-        connector_options=_own_options(config, connectors))
+        connector_options=_own_options(config, connectors) if fleet is None else {},
+        fleet=fleet, fleet_concurrency=values["connector_fleet_concurrency"] or 8)
+
+
+# A fleet's targets each say these in the fleet file (its [defaults] for every target).
+_PER_TARGET = ("connectors", "connector_profiles", "connector_target", "connector_org",
+               "connector_repo", "connector_require_scopes", "connector_scenario",
+               "connector_resolvers", "connector_public_resolvers", "connector_connect_to",
+               "connector_ca_bundle", "connector_max_pages", "connector_max_installations")
+
+
+def _fleet(values: dict[str, Any]) -> Any:
+    """The fleet file, read and checked whole (one line, exit 4, for anything wrong);
+    a target's option given on the command line beside it is a usage error."""
+    given = values["connector_fleet"]
+    if given is None:
+        return None
+    for ini in _PER_TARGET:
+        if values[ini]:
+            flag = next(f for f, i, *_ in _OPTIONS if i == ini)
+            raise pytest.UsageError(f"{flag} is a target's: with --fleet, give it in the fleet "
+                                    f"file ({flag.lstrip('-')} = ..., or in [defaults] for "
+                                    f"every target)")
+    from checks.connectors import get_connector
+    from checks.fleet import FleetError, load
+    from checks.model.secret import looks_like_secret
+
+    names = connector_names()
+    for name in names:
+        get_connector(name)  # its token shapes known, to refuse one written in the file
+    try:
+        return load(given, names, looks_like_secret, values["connector_shard"])
+    except FleetError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def _own_options(config: pytest.Config, connectors: tuple[str, ...]) -> dict[str, Any]:

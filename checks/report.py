@@ -54,6 +54,11 @@ class RunInfo:
     fail_on: str = "failed"  # the gate: what fails the run (--fail-on)
     profile: dict[str, Any] | None = None  # Profile.summary(): the vendor's guide checked
     layers: dict[str, str] | None = None  # requirement category -> layer, the platform's own
+    name: str = ""  # a fleet's target's name (its checks are NAME::...); else the connector's
+
+    @property
+    def label(self) -> str:
+        return self.name or self.connector
 
 
 def check_record(check: Check, outcome: Outcome | None = None) -> dict[str, Any]:
@@ -136,6 +141,7 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
         "tool": {"name": "connector-checks", "version": tool_version},
         "run_id": info.run_id,
         "connector": info.connector,
+        "name": info.label,
         "profile": info.profile,
         "layers": findings.layers(info.layers),
         "target": info.target,
@@ -168,7 +174,9 @@ def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> Iterator[str]:
     gated_warnings = counts["warning"] if info.fail_on == "warning" else 0
     suites = ET.Element("testsuites", name="connector-checks")
     suite = ET.SubElement(suites, "testsuite", {
-        "name": f"connector-checks {info.connector}", "tests": str(len(records)),
+        "name": f"connector-checks {info.label}" + (
+            f" ({info.connector})" if info.label != info.connector else ""),
+        "tests": str(len(records)),
         "failures": str(counts["failed"] + gated_warnings), "errors": str(counts["error"]),
         "skipped": str(counts["skipped"] + counts[NOT_RUN]), "time": f"{info.duration_s:.3f}",
         "timestamp": info.started_at.isoformat(timespec="seconds")})
@@ -194,7 +202,7 @@ def junit(info: RunInfo, records: Sequence[Mapping[str, Any]]) -> Iterator[str]:
 def _testcase(info: RunInfo, record: Mapping[str, Any]) -> ET.Element:
     """One check as a testcase; every string passes :func:`~checks.model.text.xml`, so what a
     server said (a control character in a login) cannot make the file invalid XML."""
-    case = ET.Element("testcase", classname=xml(info.connector), name=xml(record["id"]),
+    case = ET.Element("testcase", classname=xml(info.label), name=xml(record["id"]),
                       time=f"{record['duration_s']:.3f}")
     # A failure message a reader sees first: the reason code, or the outcome for a test.
     shown = ET.SubElement(case, "properties")
@@ -292,8 +300,11 @@ def _locked(folders: Iterable[Path]) -> Iterator[None]:
             os.close(handle)  # closing releases the lock
 
 
-def files(folder: Path, connector: str) -> list[Path]:
-    return [folder / f"{connector}.{kind}" for kind in ("html", "junit.xml", "json")]
+def files(folder: Path, connector: str, subfolder: str = "") -> list[Path]:
+    """A run's three reports: REPORT_DIR/CONNECTOR.*, or a fleet target's in
+    REPORT_DIR/TARGET/CONNECTOR.*"""
+    where = folder / subfolder if subfolder else folder
+    return [where / f"{connector}.{kind}" for kind in ("html", "junit.xml", "json")]
 
 
 def json_lines(document: Mapping[str, Any]) -> Iterator[str]:
@@ -314,11 +325,11 @@ def json_lines(document: Mapping[str, Any]) -> Iterator[str]:
     yield "}\n"
 
 
-def write_all(staged: Staged, folder: Path, document: Mapping[str, Any], info: RunInfo
-              ) -> list[Path]:
+def write_all(staged: Staged, folder: Path, document: Mapping[str, Any], info: RunInfo,
+              subfolder: str = "") -> list[Path]:
     """The three reports of one connector, all rendered from the same JSON document, which
     has passed the redactor (output.document), staged to be committed with the run's set."""
-    html_path, junit_path, json_path = files(folder, info.connector)
+    html_path, junit_path, json_path = files(folder, info.connector, subfolder)
     staged.add(json_path, json_lines(document))
     staged.add(junit_path, junit(info, document["checks"]))
     staged.add(html_path, html_page.render(document))

@@ -39,11 +39,20 @@ T = TypeVar("T")
 log = logging.getLogger("checks.probes")
 
 
+class HttpSender(Protocol):
+    """What sends a run's HTTP requests: :class:`~checks.probes.http.HttpClient`, a replay's
+    client, or a fleet's shared one."""
+
+    async def send(self, request: HttpRequest) -> HttpExchange: ...
+
+    async def aclose(self) -> None: ...
+
+
 class Backend(Protocol):
     """Where observations come from: the network, or a recorded scenario."""
 
     @property
-    def http(self) -> HttpClient: ...
+    def http(self) -> HttpSender: ...
 
     async def dns(self, name: str, servers: tuple[Nameserver, ...], public: bool) -> DnsLookup: ...
 
@@ -94,6 +103,55 @@ class Observed:
     started_s: float
     elapsed_s: float
     request: HttpRequest | None = None
+
+
+class Shared:
+    """One set of probes for several targets of a fleet whose facts are the same (the same
+    HTTP client: trust and routes; DNS is keyed by its resolvers): what several ask for (a
+    name of the same resolvers, an address, a request) is probed once, and each target's own
+    :class:`Facts` logs it as its own. Each waits shielded: a target cut short by its own
+    deadline never cancels a probe another target waits for."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self._tasks: dict[Hashable, asyncio.Future[Any]] = {}
+        self.http = _SharedHttp(self)
+
+    async def once(self, key: Hashable, probe: Callable[[], Awaitable[T]]) -> T:
+        task = self._tasks.get(key)
+        if task is None:
+            task = self._tasks[key] = asyncio.ensure_future(probe())
+        result: T = await asyncio.shield(task)
+        return result
+
+    async def dns(self, name: str, servers: tuple[Nameserver, ...], public: bool) -> DnsLookup:
+        return await self.once(("dns", name, servers, public),
+                               lambda: self.backend.dns(name, servers, public))
+
+    async def tcp(self, address: str, port: int) -> TcpConnect:
+        return await self.once(("tcp", address, port), lambda: self.backend.tcp(address, port))
+
+    async def tls(self, host: str, port: int, address: str, connect_port: int) -> TlsHandshake:
+        return await self.once(("tls", host, port, address, connect_port),
+                               lambda: self.backend.tls(host, port, address, connect_port))
+
+    async def proxy(self, proxy: str, address: str, port: int, host: str, target_port: int
+                    ) -> ProxyTunnel:
+        return await self.once(("proxy", proxy, address, port, host, target_port),
+                               lambda: self.backend.proxy(proxy, address, port, host,
+                                                          target_port))
+
+
+class _SharedHttp:
+    def __init__(self, shared: Shared) -> None:
+        self.shared = shared
+
+    async def send(self, request: HttpRequest) -> HttpExchange:
+        return await self.shared.once(("http", request.key),
+                                      lambda: self.shared.backend.http.send(request))
+
+    async def aclose(self) -> None:
+        await self.shared.backend.http.aclose()
 
 
 # Told of each probe as it starts and ends: (kind, target, probes done, probes started).

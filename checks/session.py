@@ -22,6 +22,7 @@ import pytest
 from _pytest._code.code import ReprFileLocation, TerminalRepr
 
 from checks import __version__, ci, compare, engine, gate, metrics, output, report
+from checks import fleet_outputs
 from checks.engine import command_line, expected_checks, plan_jobs, redactor
 from checks.jobs import Job, Result
 from checks.model.requirement import Check
@@ -49,6 +50,7 @@ WRITTEN = pytest.StashKey[list[Path]]()  # every file of the run's set, once com
 RECORD_NOTE = pytest.StashKey[str]()  # why --record wrote nothing
 CUT_SHORT = pytest.StashKey[bool]()  # Ctrl-C or SIGTERM came while the probes ran
 TOLD = pytest.StashKey[list[str]]()  # where --record, --metrics and --bundle wrote
+FLEET_DOCUMENT = pytest.StashKey[dict[str, Any]]()  # a fleet's JSON, as written
 
 LISTED_LATER = ("connector-checks: per-address (tcp.reachable) and per-installation (app.*) "
                 "checks appear when the run probes; listing probes nothing")
@@ -113,6 +115,8 @@ def results(config: pytest.Config) -> ConnectorResults:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     settings, lines = config.stash[SETTINGS], []
+    if settings.fleet is not None:
+        return _fleet_header(config, settings)
     for job in config.stash[JOBS]:
         where = (f"offline scenario {job.scenario.name} (recorded {job.scenario.recorded_at:%Y-%m-%d})"
                  if job.scenario else "live")
@@ -125,6 +129,27 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
                  f"{settings.report_dir}/")
     lines.append(f"connector-checks: reproduce with: "
                  f"{command_line(settings, config.stash[JOBS])}")
+    return lines
+
+
+def _fleet_header(config: pytest.Config, settings: Settings) -> list[str]:
+    fleet, jobs = settings.fleet, config.stash[JOBS]
+    assert fleet is not None
+    part = (f", shard {fleet.shard[0]}/{fleet.shard[1]}: {len(jobs)} of "
+            f"{len(fleet.every_name)} targets" if fleet.shard else f": {len(jobs)} targets")
+    lines = [f"connector-checks {__version__}: fleet {fleet.label}{part}, "
+             f"{'offline' if settings.offline else 'live'}, up to "
+             f"{settings.fleet_concurrency} at once"]
+    for job in jobs[:report.LIST_ALL_UP_TO]:
+        where = f"scenario {job.scenario.name}" if job.scenario else "live"
+        lines.append(f"connector-checks: {job.name}: {job.connector.name} -> {job.target.url} "
+                     f"({where}; profile {job.profile.name})")
+    if len(jobs) > report.LIST_ALL_UP_TO:
+        lines.append(f"connector-checks: ... and {len(jobs) - report.LIST_ALL_UP_TO} more "
+                     f"targets")
+    lines.append(f"connector-checks: timeout {settings.timeout:g} s per step; reports in "
+                 f"{settings.report_dir}/TARGET/, the fleet's in {settings.report_dir}/fleet.*")
+    lines.append(f"connector-checks: reproduce with: {command_line(settings, jobs)}")
     return lines
 
 
@@ -144,8 +169,7 @@ def pytest_make_collect_report(collector: pytest.Collector
     collected = yield
     config = collector.config
     if isinstance(collector, pytest.Session):
-        suites = [ConnectorSuite.from_parent(collector, name=job.connector.name,
-                                             nodeid=job.connector.name, job=job)
+        suites = [ConnectorSuite.from_parent(collector, name=job.name, nodeid=job.name, job=job)
                   for job in config.stash[JOBS]]
         collected.result[:0] = suites
     return collected
@@ -212,9 +236,11 @@ def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
 
 
 @functools.cache
-def _connector_mark(name: str, layer: str, requirement: str) -> pytest.MarkDecorator:
-    """One mark per requirement, shared by its checks (thousands in a large run)."""
-    return pytest.mark.connector(name=name, layer=layer, requirement=requirement)
+def _connector_mark(name: str, layer: str, requirement: str, target: str
+                    ) -> pytest.MarkDecorator:
+    """One mark per requirement, shared by its checks (thousands in a large run); ``target``:
+    a fleet's target's name (the connector's outside a fleet)."""
+    return pytest.mark.connector(name=name, layer=layer, requirement=requirement, target=target)
 
 
 class CheckRepr(TerminalRepr):
@@ -242,7 +268,7 @@ class CheckItem(pytest.Item):
         super().__init__(**kwargs)
         self.check = check
         self.add_marker(_connector_mark(self.connector, check.requirement.category,
-                                        check.requirement.id))
+                                        check.requirement.id, self.job.name))
         verdict = check.verdict
         if verdict.outcome is Outcome.SKIPPED:
             # A mark, not pytest.skip(): the report then points at the check, not at us.
@@ -251,7 +277,14 @@ class CheckItem(pytest.Item):
 
     @property
     def connector(self) -> str:
-        return self.parent.name if self.parent else ""
+        """The connector's name (its mark's); a fleet's target is the item's parent."""
+        return self.job.connector.name
+
+    @property
+    def job(self) -> Job:
+        suite = self.parent
+        assert isinstance(suite, ConnectorSuite)
+        return suite.job
 
     def runtest(self) -> None:
         verdict = self.check.verdict
@@ -266,13 +299,13 @@ class CheckItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, CheckFailed | RuntimeError):
-            return CheckRepr(self.connector, str(excinfo.value))
+            return CheckRepr(self.job.name, str(excinfo.value))
         return self.config.stash[REDACT](str(super().repr_failure(excinfo, style=style)))
 
     def reportinfo(self) -> tuple[str, int, str]:
         # The domain is shown as the failure's heading; it is not a suffix of the node id,
         # so pytest does not rewrite the dots of the check id. A check has no source line.
-        return (self.connector, 0, f"{self.check.id} - {self.check.requirement.title}")
+        return (self.job.name, 0, f"{self.check.id} - {self.check.requirement.title}")
 
     @functools.cached_property
     def location(self) -> tuple[str, int | None, str]:
@@ -393,7 +426,7 @@ def _selected_records(config: pytest.Config, job: Job) -> Iterator[dict[str, Any
     records, ran = config.stash[RECORDS], config.stash[CHECKS_RAN]
     for item in config.stash.get(SELECTED, []):
         if isinstance(item, CheckItem):
-            if item.connector == job.connector.name:
+            if item.job is job:
                 verdict = item.check.verdict
                 yield (report.not_run(item.check, verdict.message)
                        if isinstance(verdict, engine.InterruptedVerdict)
@@ -407,7 +440,7 @@ def _belongs(item: pytest.Item, job: Job) -> bool:
     """A user test goes to the report of the connector its marker names, or to every one."""
     marker = item.get_closest_marker("connector")
     name = marker.kwargs.get("name", marker.args[0] if marker.args else None) if marker else None
-    return name in (None, job.connector.name)
+    return name in (None, job.connector.name, job.name)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -433,10 +466,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if RESULTS not in config.stash or config.option.collectonly:
         return
     redact = config.stash[REDACT]
-    written = {document["connector"]: document for document in config.stash.get(DOCUMENTS, [])}
+    if config.stash[SETTINGS].fleet is not None:
+        _fleet_summary(terminalreporter, config)
+        return
+    written = {document["name"]: document for document in config.stash.get(DOCUMENTS, [])}
     for result in config.stash[RESULTS]:
         job = result.job
-        document = written.get(job.connector.name)
+        document = written.get(job.name)
         records = document["checks"] if document else list(_selected_records(config, job))
         mode = f"offline scenario {job.scenario.name}" if job.scenario else "live"
         terminalreporter.section(f"connector {job.connector.name}: {job.target.url} ({mode})")
@@ -470,6 +506,39 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
                 terminalreporter.write_line(command)
 
 
+def _fleet_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """A fleet's end: a line per target (its verdict, and the first requirement that did not
+    pass with its vendor code), then the fleet's verdict and where its page is."""
+    settings = config.stash[SETTINGS]
+    summary = config.stash.get(FLEET_DOCUMENT, None)
+    if summary is None:
+        return
+    redact = config.stash[REDACT]
+    assert settings.fleet is not None
+    terminalreporter.section(f"fleet {settings.fleet.label}: {len(summary['targets'])} targets")
+    width = max((len(r["name"]) for r in summary["targets"]), default=0)
+    for row in summary["targets"]:
+        first = row["first_failure"]
+        said = ""
+        if first is not None:
+            code = f", vendor code {first['vendor_code']}" if first.get("vendor_code") else ""
+            said = f"  {first['id']}: {first['reason'] or first['outcome']}{code}: " \
+                   f"{first['message']}"
+        line = f"{row['verdict']['words'].upper():<20} {row['name']:<{width}} " \
+               f"({row['connector']}){said}"
+        terminalreporter.write_line(redact(one_line(line))[:400])
+    verdict = summary["verdict"]
+    counts = ", ".join(f"{n} {gate.VERDICTS[code][0]}" for code, n in summary["tally"].items())
+    where = (f"fleet page: {settings.report_dir / 'fleet.html'}" if WRITTEN in config.stash
+             else "no report written")
+    terminalreporter.write_line(f"fleet verdict: {verdict['words']}; {counts}; {where}",
+                                bold=True)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for document in config.stash.get(DOCUMENTS, []):
+            for command in ci.workflow_commands(document):
+                terminalreporter.write_line(command)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Every report of this run, written as one set (report.Staged): all of them, or none
     and the earlier ones untouched, even when it was interrupted (the reports then hold every
@@ -486,6 +555,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results = {id(r.job): r for r in config.stash.get(RESULTS, None) or ()}
     documents: list[dict[str, Any]] = []
     config.stash[DOCUMENTS] = documents
+    pairs: list[tuple[report.RunInfo, dict[str, Any]]] = []
     written = output.Written()
     staged = report.Staged()
     jobs = config.stash[JOBS]
@@ -497,10 +567,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             records = _selected_records(config, job) if result else iter(())
             document = output.document(info, records, __version__, settings.compare, redact)
             documents.append(document)
-            written.reports += report.write_all(staged, settings.report_dir, document, info)
+            pairs.append((info, document))
+            written.reports += report.write_all(staged, settings.report_dir, document, info,
+                                                job.folder)
             if result is not None and not interrupted:
                 written.recordings |= output.write_recording(staged, settings, result, len(jobs),
                                                              __version__, redact)
+        if settings.fleet is not None:
+            config.stash[FLEET_DOCUMENT] = fleet_outputs.write(
+                staged, settings, jobs, pairs, config.stash[RUN_ID], config.stash[STARTED],
+                interrupted, __version__, written)
         staged.commit()
     except OSError as error:
         staged.discard()
@@ -517,6 +593,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     told = config.stash[TOLD] = []
     if interrupted and settings.record is not None:
         _drop_earlier_recordings(config, settings, len(jobs))
+    elif settings.record is not None and settings.fleet is not None:
+        told.append(f"connector-checks: recorded the fleet's {len(jobs)} targets in "
+                    f"{settings.record}/; replay it with: {engine.runner()} -p no:cacheprovider "
+                    f"--fleet={settings.record} --offline --report-dir=replayed")
     elif settings.record is not None:
         for job in jobs:
             path = output.recording_path(settings, job.connector.name, len(jobs))

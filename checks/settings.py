@@ -15,12 +15,15 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from checks.model.endpoints import ConnectTo, Nameserver, Route, Target
 from checks.model.trust import PemBundle
 from checks.profiles import Profile
+
+if TYPE_CHECKING:
+    from checks.fleet import Fleet
 
 RUN_TIMEOUT = 120.0  # seconds for the whole run, waits for rate limits included
 MAX_INSTALLATIONS = 200  # a GitHub App's installations checked one by one at most
@@ -55,6 +58,8 @@ class Settings:
     profiles: tuple[Profile, ...] = ()  # --profile: at most one per connector
     # The connectors' own options (checks.options) that were given: flag -> value.
     connector_options: Mapping[str, Any] = field(default_factory=dict)
+    fleet: Fleet | None = None  # --fleet: many targets, each a job under its own name
+    fleet_concurrency: int = 4  # --fleet-concurrency: targets checked at once at most
 
 
 def parse_target(text: str) -> Target:

@@ -70,6 +70,15 @@ def token_prefix(value: str) -> str:
     return next((prefix for prefix in _PREFIXES if value.startswith(prefix)), "")
 
 
+def looks_like_secret(text: str) -> bool:
+    """Whether a text has the shape of a credential: a platform's token (its prefix, and as
+    long as a token), a JWT, a private key, a credential header."""
+    if len(text) >= _SHORTEST_SHOWN and token_prefix(text) and not any(c.isspace()
+                                                                       for c in text):
+        return True
+    return re.search("|".join(_PATTERNS), text, re.DOTALL) is not None
+
+
 def mask(value: str) -> str:
     """Show a secret as its type prefix and last four characters, or not at all."""
     if len(value) < _SHORTEST_SHOWN:
