@@ -2,6 +2,7 @@
 
     connector-checks diff A.json B.json        what changed from run A to run B
     connector-checks merge A.json B.json ...   one report with a column per run
+    connector-checks merge S1/fleet.json ...    a fleet's shards as one fleet (its page, JSON)
 
 Exit codes: 0 done (diff: nothing newly failing), 1 (diff) a check newly fails (under the
 later run's --fail-on), 4 an input cannot be used (unreadable, not a report, reports of
@@ -68,6 +69,9 @@ def _run(arguments: argparse.Namespace) -> int:
         change = changes(before, after)
         print("\n".join(change_lines(change)))
         return 1 if change["newly_failing"] else 0
+    fleets = [_fleet_report(path) for path in arguments.reports]
+    if any(f is not None for f in fleets):
+        return _merge_fleet(arguments, fleets)
     if len(arguments.reports) < 2:
         raise Unusable("merge needs two reports or more (one per run, e.g. one per vantage "
                        "point); to read one report, open its HTML page")
@@ -83,6 +87,47 @@ def _run(arguments: argparse.Namespace) -> int:
     print(f"{len(merged['differs'])} of {len(merged['rows'])} checks differ between "
           f"{len(merged['columns'])} runs; wrote {folder}/merged.html and merged.json")
     return 0
+
+
+def _fleet_report(path_text: str) -> tuple[str, dict[str, Any]] | None:
+    """A fleet JSON (a shard's), or None for any other file."""
+    from checks.fleet import SCHEMA
+
+    try:
+        document = json.loads(Path(path_text).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(document, dict) and document.get("schema") == SCHEMA and \
+            isinstance(document.get("targets"), list):
+        return path_text, document
+    return None
+
+
+def _merge_fleet(arguments: argparse.Namespace,
+                 fleets: list[tuple[str, dict[str, Any]] | None]) -> int:
+    """The shards of a fleet run as one: the fleet page and JSON of one unsharded run; exit
+    code the fleet's verdict's (1 not ready, 2 a shard missing, 0 ready)."""
+    from checks.fleet import Unmergeable
+    from checks.fleet_outputs import merge_into
+
+    given = [f for f in fleets if f is not None]
+    if len(given) != len(fleets):
+        other = arguments.reports[fleets.index(None)]
+        raise Unusable(f"{other} is not a fleet JSON report: merge fleet.json files of one "
+                       f"fleet's shards, or reports of single runs, not both")
+    folder = Path(arguments.out)
+    try:
+        merged = merge_into(folder, given)
+    except Unmergeable as error:
+        raise Unusable(str(error)) from None
+    for row in merged["targets"]:
+        print(f"{row['verdict']['words'].upper():<20} {row['name']} ({row['connector']})")
+    for name in merged["missing"]:
+        print(f"NOT CHECKED          {name} (its shard's fleet.json was not given)")
+    verdict = merged["verdict"]
+    print(f"fleet verdict: {verdict['words']}; {len(merged['targets'])} targets from "
+          f"{len(merged['shards'])} shards; wrote {folder}/fleet.html and fleet.json")
+    return int(verdict["exit_code"]) if verdict["exit_code"] in (0, 1, 2) else 1
 
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ import time
 import tomllib
 import traceback
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -107,7 +107,7 @@ def _job(settings: Settings, connector: Connector, environ: Mapping[str, str],
                                  MAX_INSTALLATIONS),
         run_timeout=_limit(scenario, "run_timeout", settings.run_timeout, RUN_TIMEOUT),
         options=_own_options(connector, settings, scenario), name=name, folder=folder,
-        resolvers=settings.resolvers)
+        resolvers=settings.resolvers, given_trust=(settings.public_roots, settings.ca_bundle))
 
 
 def _fleet_job(settings: Settings, fleet: Fleet, target: FleetTarget,
@@ -183,8 +183,11 @@ def _fleet_job(settings: Settings, fleet: Fleet, target: FleetTarget,
         run_timeout=parse_run_timeout(str(given["run-timeout"])) if "run-timeout" in given
         else RUN_TIMEOUT,
         connector_options=own)
-    return _job(per, connector, _target_environ(fleet, target, connector, environ),
-                name=target.name, folder=target.name)
+    job = _job(per, connector, _target_environ(fleet, target, connector, environ),
+               name=target.name, folder=target.name)
+    sources = {name: f"{source.describe()} (the fleet file's {name} for {target.name})"
+               for name, source in target.secrets.items()}
+    return replace(job, secret_sources=sources)
 
 
 def _connector_names() -> tuple[str, ...]:
@@ -340,6 +343,8 @@ def command_line(settings: Settings, jobs: list[Job]) -> str:
     check several servers: one command per job, joined by &&, when they differ). A replay of
     a recording writes its reports to a folder of its own, never over the reports that came
     with the recording (a ticket's)."""
+    if settings.fleet is not None:
+        return _fleet_command(settings)
     commands = [_job_options(settings, job) for job in jobs]
     if len({" ".join(options[1:]) for options in commands}) <= 1:
         together = [f"--connector={job.connector.name}" for job in jobs]
@@ -347,6 +352,23 @@ def command_line(settings: Settings, jobs: list[Job]) -> str:
         return f"{runner()} " + " ".join(shlex.quote(arg) for arg in together + commands[0][1:])
     return f" && {runner()} ".join([""] + [" ".join(shlex.quote(arg) for arg in options)
                                            for options in commands]).removeprefix(" && ")
+
+
+def _fleet_command(settings: Settings) -> str:
+    """A fleet's run: its file, and the run's own options (each target's are in the file)."""
+    assert settings.fleet is not None
+    args = [f"--fleet={settings.fleet.label}"]
+    args += ["--offline"] if settings.offline else []
+    shard = settings.fleet.shard
+    args += [f"--shard={shard[0]}/{shard[1]}"] if shard else []
+    args += [f"--fleet-concurrency={settings.fleet_concurrency}"]
+    args += [f"--fail-on={settings.fail_on}"] if settings.fail_on != "failed" else []
+    args.append(f"--check-timeout={settings.timeout:g}")
+    args += [f"--run-timeout={settings.run_timeout:g}"] if settings.run_timeout != RUN_TIMEOUT \
+        else []
+    folder = str(settings.report_dir)
+    args += [f"--report-dir={folder}"] if folder != DEFAULT_REPORT_DIR else []
+    return f"{runner()} " + " ".join(shlex.quote(arg) for arg in args)
 
 
 def _named(job: Job) -> bool:
@@ -478,7 +500,7 @@ async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
         plan.expect_all(job.connector.expected(context))
         async with asyncio.timeout_at(deadline):
             await job.connector.run(context, plan)
-        return plan.checks()
+        return _fleet_sources(job, plan.checks())
     except TimeoutError:
         return plan.settle_pending(reasons.HARNESS_DEADLINE(
             f"not decided within --run-timeout {job.run_timeout:g} s, the bound on the "
@@ -491,6 +513,22 @@ async def _run_job(job: Job, facts: Facts, settings: Settings, now: datetime,
         verdict = reasons.HARNESS_ERROR(
             f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})")
         return plan.abandon(plan.add(HARNESS, job.connector.name, verdict))
+
+
+def _fleet_sources(job: Job, checks: list[Check]) -> list[Check]:
+    """A fleet's target whose secret is missing: the message names where the fleet file says
+    it comes from, not only the connector's own variable."""
+    if not job.secret_sources:
+        return checks
+    for n, check in enumerate(checks):
+        verdict = check.verdict
+        if verdict.reason == "auth.missing" or (verdict.reason or "").endswith("key_missing"):
+            named = [f"{name} comes from {source}" for name, source in job.secret_sources.items()
+                     if name in verdict.message]
+            if named:
+                checks[n] = replace(check, verdict=replace(
+                    verdict, message=f"{verdict.message}; here {'; '.join(named)}"))
+    return checks
 
 
 def _vantage(settings: Settings, job: Job, proxy: str,

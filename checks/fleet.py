@@ -392,10 +392,13 @@ def document(rows: list[dict[str, Any]], label: str, every_name: Sequence[str],
             "missing": [], "verdict": worst(rows), "tally": tally(rows), "targets": rows}
 
 
-ORDER = ("not_ready", "incomplete", "nothing_checked", "ready_with_warnings", "ready")
+# Worst first. A target none of whose checks were selected (-k, -m) says nothing of the
+# fleet: it decides only when no target had a check selected.
+ORDER = ("not_ready", "incomplete", "ready_with_warnings", "ready", "nothing_checked")
 
 
 def worst(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The fleet's verdict: its worst target's."""
     codes = [r["verdict"]["verdict"] for r in rows]
     code = next((c for c in ORDER if c in codes), "nothing_checked")
     words, tone, exit_code = gate.VERDICTS[code]

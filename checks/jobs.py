@@ -14,7 +14,7 @@ from checks.catalogue import Connector
 from checks.model.endpoints import HttpRequest, Nameserver, Route, Target
 from checks.model.requirement import Check, Requirement
 from checks.model.secret import Secret
-from checks.model.trust import Trust
+from checks.model.trust import PemBundle, Trust
 from checks.model.vantage import Vantage
 from checks.profiles import Profile
 from checks.run import Observed
@@ -47,6 +47,10 @@ class Job:
     name: str = ""
     folder: str = ""
     resolvers: tuple[Nameserver, ...] = ()
+    # A fleet's target: where the fleet file says each secret comes from (name -> words).
+    secret_sources: Mapping[str, str] = field(default_factory=dict)
+    # The CA bundles as given (--public-roots, --ca-bundle, or a fleet target's): recorded.
+    given_trust: tuple[PemBundle | None, PemBundle | None] = (None, None)
 
     def __post_init__(self) -> None:
         if not self.name:

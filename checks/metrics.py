@@ -33,39 +33,44 @@ def registry(documents: Sequence[Mapping[str, Any]]) -> Any:
     def gauge(name: str, text: str, labels: tuple[str, ...]) -> Gauge:
         return Gauge(name, text, labels, registry=found)
 
+    # Every series names its target (a fleet's target's name; else the connector's) and its
+    # connector: one alert rule covers a whole fleet.
     outcome = gauge("connector_checks_check_outcome",
                     "1 for the outcome a check had in the last run, 0 for the others",
-                    ("connector", "check", "outcome"))
+                    ("target", "connector", "check", "outcome"))
     ready = gauge("connector_checks_ready", "1 when the run's verdict is ready (with warnings, "
-                  "unless --fail-on warning)", ("connector",))
+                  "unless --fail-on warning)", ("target", "connector"))
     started = gauge("connector_checks_run_timestamp_seconds", "when the run began (Unix time)",
-                    ("connector",))
+                    ("target", "connector"))
     certificate = gauge("connector_checks_certificate_expiry_seconds",
-                        "seconds until the server's certificate expires, as of the run",
-                        ("connector", "check", "subject"))
+                        "seconds until the server's certificate expires, as of the run "
+                        "(/ 86400: days)", ("target", "connector", "check", "subject"))
     token = gauge("connector_checks_token_expiry_seconds",
-                  "seconds until the token expires, as of the run", ("connector", "check"))
+                  "seconds until the token expires, as of the run (/ 86400: days)",
+                  ("target", "connector", "check"))
     duration = gauge("connector_checks_probe_duration_seconds", "how long each probe took",
-                     ("connector", "kind", "target"))
+                     ("target", "connector", "kind", "probe"))
     for document in documents:
         connector, at = document["connector"], _time(document["observed_at"])
-        ready.labels(connector).set(
+        name = str(document.get("name") or connector)
+        ready.labels(name, connector).set(
             1 if gate.of(document)["verdict"] in ("ready", "ready_with_warnings") else 0)
-        started.labels(connector).set(_time(document["started_at"]).timestamp())
+        started.labels(name, connector).set(_time(document["started_at"]).timestamp())
         for check in document["checks"]:
-            for name in OUTCOMES:
-                outcome.labels(connector, check["id"], name).set(
-                    1 if check["outcome"] == name else 0)
+            for one in OUTCOMES:
+                outcome.labels(name, connector, check["id"], one).set(
+                    1 if check["outcome"] == one else 0)
             evidence = check.get("evidence") or {}
             chain = evidence.get("chain")
             if check["requirement"] == "tls.public_ca" and chain:
-                certificate.labels(connector, check["id"], chain[0]["subject"]).set(
+                certificate.labels(name, connector, check["id"], chain[0]["subject"]).set(
                     (_time(chain[0]["not_after"]) - at).total_seconds())
             if isinstance(evidence.get("expires_at"), str):
-                token.labels(connector, check["id"]).set(
+                token.labels(name, connector, check["id"]).set(
                     (_time(evidence["expires_at"]) - at).total_seconds())
         for probe in document.get("probes", []):
-            duration.labels(connector, probe["kind"], probe["target"]).set(probe["elapsed_s"])
+            duration.labels(name, connector, probe["kind"], probe["target"]).set(
+                probe["elapsed_s"])
     return found
 
 

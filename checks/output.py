@@ -109,8 +109,10 @@ def write_bundle(path: Path, written: Written, settings: Settings, tool_version:
     """One zip for a ticket: the reports, the recordings, and how to replay them."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for file in written.reports:
-            archive.write(file, f"reports/{file.name}")
+        for file in written.reports:  # a fleet's targets' in reports/TARGET/
+            inside = file.relative_to(settings.report_dir) if file.is_relative_to(
+                settings.report_dir) else Path(file.name)
+            archive.write(file, f"reports/{inside.as_posix()}")
         for name, text in written.recordings.items():
             archive.writestr(f"recordings/{name}", text)
         archive.writestr("README.txt", _readme(written, tool_version))

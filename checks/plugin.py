@@ -28,6 +28,7 @@ from checks.settings import (
     parse_nameserver,
     parse_org,
     parse_output_file,
+    parse_record,
     parse_repo,
     parse_report_dir,
     parse_run_timeout,
@@ -162,9 +163,10 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], bool, str]] = [
     ("--vantage", "connector_vantage", parse_vantage, False,
      "where this run looks from, in your words (\"vendor side\", \"office network\"); shown in "
      "the reports and compared by connector-checks merge"),
-    ("--record", "connector_record", parse_output_file(".json"), False,
+    ("--record", "connector_record", parse_record, False,
      "save the live run as a scenario file, secrets removed: --offline --scenario PATH replays "
-     "it"),
+     "it (a fleet: a folder, a recording per target and its fleet.toml; --fleet DIR --offline "
+     "replays it)"),
     ("--bundle", "connector_bundle", parse_output_file(".zip"), False,
      "write one zip to attach to a ticket: the reports, the recording, how to replay it"),
     ("--fail-on", "connector_fail_on", parse_fail_on, False,
@@ -215,7 +217,7 @@ _METAVARS = {
     "--connect-to": "HOST:PORT:ADDR:PORT", "--public-roots": "PEM", "--ca-bundle": "PEM",
     "--check-timeout": "SECONDS", "--max-wait": "SECONDS", "--max-pages": "N",
     "--run-timeout": "SECONDS", "--max-installations": "N", "--report-dir": "DIR",
-    "--vantage": "LABEL", "--record": "PATH.json", "--bundle": "PATH.zip",
+    "--vantage": "LABEL", "--record": "PATH.json|DIR", "--bundle": "PATH.zip",
     "--fail-on": "{failed,warning}", "--compare": "PREVIOUS.json", "--metrics": "PATH.prom",
     "--fleet": "PATH.toml|DIR|NAME", "--shard": "K/N", "--fleet-concurrency": "N",
 }
@@ -417,6 +419,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "connector(name, layer, requirement): a connector-checks check; select with "
                    "-m \"connector(layer='tls')\" or -m \"connector(name='NAME')\"")
     settings = _settings(config)
+    if settings is not None and settings.record is not None and \
+            (settings.fleet is None) != settings.record.name.endswith(".json"):
+        raise pytest.UsageError("--record names a .json file; with --fleet, a folder (a "
+                                "recording per target, and the fleet.toml that replays them)")
     if settings is not None and settings.offline and settings.record is not None:
         raise pytest.UsageError("--record saves a live run, and --offline replays one: drop "
                                 "--record (an offline run's --bundle holds the scenario it "

@@ -57,7 +57,7 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
         "env": dict(job.env),
         "credentials": _credentials(job),
         "trust": {key: list(bundle.pem_list) for key, bundle in
-                  (("public_roots", settings.public_roots), ("ca_bundle", settings.ca_bundle))
+                  zip(("public_roots", "ca_bundle"), job.given_trust, strict=True)
                   if bundle is not None},
         "connect_to": [f"{host}:{port}:{host_port(route.address, route.port)}"
                        for (host, port), route in job.routes.items()],

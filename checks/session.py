@@ -21,8 +21,7 @@ from typing import Any, Literal
 import pytest
 from _pytest._code.code import ReprFileLocation, TerminalRepr
 
-from checks import __version__, ci, compare, engine, gate, metrics, output, report
-from checks import fleet_outputs
+from checks import __version__, ci, compare, engine, fleet_outputs, gate, metrics, output, report
 from checks.engine import command_line, expected_checks, plan_jobs, redactor
 from checks.jobs import Job, Result
 from checks.model.requirement import Check

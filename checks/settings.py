@@ -247,6 +247,18 @@ def parse_output_file(suffix: str) -> Callable[[str], Path]:
     return parse
 
 
+def parse_record(text: str) -> Path:
+    """--record: a .json file, or (for a fleet) a folder, one recording per target."""
+    if text.endswith(".json"):
+        return parse_output_file(".json")(text)
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{text!r} is a file: name the .json file to write (a fleet's, the "
+                         f"folder for its recordings)")
+    parse_report_dir(text)
+    return path
+
+
 def parse_fail_on(text: str) -> str:
     if text not in ("failed", "warning"):
         raise ValueError(f"{text!r}: give failed (a failure fails the run) or warning (a "

@@ -50,6 +50,7 @@ class GithubWorld:
     link_host: str | None = None
     # Organizations whose IP allow list does not hold loopback: their resources answer 403.
     ip_allow_lists: set[str] = field(default_factory=set)
+    requests: list[str] = field(default_factory=list)  # every GET's path, as it came
 
 
 def ip_allow_list_message(org: str) -> str:
@@ -101,6 +102,7 @@ def github_handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = self.path.split("?")[0].removeprefix(world.prefix)
+            world.requests.append(path)
             if path == "/meta":
                 return self.meta()
             if not path.startswith(("/user", "/orgs/", "/repos/")):

@@ -49,6 +49,8 @@ class HttpRequest:
     scheme: str = "token"  # "Bearer" for a GitHub App's JWT
 
     @property
-    def key(self) -> tuple[str, str, int, tuple[tuple[str, str], ...], int]:
-        """Requests with the same key ask the same question: probe it once."""
-        return (self.method, self.url, id(self.token), self.headers, id(self.form) if self.form else 0)
+    def key(self) -> tuple[str, str, str, tuple[tuple[str, str], ...], int]:
+        """Requests with the same key ask the same question: probe it once (the same
+        credential, wherever it was read from: two targets of a fleet with one token)."""
+        return (self.method, self.url, self.token.fingerprint if self.token else "",
+                self.headers, id(self.form) if self.form else 0)

@@ -6,6 +6,7 @@ short secret is not shown at all. Secrets come from environment variables or fil
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -103,6 +104,11 @@ class Secret:
     def reveal(self) -> str:
         """The value itself: call this only where it is sent, never where it is shown."""
         return self._value
+
+    @property
+    def fingerprint(self) -> str:
+        """Which secret this is, kept in memory only (two reads of one token are one)."""
+        return hashlib.sha256(self._value.encode("utf-8", "surrogatepass")).hexdigest()
 
     @property
     def masked(self) -> str:
