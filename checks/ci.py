@@ -41,10 +41,35 @@ def workflow_commands(document: Mapping[str, Any]) -> list[str]:
     under = gate.of(document)["gate"]
     for line in fix_first(document["checks"]):
         level = "error" if gate.gated(line["outcome"], under) else "warning"
-        title = f"connector-checks {document['connector']}: {line['title']}"
+        title = f"connector-checks {label(document)}: {line['title']}"
         message = line["message"] + (f" Fix: {line['fix']}" if line["fix"] else "")
         commands.append(f"::{level} title={escape_property(title)}::{escape_data(message)}")
     return commands
+
+
+def label(document: Mapping[str, Any]) -> str:
+    """A report's run as CI names it: the connector, or a fleet's target and its connector."""
+    name, connector = document.get("name") or document["connector"], document["connector"]
+    return connector if name == connector else f"{name} ({connector})"
+
+
+def fleet_summary(fleet: Mapping[str, Any]) -> str:
+    """A fleet's job summary: its verdict, then a row per target with the first requirement
+    that did not pass and its fix."""
+    verdict = fleet["verdict"]
+    lines = [f"## connector-checks fleet {_cell(fleet['fleet'])}: {verdict['words']}", "",
+             f"{len(fleet['targets'])} targets · " + ", ".join(
+                 f"{n} {gate.VERDICTS[code][0]}" for code, n in fleet["tally"].items()), "",
+             "| target | connector | verdict | first requirement that did not pass | fix |",
+             "|---|---|---|---|---|"]
+    for row in fleet["targets"]:
+        first = row["first_failure"]
+        said = (f"`{_cell(first['id'])}` {first['reason'] or first['outcome']}"
+                + (f" (vendor code {_cell(first['vendor_code'])})" if first.get("vendor_code")
+                   else "") + f": {_cell(first['message'])}") if first else ""
+        lines.append(f"| {_cell(row['name'])} | {row['connector']} | {row['verdict']['words']} "
+                     f"| {said} | {_cell(first['remediation']) if first else ''} |")
+    return "\n".join(lines) + "\n\n"
 
 
 def _cell(text: Any) -> str:
@@ -59,7 +84,7 @@ def step_summary(document: Mapping[str, Any]) -> str:
                        for name, n in document["summary"].items() if n)
     mode = (f"offline scenario {document['scenario']}" if document["mode"] == "offline"
             else "live")
-    lines = [f"## connector-checks {document['connector']}: {words}", "",
+    lines = [f"## connector-checks {label(document)}: {words}", "",
              f"`{document['target']}` ({mode}) · {counts} · run {document['run_id']}", ""]
     causes = fix_first(document["checks"])
     if causes:

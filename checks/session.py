@@ -615,7 +615,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
             with open(summary, "a", encoding="utf-8") as file:
-                file.writelines(ci.step_summary(d) for d in documents)
+                fleet_document = config.stash.get(FLEET_DOCUMENT, None)
+                if fleet_document is not None:
+                    file.write(ci.fleet_summary(fleet_document))
+                else:
+                    file.writelines(ci.step_summary(d) for d in documents)
     except OSError as error:
         config.stash[WRITE_FAILED] = (f"connector-checks: the reports were written, but not "
                                       f"the metrics, bundle or job summary: "

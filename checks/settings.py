@@ -59,7 +59,7 @@ class Settings:
     # The connectors' own options (checks.options) that were given: flag -> value.
     connector_options: Mapping[str, Any] = field(default_factory=dict)
     fleet: Fleet | None = None  # --fleet: many targets, each a job under its own name
-    fleet_concurrency: int = 4  # --fleet-concurrency: targets checked at once at most
+    fleet_concurrency: int = 8  # --fleet-concurrency: targets checked at once at most
 
 
 def parse_target(text: str) -> Target:

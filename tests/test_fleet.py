@@ -346,3 +346,19 @@ def test_a_target_that_stalls_costs_its_own_deadline_never_anothers(
     own = json.loads((pytester.path / "reports" / "stuck" / "ghes.json").read_text())
     assert any(c["reason"] == "harness.deadline" for c in own["checks"])
     assert took < 25  # the stuck target cost its own 2 s, not the step's 30 s
+
+
+def test_on_github_actions_each_annotation_and_the_job_summary_name_the_target(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(pytester.path / "summary.md"))
+    result = pytester.runpytest(*BASE, "--fleet", "demo", "--offline")
+    errors = [line for line in result.outlines if line.startswith("::error")]
+    assert errors and all("title=connector-checks legacy-ghes (ghes)%3A " in e for e in errors)
+    summary = (pytester.path / "summary.md").read_text()
+    assert summary.startswith("## connector-checks fleet demo: not ready\n")
+    assert "| legacy-ghes | ghes | not ready | `tls.public_ca[github.example.com:443]` " \
+           "tls.expired: " in summary
+    rows_shown = [line for line in summary.splitlines() if line.startswith("| ")]
+    assert len(rows_shown) == 1 + len(DEMO)  # the header, and a row per target
