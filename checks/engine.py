@@ -12,7 +12,7 @@ import time
 import tomllib
 import traceback
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,7 +24,7 @@ from checks.catalogue import Connector
 from checks.connectors import checked_profile, default_profile, get_connector
 from checks.jobs import Job, Result
 from checks.model.addresses import host_port
-from checks.model.endpoints import Nameserver, Target
+from checks.model.endpoints import Nameserver, Route, Target
 from checks.model.observations import DnsLookup, ProxyTunnel, TcpConnect, TlsHandshake
 from checks.model.requirement import Check, Requirement
 from checks.model.secret import Redactor, Secret, SecretUnreadable, secret_from_env
@@ -544,9 +544,9 @@ def _vantage(settings: Settings, job: Job, proxy: str,
     return Vantage(socket.gethostname(), settings.vantage, local, resolvers, proxy)
 
 
-def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
+def _live_http(settings: Settings, group: _Group) -> HttpClient:
     """One HTTP client for jobs that trust the same CAs and route hosts alike."""
-    roots = jobs[0].trust
+    roots = group.members[0].trust
     context: ssl.SSLContext = verifying_context(
         PemBundle("", roots.public_roots + roots.private_cas).pem)
 
@@ -562,14 +562,44 @@ def _live_http(settings: Settings, jobs: list[Job]) -> HttpClient:
             headers={"User-Agent": f"connector-checks/{__version__}",
                      "Accept-Encoding": ACCEPTED})
 
-    return HttpClient(make, dict(jobs[0].routes) if jobs[0].scenario is None else {},
-                      timeout=settings.timeout, max_wait_s=settings.max_wait)
+    return HttpClient(make, group.routes, timeout=settings.timeout,
+                      max_wait_s=settings.max_wait)
 
 
-def _same_facts(job: Job) -> tuple[object, ...]:
-    """Jobs whose HTTP facts are the same: the same CAs trusted, the same routes."""
-    return (job.trust.public_label, job.trust.private_label, len(job.trust.private_cas),
-            tuple(sorted(job.routes.items())))
+@dataclass
+class _Group:
+    """Live jobs whose HTTP facts are the same, sent by one client: they trust the same CAs,
+    and their routes (--connect-to) agree on every host and port either names."""
+
+    trust: tuple[object, ...]
+    routes: dict[tuple[str, int], Route]
+    members: list[Job]
+
+    def takes(self, job: Job) -> bool:
+        own = {**job.routes}
+        target = (job.target.host, job.target.port)
+        return _trust_key(job) == self.trust and \
+            all(self.routes.get(key, route) == route for key, route in own.items()) and \
+            (target in own) == (target in self.routes)
+
+
+def _trust_key(job: Job) -> tuple[object, ...]:
+    return (job.trust.public_label, job.trust.private_label, len(job.trust.public_roots),
+            len(job.trust.private_cas))
+
+
+def _grouped(jobs: list[Job]) -> list[_Group]:
+    groups: list[_Group] = []
+    for job in jobs:
+        if job.scenario is not None:
+            continue
+        group = next((g for g in groups if g.takes(job)), None)
+        if group is None:
+            groups.append(_Group(_trust_key(job), dict(job.routes), [job]))
+        else:
+            group.routes.update(job.routes)
+            group.members.append(job)
+    return groups
 
 
 def run(settings: Settings, jobs: list[Job], redact: Redactor | None = None,
@@ -598,21 +628,19 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
     put in ``box``, and there too when the run is cancelled: each job's decided checks, the
     rest marked :func:`interrupted`."""
     redact = redact if redact is not None else redactor(jobs, os.environ)
-    groups: dict[tuple[object, ...], list[Job]] = {}
-    for job in jobs:
-        if job.scenario is None:
-            groups.setdefault(_same_facts(job), []).append(job)
+    groups = _grouped(jobs)
+    group_of = {id(job): n for n, group in enumerate(groups) for job in group.members}
     if len(jobs) == 1 or settings.fleet is None:
         # One connector, or several at one target: one set of facts, as they are the same.
-        shared_facts = {key: Facts(LiveBackend(_live_http(settings, members), settings.timeout),
-                                   progress=progress) for key, members in groups.items()}
-        probes: dict[tuple[object, ...], Shared] = {}
+        shared_facts = {n: Facts(LiveBackend(_live_http(settings, group), settings.timeout),
+                                 progress=progress) for n, group in enumerate(groups)}
+        probes: dict[int, Shared] = {}
     else:
         # A fleet: each target its own facts (its reports, its recording), sharing the probes
         # of targets whose facts are the same.
         shared_facts = {}
-        probes = {key: Shared(LiveBackend(_live_http(settings, members), settings.timeout))
-                  for key, members in groups.items()}
+        probes = {n: Shared(LiveBackend(_live_http(settings, group), settings.timeout))
+                  for n, group in enumerate(groups)}
     began = time.monotonic()  # the run's deadline: its --run-timeout after this
     bound = asyncio.Semaphore(settings.fleet_concurrency if settings.fleet is not None
                               else max(1, len(jobs)))
@@ -638,7 +666,7 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
                 now = job.scenario.recorded_at
                 proxy = "none (offline)"
             else:
-                key = _same_facts(job)
+                key = group_of[id(job)]
                 facts = shared_facts.get(key) or Facts(probes[key], progress=progress)
                 now, proxy = started, proxy_for(job.target.url)
             begun[id(job)] = (started, clock, facts, now, proxy)
