@@ -332,6 +332,10 @@ def row(name: str, folder: str, document: Mapping[str, Any]) -> dict[str, Any]:
     """One target's line of the fleet: its verdict, the first requirement that failed (its
     vendor code), its certificate's and token's expiry, and where its reports are."""
     decided = gate.of(document)
+    if document.get("interrupted") and decided["verdict"] == "nothing_checked":
+        # Ctrl-C came before this target started: it was not checked, not deselected.
+        words, tone, _ = gate.VERDICTS["incomplete"]
+        decided = {**decided, "verdict": "incomplete", "words": words, "tone": tone}
     checks = document.get("checks", [])
     failing = next((c for c in checks if gate.gated(c["outcome"], decided["gate"])), None) or \
         next((c for c in checks if c["outcome"] == "warning"), None)

@@ -91,7 +91,10 @@ def write_recording(staged: Staged, settings: Settings, result: Result, jobs: in
     if scenario is not None:  # a replay is not recorded again: its bundle holds the scenario
         if settings.bundle is None:
             return {}
-        return {f"{scenario.name}.json": Path(scenario.source).read_text(encoding="utf-8")}
+        # A fleet's targets may replay scenarios of one name: each is kept under its target's.
+        kept = f"{result.job.name}.json" if settings.fleet is not None else \
+            f"{scenario.name}.json"
+        return {kept: Path(scenario.source).read_text(encoding="utf-8")}
     if settings.record is None and settings.bundle is None:
         return {}
     from checks.recording import record  # only a run that records needs it (and PyJWT)

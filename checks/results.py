@@ -45,8 +45,9 @@ class ConnectorResults(Mapping[str, ConnectorResult]):
 
     @classmethod
     def of(cls, results: Iterable[Result]) -> ConnectorResults:
-        return cls(MappingProxyType({r.job.connector.name: ConnectorResult(
-            r.job.connector.name, r.job.target.url, r.job.mode, tuple(r.checks),
+        # By the run's name: the connector's, or a fleet's target's.
+        return cls(MappingProxyType({r.job.name: ConnectorResult(
+            r.job.name, r.job.target.url, r.job.mode, tuple(r.checks),
             tuple((o.kind, o.observation) for o in r.observed)) for r in results}))
 
     def __getitem__(self, name: str) -> ConnectorResult:

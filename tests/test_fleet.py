@@ -362,3 +362,17 @@ def test_on_github_actions_each_annotation_and_the_job_summary_name_the_target(
            "tls.expired: " in summary
     rows_shown = [line for line in summary.splitlines() if line.startswith("| ")]
     assert len(rows_shown) == 1 + len(DEMO)  # the header, and a row per target
+
+
+def test_a_fleets_bundle_keeps_each_targets_reports_and_scenario_apart(
+    pytester: pytest.Pytester
+) -> None:
+    import zipfile
+
+    pytester.runpytest(*BASE, "--fleet", "demo", "--offline", "--bundle", "ticket.zip")
+    names = set(zipfile.ZipFile(pytester.path / "ticket.zip").namelist())
+    for target, connector in (("acme-ghes", "ghes"), ("legacy-ghes", "ghes"),
+                              ("platform-gitlab", "gitlab"), ("deploy-app", "github-app")):
+        assert f"reports/{target}/{connector}.html" in names
+        assert f"recordings/{target}.json" in names
+    assert {"reports/fleet.html", "reports/fleet.json", "reports/fleet.junit.xml"} <= names
