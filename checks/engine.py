@@ -11,7 +11,7 @@ import sys
 import time
 import tomllib
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +44,15 @@ from checks.probes.http import (
 )
 from checks.profiles import Profile
 from checks.profiles import parse as parse_profile
-from checks.run import Facts, LiveBackend, Observed, Progress, RunContext, Shared
+from checks.run import (
+    Facts,
+    LiveBackend,
+    Observed,
+    Progress,
+    RunContext,
+    Shared,
+    SharedBackend,
+)
 from checks.scenario import Scenario, ScenarioBackend
 from checks.scenario import load as load_scenario
 from checks.settings import (
@@ -544,11 +552,10 @@ def _vantage(settings: Settings, job: Job, proxy: str,
     return Vantage(socket.gethostname(), settings.vantage, local, resolvers, proxy)
 
 
-def _live_http(settings: Settings, group: _Group) -> HttpClient:
-    """One HTTP client for jobs that trust the same CAs and route hosts alike."""
-    roots = group.members[0].trust
-    context: ssl.SSLContext = verifying_context(
-        PemBundle("", roots.public_roots + roots.private_cas).pem)
+def _live_http(settings: Settings, routes: Mapping[tuple[str, int], Route],
+               context: ssl.SSLContext) -> HttpClient:
+    """An HTTP client: for jobs that trust the same CAs and route hosts alike, or for one
+    target of a fleet (its own connections, its own pauses for its server's rate limit)."""
 
     def make(proxy: str | None) -> httpx.AsyncClient:
         # trust_env=False: HttpClient has decided the proxy; SSL_CERT_FILE has no say either.
@@ -562,8 +569,23 @@ def _live_http(settings: Settings, group: _Group) -> HttpClient:
             headers={"User-Agent": f"connector-checks/{__version__}",
                      "Accept-Encoding": ACCEPTED})
 
-    return HttpClient(make, group.routes, timeout=settings.timeout,
+    return HttpClient(make, dict(routes), timeout=settings.timeout,
                       max_wait_s=settings.max_wait)
+
+
+def _contexts() -> Callable[[Job], ssl.SSLContext]:
+    """The TLS context a job's HTTP client verifies with, made once per trust (loading a
+    bundle of roots costs more than a handshake)."""
+    made: dict[tuple[object, ...], ssl.SSLContext] = {}
+
+    def of(job: Job) -> ssl.SSLContext:
+        key = _trust_key(job)
+        if key not in made:
+            made[key] = verifying_context(
+                PemBundle("", job.trust.public_roots + job.trust.private_cas).pem)
+        return made[key]
+
+    return of
 
 
 @dataclass
@@ -630,17 +652,17 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
     redact = redact if redact is not None else redactor(jobs, os.environ)
     groups = _grouped(jobs)
     group_of = {id(job): n for n, group in enumerate(groups) for job in group.members}
-    if len(jobs) == 1 or settings.fleet is None:
-        # One connector, or several at one target: one set of facts, as they are the same.
-        shared_facts = {n: Facts(LiveBackend(_live_http(settings, group), settings.timeout),
-                                 progress=progress) for n, group in enumerate(groups)}
-        probes: dict[int, Shared] = {}
-    else:
-        # A fleet: each target its own facts (its reports, its recording), sharing the probes
-        # of targets whose facts are the same.
-        shared_facts = {}
-        probes = {n: Shared(LiveBackend(_live_http(settings, group), settings.timeout))
-                  for n, group in enumerate(groups)}
+    context_of_job = _contexts()
+    fleet = settings.fleet is not None and len(jobs) > 1
+    # One connector, or several at one target: one set of facts, as they are the same. A
+    # fleet: each target its own facts (its reports, its recording) and HTTP client, sharing
+    # the probes of targets whose facts are the same.
+    shared_facts = {} if fleet else {
+        n: Facts(LiveBackend(_live_http(settings, group.routes,
+                                        context_of_job(group.members[0])), settings.timeout),
+                 progress=progress) for n, group in enumerate(groups)}
+    probes = {n: Shared() for n in range(len(groups))} if fleet else {}
+    clients: list[HttpClient] = []
     began = time.monotonic()  # the run's deadline: its --run-timeout after this
     bound = asyncio.Semaphore(settings.fleet_concurrency if settings.fleet is not None
                               else max(1, len(jobs)))
@@ -657,6 +679,12 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
                       observed, _vantage(settings, job, proxy, observed), recording, now,
                       tuple(facts.unanswered), dict(facts.proxies))
 
+    def _target_facts(job: Job) -> Facts:
+        http = _live_http(settings, job.routes, context_of_job(job))
+        clients.append(http)
+        return Facts(SharedBackend(probes[group_of[id(job)]], LiveBackend(http, settings.timeout)),
+                     progress=progress)
+
     async def one(job: Job) -> Result:
         async with bound:
             started, clock = datetime.now(UTC), time.monotonic()
@@ -667,7 +695,7 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
                 proxy = "none (offline)"
             else:
                 key = group_of[id(job)]
-                facts = shared_facts.get(key) or Facts(probes[key], progress=progress)
+                facts = shared_facts.get(key) or _target_facts(job)
                 now, proxy = started, proxy_for(job.target.url)
             begun[id(job)] = (started, clock, facts, now, proxy)
             # Its own deadline from when it starts, within the whole run's.
@@ -676,6 +704,10 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
             checks = await _run_job(job, facts, settings, now, redact, deadline, partial)
             partial[id(job)] = checks
             if job.scenario is not None:
+                await facts.backend.http.aclose()
+            elif fleet and not facts.unanswered:
+                # Every probe this target started was answered: its connections are closed
+                # now, not held until the last target ends (a fleet of thousands).
                 await facts.backend.http.aclose()
             return result(job, checks)
 
@@ -688,8 +720,8 @@ async def run_jobs(settings: Settings, jobs: list[Job], redact: Redactor | None 
     finally:
         for facts in shared_facts.values():
             await facts.backend.http.aclose()
-        for shared in probes.values():
-            await shared.http.aclose()
+        for client in clients:
+            await client.aclose()
     if box is not None:
         box.append(results)
     return results

@@ -106,16 +106,14 @@ class Observed:
 
 
 class Shared:
-    """One set of probes for several targets of a fleet whose facts are the same (the same
-    HTTP client: trust and routes; DNS is keyed by its resolvers): what several ask for (a
-    name of the same resolvers, an address, a request) is probed once, and each target's own
-    :class:`Facts` logs it as its own. Each waits shielded: a target cut short by its own
-    deadline never cancels a probe another target waits for."""
+    """The probes of a fleet's targets whose facts are the same (the same trust and routes;
+    DNS is keyed by its resolvers): what several ask for (a name of the same resolvers, an
+    address, a request with the same credential) is probed once, by whichever asks first,
+    and each target's own :class:`Facts` logs it as its own. Each waits shielded: a target
+    cut short by its own deadline never cancels a probe another target waits for."""
 
-    def __init__(self, backend: Backend) -> None:
-        self.backend = backend
+    def __init__(self) -> None:
         self._tasks: dict[Hashable, asyncio.Future[Any]] = {}
-        self.http = _SharedHttp(self)
 
     async def once(self, key: Hashable, probe: Callable[[], Awaitable[T]]) -> T:
         task = self._tasks.get(key)
@@ -124,34 +122,45 @@ class Shared:
         result: T = await asyncio.shield(task)
         return result
 
+
+class SharedBackend:
+    """One target's backend (its own HTTP client: its own connections, and its own pauses
+    for a rate limit its server asks for), its probes shared through ``shared``."""
+
+    def __init__(self, shared: Shared, backend: Backend) -> None:
+        self.shared = shared
+        self.backend = backend
+        self.http = _SharedHttp(self)
+
     async def dns(self, name: str, servers: tuple[Nameserver, ...], public: bool) -> DnsLookup:
-        return await self.once(("dns", name, servers, public),
-                               lambda: self.backend.dns(name, servers, public))
+        return await self.shared.once(("dns", name, servers, public),
+                                      lambda: self.backend.dns(name, servers, public))
 
     async def tcp(self, address: str, port: int) -> TcpConnect:
-        return await self.once(("tcp", address, port), lambda: self.backend.tcp(address, port))
+        return await self.shared.once(("tcp", address, port),
+                                      lambda: self.backend.tcp(address, port))
 
     async def tls(self, host: str, port: int, address: str, connect_port: int) -> TlsHandshake:
-        return await self.once(("tls", host, port, address, connect_port),
-                               lambda: self.backend.tls(host, port, address, connect_port))
+        return await self.shared.once(("tls", host, port, address, connect_port),
+                                      lambda: self.backend.tls(host, port, address, connect_port))
 
     async def proxy(self, proxy: str, address: str, port: int, host: str, target_port: int
                     ) -> ProxyTunnel:
-        return await self.once(("proxy", proxy, address, port, host, target_port),
-                               lambda: self.backend.proxy(proxy, address, port, host,
-                                                          target_port))
+        return await self.shared.once(("proxy", proxy, address, port, host, target_port),
+                                      lambda: self.backend.proxy(proxy, address, port, host,
+                                                                 target_port))
 
 
 class _SharedHttp:
-    def __init__(self, shared: Shared) -> None:
-        self.shared = shared
+    def __init__(self, owner: SharedBackend) -> None:
+        self.owner = owner
 
     async def send(self, request: HttpRequest) -> HttpExchange:
-        return await self.shared.once(("http", request.key),
-                                      lambda: self.shared.backend.http.send(request))
+        return await self.owner.shared.once(("http", request.key),
+                                            lambda: self.owner.backend.http.send(request))
 
     async def aclose(self) -> None:
-        await self.shared.backend.http.aclose()
+        await self.owner.backend.http.aclose()
 
 
 # Told of each probe as it starts and ends: (kind, target, probes done, probes started).
