@@ -41,7 +41,7 @@ from checks.model.verdict import Outcome, Verdict, passed
 from checks.options import Option
 from checks.plan import Plan
 from checks.probes.http import IN_FLIGHT, hide_credentials, page_links
-from checks.profiles import Endpoint, Profile, ProfileError
+from checks.profiles import Endpoint, Profile, ProfileError, Webhook
 from checks.profiles import read as read_profile
 from checks.reasons import Reason, RegistryError, reason
 from checks.run import Facts, RunContext
@@ -65,7 +65,8 @@ __all__ = [
     "AFTER_TLS", "IN_FLIGHT", "NETWORK", "Check", "Connector", "Endpoint", "Facts", "Http",
     "HttpExchange", "HttpRequest", "LoadedKey", "Option", "Outcome", "Plan", "Platform",
     "Profile", "ProfileError", "Reason", "RegistryError", "Requirement", "RunContext",
-    "Secret", "Secrets", "Target", "TlsHandshake", "Verdict", "answered_at", "endpoints",
+    "Secret", "Secrets", "Target", "TlsHandshake", "Verdict", "Webhook", "answered_at",
+    "endpoints",
     "expected_network", "hide_credentials", "host_port", "is_ip", "json_message",
     "load_private_key", "network", "network_checks", "ok", "page_links", "passed",
     "passed_or_warned", "proxied", "read_profile", "reason", "reasons", "reasons_of",

@@ -63,7 +63,7 @@ class Platform:
 
 # The profile's sections whose quote cites the requirements that name them (Requirement.cites).
 SECTIONS = frozenset({"network.dns", "network.firewall", "network.tls", "credentials", "scopes",
-                      "permissions", "organization", "endpoints"})
+                      "permissions", "organization", "endpoints", "webhook"})
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,8 @@ class Connector:
             if problem:
                 raise wrong(f"scopes.required: {problem}")
         for section, present in (("organization", profile.org_role is not None),
-                                 ("endpoints", bool(profile.endpoints))):
+                                 ("endpoints", bool(profile.endpoints)),
+                                 ("webhook", profile.webhook is not None)):
             if present and section not in self.sections:
                 raise wrong(f"{section}: the {self.name} connector does not check "
                             f"{section} (it reads {', '.join(sorted(self.sections)) or 'none'})")

@@ -412,6 +412,7 @@ def _job_options(settings: Settings, job: Job) -> list[str]:
     args += [f"--public-roots={settings.public_roots.label}"] if settings.public_roots else []
     args += [f"--ca-bundle={settings.ca_bundle.label}"] if settings.ca_bundle else []
     args += [f"--fail-on={settings.fail_on}"] if settings.fail_on != "failed" else []
+    args += ["--ping-webhooks"] if settings.ping_webhooks and job.scenario is None else []
     args.append(f"--check-timeout={settings.timeout:g}")
     folder = str(settings.report_dir)
     if job.scenario is not None and _is_file(settings.scenario) and \
@@ -443,7 +444,15 @@ def context_of(job: Job, settings: Settings, facts: Facts, now: datetime,
         profile=job.profile, options=dict(job.options),
         routes=dict(job.routes), max_pages=job.max_pages,
         max_installations=job.max_installations,
-        proxy_for=job.scenario.proxy_for if job.scenario is not None else proxy_url)
+        proxy_for=job.scenario.proxy_for if job.scenario is not None else proxy_url,
+        ping_webhooks=pinged(job, settings))
+
+
+def pinged(job: Job, settings: Settings) -> bool:
+    """Whether the job's run sends (or its recording sent) the webhook pings."""
+    if job.scenario is not None:
+        return bool(job.scenario.data.get("ping_webhooks", False))
+    return settings.ping_webhooks
 
 
 def expected_checks(job: Job, settings: Settings) -> list[tuple[Requirement, str]]:

@@ -29,7 +29,7 @@ class Written:
 
 
 def run_info(job: Job, result: Result | None, started: datetime, run_id: str,
-             interrupted: bool, fail_on: str = "failed") -> RunInfo:
+             interrupted: bool, fail_on: str = "failed", pinged: bool = False) -> RunInfo:
     """What a report says about its run; a run interrupted while probing has no result."""
     return RunInfo(
         connector=job.connector.name, target=job.target.url, mode=job.mode,
@@ -42,7 +42,7 @@ def run_info(job: Job, result: Result | None, started: datetime, run_id: str,
         replay_of=result.replay_of if result else None,
         observed_at=result.observed_at if result else None, fail_on=fail_on,
         profile=_profile_summary(job, result), layers=dict(job.connector.platform.layers),
-        name=job.name)
+        name=job.name, pinged_webhooks=pinged)
 
 
 def _profile_summary(job: Job, result: Result | None) -> dict[str, Any]:

@@ -140,12 +140,16 @@ class Plan:
             if not candidates and declared.optional:
                 continue  # a check this run does not have (no proxy applies)
             decided = [c for c in candidates if c.id in self._by_id]
-            if any(declared.lets_through(self._by_id[c.id].verdict) for c in decided):
+            lets_through = (_passed if pre.id in expected.requirement.needs_passed
+                            else declared.lets_through)
+            if any(lets_through(self._by_id[c.id].verdict) for c in decided):
                 continue
             return True, self._by_id[decided[0].id] if decided else None
         for check_id in expected.after:
             check = self._by_id.get(check_id)
-            if check is None or not check.requirement.lets_through(check.verdict):
+            if check is None or not (
+                    _passed if check.requirement.id in expected.requirement.needs_passed
+                    else check.requirement.lets_through)(check.verdict):
                 return True, check
         return False, None
 
@@ -182,9 +186,15 @@ class Plan:
         return check
 
 
+def _passed(verdict: Verdict) -> bool:
+    return verdict.outcome is Outcome.PASSED
+
+
 def _what_happened(verdict: Verdict) -> str:
     if verdict.outcome is Outcome.SKIPPED:
         return f"was not checked ({verdict.reason})"
     if verdict.outcome is Outcome.ERROR:
         return f"could not be checked ({verdict.reason})"
+    if verdict.outcome is Outcome.WARNING:
+        return f"warned ({verdict.reason})"
     return f"failed ({verdict.reason})"

@@ -237,6 +237,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="replay a recorded scenario instead of probing; opens no socket")
     parser.addini("connector_offline", "replay a recorded scenario (--offline)", type="bool",
                   default=False)
+    group.addoption("--ping-webhooks", dest="connector_ping_webhooks", action="store_true",
+                    default=False,
+                    help="also send each vendor webhook found the platform's ping event and "
+                         "read its delivery: the only check that changes anything on the server "
+                         "(a ping delivery in the hook's log); the reports say the run pinged")
     for name, options in _connector_options().items():
         own = parser.getgroup(f"connector-{name}", f"connector-checks {name}: its own options")
         for option in options:
@@ -357,7 +362,8 @@ def _settings(config: pytest.Config) -> Settings | None:
         repo=values["connector_repo"],
         require_scopes=tuple(values["connector_require_scopes"]),
         connector_options=_own_options(config, connectors) if fleet is None else {},
-        fleet=fleet, fleet_concurrency=values["connector_fleet_concurrency"] or 8)
+        fleet=fleet, fleet_concurrency=values["connector_fleet_concurrency"] or 8,
+        ping_webhooks=bool(config.getoption("connector_ping_webhooks")))
 
 
 # A fleet's targets each say these in the fleet file (its [defaults] for every target).
@@ -423,6 +429,13 @@ def pytest_configure(config: pytest.Config) -> None:
             (settings.fleet is None) != settings.record.name.endswith(".json"):
         raise pytest.UsageError("--record names a .json file; with --fleet, a folder (a "
                                 "recording per target, and the fleet.toml that replays them)")
+    if settings is not None and settings.ping_webhooks and (
+            settings.offline or config.option.collectonly):
+        raise pytest.UsageError(
+            "--ping-webhooks sends a ping to the server: "
+            + ("an offline run sends nothing (drop --ping-webhooks, or --offline)"
+               if settings.offline else "listing checks sends nothing (drop --ping-webhooks, "
+                                         "or --collect-only)"))
     if settings is not None and settings.offline and settings.record is not None:
         raise pytest.UsageError("--record saves a live run, and --offline replays one: drop "
                                 "--record (an offline run's --bundle holds the scenario it "

@@ -51,6 +51,16 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class Webhook:
+    """The vendor's webhook, as its guide describes it: where it delivers (a URL, or the
+    start of one), the events it needs, its content type."""
+
+    url: str = ""  # the vendor's webhook URL or its prefix ("" : the guide names none)
+    events: tuple[str, ...] = ()
+    content_type: str = ""  # "json" or "form" when the vendor needs one
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     connector: str
@@ -67,6 +77,7 @@ class Profile:
     org_role: str | None = None
     endpoints: tuple[Endpoint, ...] = ()
     vendor_codes: Mapping[str, str] = field(default_factory=dict)
+    webhook: Webhook | None = None  # when the vendor delivers webhooks
     # The guide's words, by requirement id or by section (scopes, network.dns, ...).
     quotes: Mapping[str, str] = field(default_factory=dict)
     bundled: bool = False
@@ -149,8 +160,10 @@ def parse(document: dict[str, Any], shown: str, text: str = "", *,
     organization = document.get("organization", {})
     quotes: dict[str, str] = {f"network.{name}": network[name]
                               for name in ("dns", "firewall", "tls") if name in network}
+    webhook = document.get("webhook")
     for section, table in (("credentials", credentials), ("scopes", scopes),
-                           ("permissions", permissions), ("organization", organization)):
+                           ("permissions", permissions), ("organization", organization),
+                           ("webhook", webhook or {})):
         if "quote" in table:
             quotes[section] = table["quote"]
     said = [e["quote"] for e in document.get("endpoints", ()) if "quote" in e]
@@ -170,7 +183,10 @@ def parse(document: dict[str, Any], shown: str, text: str = "", *,
         endpoints=tuple(Endpoint(e["name"], e["path"], e.get("method", "GET"),
                                  e.get("status", 200), e.get("id_from"), e.get("quote", ""))
                         for e in document.get("endpoints", ())),
-        vendor_codes=dict(document.get("vendor_codes", {})), quotes=quotes, bundled=bundled)
+        vendor_codes=dict(document.get("vendor_codes", {})), quotes=quotes, bundled=bundled,
+        webhook=None if webhook is None else Webhook(
+            webhook.get("url", ""), tuple(webhook.get("events", ())),
+            webhook.get("content_type", "")))
 
 
 def _jsonable(value: Any) -> Any:

@@ -66,6 +66,7 @@ def record(result: Result, settings: Settings, vantage: Vantage, tool_version: s
         "max_pages": job.max_pages,
         "max_installations": job.max_installations,
         "run_timeout": job.run_timeout,
+        **({"ping_webhooks": True} if settings.ping_webhooks else {}),
         "proxy_for": dict(result.proxies),
         "dns": {}, "public_dns": {}, "tcp": {}, "tls": {}, "proxy": {}, "http": [],
     }

@@ -55,6 +55,7 @@ class RunInfo:
     profile: dict[str, Any] | None = None  # Profile.summary(): the vendor's guide checked
     layers: dict[str, str] | None = None  # requirement category -> layer, the platform's own
     name: str = ""  # a fleet's target's name (its checks are NAME::...); else the connector's
+    pinged_webhooks: bool = False  # --ping-webhooks: the run changed the server (a ping)
 
     @property
     def label(self) -> str:
@@ -155,6 +156,7 @@ def build(info: RunInfo, records: list[dict[str, Any]], tool_version: str) -> di
                         "proxy": info.proxy},
         "vantage": info.vantage,
         "replay_of": info.replay_of,
+        "pinged_webhooks": info.pinged_webhooks,
         "summary": summary,
         "verdict": gate.decide(summary, info.interrupted, info.fail_on),
         "checks": records,

@@ -331,6 +331,8 @@ class RunContext:
     profile: Profile = field(default_factory=lambda: Profile("", "", Guide("", ""), ""))
     # The connector's own options (checks.options), by flag: as given, or as recorded.
     options: Mapping[str, Any] = field(default_factory=dict)
+    # --ping-webhooks: the connector may send its platform's webhook ping (a live run only).
+    ping_webhooks: bool = False
 
     def option(self, flag: str) -> Any:
         """The value of one of the connector's own options (None when not given)."""

@@ -562,7 +562,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for job in jobs:
             result = results.get(id(job))
             info = output.run_info(job, result, config.stash[STARTED], config.stash[RUN_ID],
-                                   interrupted=interrupted, fail_on=settings.fail_on)
+                                   interrupted=interrupted, fail_on=settings.fail_on,
+                                   pinged=engine.pinged(job, settings))
             records = _selected_records(config, job) if result else iter(())
             document = output.document(info, records, __version__, settings.compare, redact)
             documents.append(document)

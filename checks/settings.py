@@ -60,6 +60,7 @@ class Settings:
     connector_options: Mapping[str, Any] = field(default_factory=dict)
     fleet: Fleet | None = None  # --fleet: many targets, each a job under its own name
     fleet_concurrency: int = 8  # --fleet-concurrency: targets checked at once at most
+    ping_webhooks: bool = False  # --ping-webhooks: the one check that changes the server
 
 
 def parse_target(text: str) -> Target:

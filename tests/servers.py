@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,41 @@ class GithubWorld:
     # Organizations whose IP allow list does not hold loopback: their resources answer 403.
     ip_allow_lists: set[str] = field(default_factory=set)
     requests: list[str] = field(default_factory=list)  # every GET's path, as it came
+    # Webhooks, as GitHub's REST API describes them ("Organization webhooks", "Repository
+    # webhooks", their deliveries and pings): "orgs/ORG" or "repos/OWNER/REPO" -> hooks.
+    hooks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    deliveries: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # newest first
+    deliveries_api: bool = True  # GHES before 3.2 answers the deliveries API 404
+    # What a ping's delivery looks like (status, status_code); None: it never shows.
+    ping_outcome: tuple[str, int] | None = ("OK", 200)
+    pinged: list[int] = field(default_factory=list)
+
+
+VENDOR_HOOK_URL = "https://hooks.vendor.example/github/acme"
+
+
+def hook(hook_id: int, url: str = VENDOR_HOOK_URL, *, active: bool = True,
+         events: tuple[str, ...] = ("push", "pull_request"), content_type: str = "json",
+         insecure_ssl: str = "0", secret: bool = True, org: str = "acme",
+         host: str = "github.example.com", prefix: str = "/api/v3") -> dict[str, Any]:
+    """An organization webhook as GitHub's REST API shows it ("Get an organization webhook"):
+    its secret, when set, as "********"."""
+    base = f"https://{host}{prefix}/orgs/{org}/hooks/{hook_id}"
+    return {"type": "Organization", "id": hook_id, "name": "web", "active": active,
+            "events": list(events),
+            "config": {"url": url, "content_type": content_type, "insecure_ssl": insecure_ssl,
+                       **({"secret": "********"} if secret else {})},
+            "updated_at": "2026-10-01T08:00:00Z", "created_at": "2026-09-01T08:00:00Z",
+            "url": base, "ping_url": f"{base}/pings", "deliveries_url": f"{base}/deliveries"}
+
+
+def delivery(n: int, at: str, status: str = "OK", status_code: int = 200,
+             event: str = "push") -> dict[str, Any]:
+    """One delivery as "List deliveries for an organization webhook" shows it."""
+    return {"id": 7000 + n, "guid": f"58474f00-b361-11eb-836d-{n:012d}", "delivered_at": at,
+            "redelivery": False, "duration": 0.27 if status_code else 30.0,
+            "status": status, "status_code": status_code, "event": event,
+            "action": None, "installation_id": None, "repository_id": 1296269}
 
 
 def ip_allow_list_message(org: str) -> str:
@@ -131,6 +167,8 @@ def github_handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
                                         "url": f"https://{host}{world.prefix}/users/"
                                                f"{account.login}",
                                         "html_url": f"https://{host}/{account.login}"}, scopes)
+            if "/hooks" in path:
+                return self.hooks(account, path, scopes)
             if path.startswith("/orgs/"):
                 return self.org(account, path.removeprefix("/orgs/"), scopes)
             if path.startswith("/repos/"):
@@ -159,6 +197,47 @@ def github_handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
                 return self.reply(200, {"login": org, "id": 7, "type": "Organization"}, scopes)
             return self.reply(404, {"message": "Not Found",
                                     "documentation_url": "https://docs.github.com/rest"})
+
+        def hook_place(self, account: Account, path: str) -> tuple[str, int | None] | None:
+            """The hooks' place ("orgs/acme", "repos/acme/api") and hook id the path names, or
+            None when the token may not see them: GitHub answers 404, as for a resource that
+            does not exist, without admin:org_hook (admin:repo_hook or repo) and an owner."""
+            place, _, rest = path.strip("/").partition("/hooks")
+            hook = rest.strip("/").split("/")[0]
+            granted = {s.strip() for s in (account.scopes or "").split(",")}
+            if place.startswith("orgs/"):
+                org = place.removeprefix("orgs/")
+                role = account.memberships.get(org, ("", ""))[0]
+                if "admin:org_hook" not in granted or role != "admin":
+                    return None
+            elif not granted & {"admin:repo_hook", "write:repo_hook", "read:repo_hook",
+                                "repo"}:
+                return None
+            return place, int(hook) if hook.isdigit() else None
+
+        def hooks(self, account: Account, path: str, scopes: dict[str, str]) -> None:
+            found = self.hook_place(account, path)
+            if found is None or found[0] not in world.hooks:
+                return self.reply(404, {"message": "Not Found",
+                                        "documentation_url": "https://docs.github.com/rest"})
+            place, hook = found
+            query = dict(part.split("=", 1) for part in self.path.partition("?")[2].split("&")
+                         if "=" in part)
+            if hook is None:  # pages of per_page (at most 100), with a Link to the next
+                size = min(int(query.get("per_page", "30")), 100)
+                page = int(query.get("page", "1"))
+                listed = world.hooks[place]
+                headers = dict(scopes)
+                if page * size < len(listed):
+                    host = self.headers.get("Host", "")
+                    headers["Link"] = (f'<https://{host}{world.prefix}/{place}/hooks?'
+                                       f'per_page={size}&page={page + 1}>; rel="next"')
+                return self.reply(200, listed[(page - 1) * size:page * size], headers)
+            if not world.deliveries_api:
+                return self.reply(404, {"message": "Not Found",
+                                        "documentation_url": "https://docs.github.com/rest"})
+            size = min(int(query.get("per_page", "30")), 100)
+            return self.reply(200, world.deliveries.get(hook, [])[:size], scopes)
 
         def repo(self, account: Account, parts: list[str], scopes: dict[str, str]) -> None:
             name = "/".join(parts[:2])
@@ -195,6 +274,8 @@ def github_handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length", "0"))
             form = dict(part.split("=", 1) for part in self.rfile.read(length).decode().split("&")
                         if "=" in part)
+            if self.path.endswith("/pings"):
+                return self.ping(self.path.removeprefix(world.prefix))
             if self.path != "/login/oauth/access_token":
                 return self.reply(404, {"message": "Not Found"})
             if world.oauth_clients.get(form.get("client_id", "")) != form.get("client_secret"):
@@ -204,6 +285,29 @@ def github_handler(world: GithubWorld) -> type[BaseHTTPRequestHandler]:
             return self.reply(200, {"error": "bad_verification_code",
                                     "error_description": "The code passed is incorrect or "
                                                          "expired."})
+
+        def ping(self, path: str) -> None:
+            """POST .../hooks/ID/pings: 204, and (as GitHub does, a moment later) the ping's
+            delivery in the hook's log."""
+            account = self.account()
+            found = self.hook_place(account, path) if account is not None else None
+            if found is None or found[0] not in world.hooks or found[1] is None:
+                return self.reply(404, {"message": "Not Found",
+                                        "documentation_url": "https://docs.github.com/rest"})
+            hook = found[1]
+            world.pinged.append(hook)
+            if world.ping_outcome is not None:
+                status, code = world.ping_outcome
+                now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                world.deliveries.setdefault(hook, []).insert(0, {
+                    "id": 900 + len(world.pinged), "guid": f"0b1c{len(world.pinged):04d}",
+                    "delivered_at": now, "redelivery": False, "duration": 0.12,
+                    "status": status, "status_code": code, "event": "ping", "action": None,
+                    "installation_id": None, "repository_id": None})
+            self.send_response(204)
+            self.send_header("Date", self.date_time_string())
+            self.end_headers()
+            return None
 
     return Handler
 

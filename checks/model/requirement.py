@@ -36,6 +36,9 @@ class Requirement:
     # What requires it when no guide does (a check of this machine's own path, the proxy's):
     # shown as "required by" unless the profile quotes the guide for its id.
     own: str = ""
+    # Prerequisites (by id) whose check must have passed: a warning of theirs blocks this one
+    # (webhook checks wait for an owner; a member is a warning elsewhere, a skip here).
+    needs_passed: frozenset[str] = frozenset()
 
     def at(self, parameter: str) -> str:
         """The id of its check for ``parameter`` (``tls.handshake[host:443]``): built here

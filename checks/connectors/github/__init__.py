@@ -15,7 +15,7 @@ PLATFORM = Platform(
     scope_pattern=r"[a-z][a-z_:]*[a-z]",
     scope_example="repo, read:org or admin:repo_hook",
     layers=(("github", "API"), ("oauth", "Credentials"), ("app", "GitHub App"),
-            ("org", "Organization")),
+            ("org", "Organization"), ("webhook", "Webhooks")),
     # https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps
     scopes=("repo", "repo:status", "repo_deployment", "public_repo", "repo:invite",
             "security_events", "admin:repo_hook", "write:repo_hook", "read:repo_hook",

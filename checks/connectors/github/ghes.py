@@ -23,9 +23,10 @@ from checks.api import (
     reasons,
     scopes,
 )
-from checks.connectors.github import PLATFORM
+from checks.connectors.github import PLATFORM, webhooks
 from checks.connectors.github import api as github
 from checks.connectors.github import reasons as own
+from checks.connectors.github.options import GHES as OPTIONS
 
 SECRETS = Secrets(token="CONNECTOR_GHES_TOKEN",
                   oauth_client_id="CONNECTOR_GHES_OAUTH_CLIENT_ID",
@@ -69,11 +70,15 @@ API_HEADERS = Requirement(
     "An answer to the token carries X-OAuth-Scopes (classic token), "
     "X-GitHub-Enterprise-Version and the rate-limit headers.",
     "Have the reverse proxy pass GitHub's response headers through.", after=(AUTH_TOKEN,))
+WEBHOOK_FLAG = "--ghes-webhook-url"
 OAUTH_CLIENT = Requirement(
     "oauth.client", "The OAuth app's client id and secret are accepted", "oauth",
     "POST /login/oauth/access_token identifies the OAuth app.",
     "Copy the Client ID and Client Secret from the OAuth app's page.", after=(API_REACHABLE,),
     cites="credentials")
+
+
+WEBHOOKS = webhooks.requirements(after=(AUTH_TOKEN,))
 
 
 def declare(profile: Profile) -> tuple[Requirement, ...]:
@@ -82,7 +87,7 @@ def declare(profile: Profile) -> tuple[Requirement, ...]:
     org = _org_requirement(profile)
     return (*NETWORK, API_REACHABLE, AUTH_TOKEN, SCOPES_GRANTED,
             *((LEAST_PRIVILEGE,) if profile.least_privilege else ()), *((org,) if org else ()),
-            *((OAUTH_CLIENT,) if _oauth(profile) else ()), API_LINKS, API_HEADERS)
+            *((OAUTH_CLIENT,) if _oauth(profile) else ()), API_LINKS, API_HEADERS, *WEBHOOKS)
 
 
 def _oauth(profile: Profile) -> bool:
@@ -108,7 +113,8 @@ def expected(context: RunContext) -> list[tuple[Requirement, str]]:
             *([(LEAST_PRIVILEGE, "ghes")] if profile.least_privilege else []),
             *([(org, _org_parameter(context))] if org else []),
             *([(OAUTH_CLIENT, "ghes")] if _oauth(profile) else []),
-            (API_LINKS, f"{target.url}/api/v3"), (API_HEADERS, "ghes")]
+            (API_LINKS, f"{target.url}/api/v3"), (API_HEADERS, "ghes"),
+            *((WEBHOOKS[0], where) for _, where in webhooks.places(context, WEBHOOK_FLAG))]
 
 
 async def run(context: RunContext, plan: Plan) -> None:
@@ -182,6 +188,22 @@ async def run(context: RunContext, plan: Plan) -> None:
         plan.add(OAUTH_CLIENT, "ghes", github.oauth_client(oauth), oauth.elapsed_s)
     if plan.ready(API_LINKS, api):  # every answer the run read, as the vendor will read them
         plan.add(API_LINKS, api, github.links(list(answers.values()), target.host))
+    await webhooks.run(plan, context, api, token, WEBHOOKS, WEBHOOK_FLAG,
+                       _webhook_waits(context, org_requirement))
+
+
+def _webhook_waits(context: RunContext, org: Requirement | None) -> dict[str, list[str]]:
+    """The checks the webhook checks wait for, besides the token: the hook scope (when the
+    profile asks for it), and an owner of the organization (a member sees no webhooks)."""
+    required = scopes.required(context, context.profile.scopes)
+    waits: dict[str, list[str]] = {"organization": [], "repository": []}
+    if "admin:org_hook" in required:
+        waits["organization"].append(SCOPES_GRANTED.at("admin:org_hook"))
+    if "admin:repo_hook" in required:
+        waits["repository"].append(SCOPES_GRANTED.at("admin:repo_hook"))
+    if org is not None and context.org:
+        waits["organization"].append(org.at(context.org))
+    return waits
 
 
 CONNECTOR = Connector(
@@ -194,7 +216,9 @@ CONNECTOR = Connector(
     run=run,
     home=Path(__file__).parent,
     default_profile="flow-ghes",
-    sections=frozenset({"organization"}),
+    sections=frozenset({"organization", "webhook"}),
     credentials=("token", "oauth-app"),
-    explains=(("--org", "the account's role in it: an owner, as the profile asks (org.owner)"),),
+    explains=(("--org", "the account's role in it: an owner, as the profile asks (org.owner); "
+                        "with a webhook URL, its webhooks"),),
+    options=OPTIONS,
 )

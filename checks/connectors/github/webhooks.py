@@ -1,0 +1,478 @@
+"""The other direction: the webhooks GitHub (github.com or GHES) posts to the vendor. Whether
+the vendor's hook is there, set up to work, and whether its recent deliveries reached the
+vendor, as GitHub saw them; with --ping-webhooks, a ping and its delivery.
+
+GitHub's REST API: organization webhooks (GET /orgs/ORG/hooks, admin:org_hook, an owner),
+repository webhooks (GET /repos/OWNER/REPO/hooks, admin:repo_hook or repo), their deliveries
+(.../hooks/ID/deliveries, GHES 3.2 and later) and pings (POST .../hooks/ID/pings). What a
+delivery's status means is GitHub's "Troubleshooting webhooks": "failed to connect to host",
+"failed to connect to network", "timed out" (10 s on github.com, 30 s on GHES), "Peer
+certificate cannot be authenticated with given CA certificates", "invalid HTTP response"
+(the receiver's 4xx or 5xx).
+
+Evaluators are pure (an exchange in, a verdict out); :func:`run` asks for what they read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from checks.api import (
+    HttpExchange,
+    HttpRequest,
+    Outcome,
+    Plan,
+    Reason,
+    Requirement,
+    RunContext,
+    Secret,
+    Verdict,
+    Webhook,
+    answered_at,
+    page_links,
+    passed,
+    reasons,
+)
+from checks.connectors.github import api as github
+from checks.connectors.github import reasons as own
+
+_ACCEPT = (("Accept", "application/vnd.github+json"),)
+RECENT = 30  # deliveries read: GitHub's default page, about a month of a quiet hook
+PING_READS = 5  # reads of the deliveries after a ping, a second apart
+SHOWN_HOOKS = 20  # hooks named in a message at most
+
+
+def requirements(after: tuple[Requirement, ...]) -> tuple[Requirement, ...]:
+    """The webhook requirements, after the token check ``after`` names (each connector's own)."""
+    present = Requirement(
+        "webhook.present", "The vendor's webhook is installed", "webhook",
+        "The organization's (or repository's) webhooks include one that delivers to the "
+        "vendor's URL.",
+        "Let the vendor create its webhook (its guide: once the account is an organization "
+        "owner and a repository is imported), or add it as the vendor documents.",
+        after=after, cites="webhook", needs_passed=frozenset({"org.owner"}))
+    config = Requirement(
+        "webhook.config", "The vendor's webhook is set up to work", "webhook",
+        "The hook is active, subscribed to the events the vendor needs, sends the content "
+        "type it reads, verifies TLS and signs its deliveries with a secret.",
+        "Edit the webhook (Settings > Webhooks) as the message says.", after=(present,),
+        cites="webhook")
+    deliveries = Requirement(
+        "webhook.deliveries", "Recent deliveries reach the vendor", "webhook",
+        "The hook's recent deliveries, as GitHub recorded them, were answered 2xx by the "
+        "vendor.",
+        "Fix what the message names on the code host's side (its outbound firewall, its HTTP "
+        "proxy, its trust store), then redeliver a failed delivery.", after=(present,),
+        cites="webhook")
+    ping = Requirement(
+        "webhook.ping", "A ping reaches the vendor now", "webhook",
+        "A ping sent now (--ping-webhooks) is delivered and answered 2xx.",
+        "Fix what the message names, then ping again.", after=(present,), cites="webhook")
+    return present, config, deliveries, ping
+
+
+def vendor_url(context: RunContext, flag: str) -> str:
+    """The vendor's webhook URL (or its start): the option, else the profile's, else ''."""
+    given = context.option(flag)
+    if given:
+        return str(given)
+    hook = context.profile.webhook
+    return hook.url if hook is not None else ""
+
+
+def _matches(url: str, vendor: str) -> bool:
+    """Whether a hook's URL is the vendor's: it starts with the vendor's URL (scheme and host
+    in any case)."""
+    def normal(text: str) -> str:
+        parts = urlsplit(text.strip())
+        return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}" \
+               f"{':' + str(parts.port) if parts.port else ''}{parts.path}"
+
+    try:
+        return normal(url).startswith(normal(vendor).rstrip("/")) and bool(vendor)
+    except ValueError:
+        return False
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def hide_credentials(url: str) -> str:
+    """A hook's URL as reports show it: a user name, password or query (where a token may
+    ride) hidden."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "****@" + netloc.rpartition("@")[2]
+    query = "?****" if parts.query else ""
+    return f"{parts.scheme}://{netloc}{parts.path}{query}" if parts.scheme else url[:40]
+
+
+def _hook_url(hook: dict[str, Any]) -> str:
+    config = _table(hook.get("config"))
+    return str(config.get("url") or "")
+
+
+def listed(exchange: HttpExchange) -> list[dict[str, Any]]:
+    data = exchange.json()
+    return [h for h in data if isinstance(h, dict)] if isinstance(data, list) else []
+
+
+def vendor_hooks(exchange: HttpExchange, vendor: str) -> list[dict[str, Any]]:
+    """The hooks of a listing that deliver to the vendor."""
+    return [h for h in listed(exchange) if _matches(_hook_url(h), vendor)]
+
+
+def _shown(hook: dict[str, Any]) -> dict[str, Any]:
+    """A hook as the evidence shows it: its URL without credentials, never its secret."""
+    config = _table(hook.get("config"))
+    return {"id": hook.get("id"), "url": hide_credentials(_hook_url(hook))[:300],
+            "active": hook.get("active"), "events": list(hook.get("events") or [])[:50],
+            "content_type": config.get("content_type"),
+            "insecure_ssl": config.get("insecure_ssl"),
+            "secret": "set" if config.get("secret") else "not set"}
+
+
+def presence(exchange: HttpExchange, where: str, vendor: str, kind: str,
+             earlier: Sequence[HttpExchange] = ()) -> Verdict:
+    """GET /orgs/ORG/hooks or /repos/OWNER/REPO/hooks (the last page read; ``earlier``, the
+    pages before it): a hook delivers to the vendor."""
+    early = github.refusal(exchange)
+    if early is not None:
+        return early
+    evidence = github.summary(exchange)
+    needs = "admin:org_hook and an organization owner" if kind == "organization" else \
+        "admin:repo_hook (or repo) and admin rights on the repository"
+    if exchange.status in (403, 404):
+        return own.WEBHOOK_HOOKS_HIDDEN(
+            f"GitHub refuses to list the webhooks of the {kind} {where} ({exchange.status}: "
+            f"{github.message_of(exchange) or 'Not Found'}): listing them takes {needs}",
+            **evidence)
+    data = exchange.json()
+    if exchange.status != 200 or not isinstance(data, list):
+        return github.unexpected(exchange, "a list of webhooks")
+    hooks = [h for page in (*earlier, exchange) for h in listed(page)]
+    found = [h for h in hooks if _matches(_hook_url(h), vendor)]
+    evidence["vendor_url"] = hide_credentials(vendor)
+    evidence["hooks"] = [_shown(h) for h in hooks[:SHOWN_HOOKS]]
+    if found:
+        ids = ", ".join(str(h.get("id")) for h in found)
+        noun = "hooks" if len(found) > 1 else "hook"
+        return passed(f"the {kind} {where} has the vendor's webhook ({noun} {ids}, delivering "
+                      f"to {hide_credentials(_hook_url(found[0]))[:200]})", **evidence)
+    others = ", ".join(hide_credentials(_hook_url(h))[:120] for h in hooks[:5]) or "none"
+    more = page_links(exchange).get("next")
+    return own.WEBHOOK_MISSING(
+        f"none of the {len(hooks)}{' first' if more else ''} webhooks of the {kind} {where} "
+        f"delivers to the vendor ({hide_credentials(vendor)}); its hooks deliver to: {others}",
+        **evidence)
+
+
+def configuration(hook: dict[str, Any], where: str, wanted: Webhook | None) -> Verdict:
+    """One vendor hook's settings: active, the events and content type the vendor needs,
+    TLS verification on, a secret set (whether, never what)."""
+    shown = _shown(hook)
+    config = _table(hook.get("config"))
+    events = [str(e) for e in hook.get("events") or []]
+    needed = list(wanted.events) if wanted is not None else []
+    missing = [e for e in needed if e not in events and "*" not in events]
+    problems: list[tuple[Reason, str]] = []
+    if hook.get("active") is not True:
+        problems.append((own.WEBHOOK_INACTIVE, f"the vendor's webhook {where} is not active: "
+                                               f"GitHub sends it nothing"))
+    if missing:
+        problems.append((own.WEBHOOK_EVENTS_MISSING,
+                         f"the vendor's webhook {where} is not subscribed to "
+                         f"{', '.join(missing)} (it sends {', '.join(events) or 'no events'})"))
+    content = str(config.get("content_type") or "form")
+    if wanted is not None and wanted.content_type and content != wanted.content_type:
+        problems.append((own.WEBHOOK_CONTENT_TYPE,
+                         f"the vendor's webhook {where} sends {content} payloads; the vendor "
+                         f"reads {wanted.content_type}"))
+    if str(config.get("insecure_ssl", "0")) != "0":
+        problems.append((own.WEBHOOK_TLS_UNVERIFIED,
+                         f"the vendor's webhook {where} has SSL verification disabled "
+                         f"(insecure_ssl {config.get('insecure_ssl')!r}): GitHub delivers to "
+                         f"whoever answers for the vendor's host"))
+    if not config.get("secret"):
+        problems.append((own.WEBHOOK_NO_SECRET,
+                         f"the vendor's webhook {where} has no secret: the vendor cannot tell "
+                         f"its deliveries from forged ones (X-Hub-Signature-256)"))
+    evidence: dict[str, Any] = {"hook": shown, "events_needed": needed,
+                "problems": [f"{r.code}: {said}" for r, said in problems]}
+    if not problems:
+        return passed(f"the vendor's webhook {where} is active, sends "
+                      f"{', '.join(events) or 'its events'} as {content}, verifies TLS and "
+                      f"signs with a secret", **evidence)
+    # The worst first: a failure before a warning, in the order found.
+    problems.sort(key=lambda p: 0 if p[0].outcome is Outcome.FAILED else 1)
+    first, said = problems[0]
+    more = f" (and {len(problems) - 1} more: see problems)" if len(problems) > 1 else ""
+    return first(said + more, **evidence)
+
+
+# What a failed delivery's status means, in GitHub's words ("Troubleshooting webhooks").
+def _kind(delivery: dict[str, Any]) -> str:
+    status = str(delivery.get("status") or "").lower()
+    code = delivery.get("status_code")
+    code = code if isinstance(code, int) else 0
+    if 200 <= code < 300 or status == "ok":
+        return "ok"
+    if "timed out" in status or "timeout" in status:
+        return "timeout"
+    if "failed to connect to host" in status or "resolve" in status:
+        return "unreachable"
+    if "failed to connect to network" in status or "refused" in status:
+        return "refused"
+    if "certificate" in status or "ssl" in status or "tls" in status:
+        return "certificate"
+    if code == 407:
+        return "proxy"
+    if 500 <= code < 600:
+        return "vendor_error"
+    if 400 <= code < 500:
+        return "rejected"
+    if "invalid http response" in status:
+        return "vendor_error"
+    return "failed"
+
+
+_FAILURES: dict[str, tuple[Reason, str]] = {
+    "timeout": (own.WEBHOOK_DELIVERY_TIMEOUT,
+                "GitHub got no answer within its limit (10 s on github.com, 30 s on GHES)"),
+    "unreachable": (own.WEBHOOK_DELIVERY_UNREACHABLE,
+                    "GitHub could not resolve the vendor's host, or a network restriction "
+                    "kept it from connecting (\"failed to connect to host\")"),
+    "refused": (own.WEBHOOK_DELIVERY_REFUSED,
+                "the connection to the vendor was refused (\"failed to connect to network\")"),
+    "certificate": (own.WEBHOOK_DELIVERY_UNTRUSTED,
+                    "the code host does not trust the certificate it was shown for the "
+                    "vendor's host (\"Peer certificate cannot be authenticated with given CA "
+                    "certificates\")"),
+    "proxy": (own.WEBHOOK_DELIVERY_PROXY, "an HTTP proxy on the way refused the delivery "
+                                          "(407: it wants credentials)"),
+    "vendor_error": (own.WEBHOOK_DELIVERY_VENDOR_ERROR,
+                     "the vendor's endpoint answered with a server error"),
+    "rejected": (own.WEBHOOK_DELIVERY_REJECTED,
+                 "the vendor's endpoint rejected the delivery (a 4xx: a wrong URL, or a "
+                 "secret the vendor does not accept)"),
+    "failed": (own.WEBHOOK_DELIVERY_FAILED, "the delivery failed"),
+}
+
+
+def _timeline(found: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"at": str(d.get("delivered_at", ""))[:40], "event": str(d.get("event", ""))[:60],
+             "status": str(d.get("status", ""))[:120], "status_code": d.get("status_code"),
+             "duration_s": d.get("duration"), "outcome": _kind(d)} for d in found[:RECENT]]
+
+
+def deliveries(exchange: HttpExchange, where: str) -> Verdict:
+    """GET .../hooks/ID/deliveries: the recent deliveries, newest first. The newest failed:
+    a failure named for its cause; an older one failed: a warning with the share."""
+    early = github.refusal(exchange)
+    if early is not None:
+        return early
+    evidence = github.summary(exchange)
+    if exchange.status == 404:
+        return reasons.NOT_APPLICABLE(
+            f"GitHub keeps no delivery log for {where} that this server shows (404: the "
+            f"deliveries API came with GitHub Enterprise Server 3.2): see the hook's Recent "
+            f"Deliveries tab", **evidence)
+    data = exchange.json()
+    if exchange.status != 200 or not isinstance(data, list):
+        return github.unexpected(exchange, "a list of deliveries")
+    found = sorted((d for d in data if isinstance(d, dict)),
+                   key=lambda d: str(d.get("delivered_at", "")), reverse=True)
+    evidence["deliveries"] = _timeline(found)
+    if not found:
+        return own.WEBHOOK_NO_DELIVERIES(
+            f"GitHub has no recent delivery of the vendor's webhook {where}: nothing shows "
+            f"that its deliveries reach the vendor (an event it is subscribed to, or "
+            f"--ping-webhooks, makes one)", **evidence)
+    kinds = [_kind(d) for d in found]
+    failed = [d for d, k in zip(found, kinds, strict=True) if k != "ok"]
+    last_ok = next((d for d, k in zip(found, kinds, strict=True) if k == "ok"), None)
+    since = (f"; the last success was at {last_ok.get('delivered_at')}" if last_ok
+             else "; none of them succeeded")
+    share = f"{len(failed)} of the {len(found)} recent deliveries failed"
+    evidence["failed"] = len(failed)
+    evidence["last_success"] = last_ok.get("delivered_at") if last_ok else None
+    if not failed:
+        return passed(f"the {len(found)} recent deliveries of the vendor's webhook {where} "
+                      f"were all answered 2xx (the newest at {found[0].get('delivered_at')})",
+                      **evidence)
+    newest = found[0]
+    cause = failed[0]
+    made, means = _FAILURES[_kind(cause)]
+    said = (f"{cause.get('status') or 'failed'}"
+            + (f" ({cause.get('status_code')})" if cause.get("status_code") else ""))
+    if _kind(newest) != "ok":
+        return made(f"the newest delivery of the vendor's webhook {where} failed: {said}: "
+                    f"{means}; {share}{since}", **evidence)
+    return own.WEBHOOK_DELIVERIES_INTERMITTENT(
+        f"{share} for the vendor's webhook {where}; the newest succeeded; the last failure "
+        f"({cause.get('delivered_at')}) was {said}: {means}", **evidence)
+
+
+def last_response(hook: dict[str, Any], where: str) -> Verdict:
+    """A repository hook's last_response, for a server without the deliveries API."""
+    response = _table(hook.get("last_response"))
+    code, status, message = response.get("code"), response.get("status"), response.get("message")
+    evidence: dict[str, Any] = {"last_response": {"code": code, "status": status, "message":
+                                  str(message or "")[:300]}}
+    if status == "unused" or code is None:
+        return own.WEBHOOK_NO_DELIVERIES(
+            f"the vendor's webhook {where} has not delivered anything yet (last_response "
+            f"{status or 'empty'})", **evidence)
+    if isinstance(code, int) and 200 <= code < 300:
+        return passed(f"the last delivery of the vendor's webhook {where} was answered {code}",
+                      **evidence)
+    kind = _kind({"status": message or status, "status_code": code})
+    made, means = _FAILURES[kind]
+    return made(f"the last delivery of the vendor's webhook {where} failed: "
+                f"{message or status} ({code}): {means}", **evidence)
+
+
+def ping_delivery(reads: Sequence[HttpExchange], sent_at: datetime | None
+                  ) -> dict[str, Any] | None:
+    """The newest ping delivery the reads show, made after the ping was sent."""
+    after = (sent_at - timedelta(minutes=2)).isoformat() if sent_at else ""
+    for read in reversed(reads):
+        data = read.json()
+        if read.status != 200 or not isinstance(data, list):
+            continue
+        pings = sorted((d for d in data if isinstance(d, dict) and d.get("event") == "ping"
+                        and _comparable(d.get("delivered_at")) >= after),
+                       key=lambda d: str(d.get("delivered_at", "")), reverse=True)
+        if pings:
+            return pings[0]
+    return None
+
+
+def ping(sent: HttpExchange, reads: Sequence[HttpExchange], where: str,
+         sent_at: datetime | None) -> Verdict:
+    """POST .../pings (204), then the deliveries read until the ping's shows."""
+    early = github.refusal(sent)
+    if early is not None:
+        return early
+    evidence = github.summary(sent)
+    if sent.status != 204:
+        return github.unexpected(sent, "204 (the ping was sent)")
+    delivery = ping_delivery(reads, sent_at)
+    if delivery is None:
+        return own.WEBHOOK_PING_UNSEEN(
+            f"the ping was sent to the vendor's webhook {where}, but its delivery did not show "
+            f"in the hook's log within {len(reads)} reads, a second apart", **evidence)
+    evidence["delivery"] = _timeline([delivery])[0]
+    if _kind(delivery) == "ok":
+        return passed(f"the ping sent to the vendor's webhook {where} was delivered and "
+                      f"answered {delivery.get('status_code')}", **evidence)
+    made, means = _FAILURES[_kind(delivery)]
+    return made(f"the ping sent to the vendor's webhook {where} failed: "
+                f"{delivery.get('status')} ({delivery.get('status_code')}): {means}",
+                **evidence)
+
+
+def _comparable(text: Any) -> str:
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        return ""
+
+
+def places(context: RunContext, flag: str) -> list[tuple[str, str]]:
+    """Where the webhook checks look: the organization (--org) and the repository (--repo),
+    when the vendor's webhook URL is known (the option, or the profile's)."""
+    if not vendor_url(context, flag):
+        return []
+    return [*([("organization", context.org)] if context.org else []),
+            *([("repository", context.repo)] if context.repo else [])]
+
+
+async def run(plan: Plan, context: RunContext, api: str, token: Secret | None,
+              checks: tuple[Requirement, ...], flag: str,
+              waits: Mapping[str, Sequence[str]]) -> None:
+    """The webhook checks of an organization (and a --repo): ``waits``, by kind of place, the
+    particular checks (a hook scope's, the organization role's) they wait for besides the
+    token."""
+    present = checks[0]
+    vendor = vendor_url(context, flag)
+    looked = places(context, flag)
+    if not looked or token is None:
+        return
+    for kind, where in looked:
+        plan.expect(present, where, after=waits.get(kind, ()))
+    answers = {}
+    for kind, where in looked:
+        if plan.ready(present, where):
+            path = f"orgs/{where}" if kind == "organization" else f"repos/{where}"
+            answers[(kind, where, path)] = HttpRequest(
+                "GET", f"{api}/{path}/hooks?per_page=100", token=token, headers=_ACCEPT)
+    found = await asyncio.gather(*(_pages(context, request, vendor)
+                                   for request in answers.values()))
+    hooks: list[tuple[str, str, dict[str, Any]]] = []
+    for (kind, where, path), pages in zip(answers, found, strict=True):
+        exchange = pages[-1]
+        plan.add(present, where, presence(exchange, where, vendor, kind, pages[:-1]),
+                 sum(p.elapsed_s for p in pages))
+        if exchange.status == 200:
+            hooks += [(kind, f"{where}/hooks/{h.get('id')}", h | {"_path": path})
+                      for h in vendor_hooks(exchange, vendor)[:SHOWN_HOOKS]]
+    await asyncio.gather(*(_one_hook(plan, context, api, token, checks, kind, where, hook)
+                           for kind, where, hook in hooks))
+
+
+async def _pages(context: RunContext, first: HttpRequest, vendor: str
+                 ) -> list[HttpExchange]:
+    """A listing's pages, following its Link rel=next until the vendor's hook shows, at most
+    --max-pages: the last page read is the one that decides."""
+    pages = [await context.facts.http(first)]
+    while pages[-1].status == 200 and not vendor_hooks(pages[-1], vendor) and \
+            len(pages) < context.max_pages:
+        following = page_links(pages[-1]).get("next")
+        if not following or urlsplit(following).hostname != urlsplit(first.url).hostname:
+            break
+        pages.append(await context.facts.http(replace(first, url=following)))
+    return pages
+
+
+async def _one_hook(plan: Plan, context: RunContext, api: str, token: Secret,
+                    checks: tuple[Requirement, ...], kind: str, where: str,
+                    hook: dict[str, Any]) -> None:
+    present, config, delivered, pinged = checks
+    owner = where.rsplit("/hooks/", 1)[0]
+    after = [present.at(owner)]
+    plan.expect(config, where, after=after)
+    plan.expect(delivered, where, after=after)
+    plan.add(config, where, configuration(hook, where, context.profile.webhook))
+    base = f"{api}/{hook['_path']}/hooks/{hook.get('id')}"
+    log = await context.facts.http(HttpRequest(
+        "GET", f"{base}/deliveries?per_page={RECENT}", token=token, headers=_ACCEPT))
+    if log.status == 404 and kind == "repository":
+        plan.add(delivered, where, last_response(hook, where), log.elapsed_s)
+    else:
+        plan.add(delivered, where, deliveries(log, where), log.elapsed_s)
+    if not context.ping_webhooks:
+        return
+    plan.expect(pinged, where, after=after)
+    sent = await context.facts.http(HttpRequest("POST", f"{base}/pings", token=token,
+                                                headers=_ACCEPT))
+    reads: list[HttpExchange] = []
+    sent_at = answered_at(sent)
+    if sent.status == 204:
+        for n in range(PING_READS):
+            if not context.facts.replay:
+                await asyncio.sleep(1.0)
+            # A distinct page size for each read: each is its own request, as recorded.
+            read = await context.facts.http(HttpRequest(
+                "GET", f"{base}/deliveries?per_page={10 + n}", token=token, headers=_ACCEPT))
+            reads.append(read)
+            if read.status != 200 or ping_delivery(reads, sent_at) is not None:
+                break
+    plan.add(pinged, where, ping(sent, reads, where, sent_at))
