@@ -220,3 +220,38 @@ def test_many_hooks_and_a_url_with_credentials_are_bounded_and_redacted(
     text = json.dumps(run.report)
     assert "hunter2" not in text and "query-secret" not in text and "pass-word" not in text
     assert len(run.checks[PRESENT]["evidence"]["hooks"]) == 20
+
+
+# -- github.com: the same checks through the github connector --------------------------------
+
+def test_on_github_com_the_vendors_hook_and_a_members_refusal_are_named(
+    pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
+) -> None:
+    from contextlib import ExitStack
+    from pathlib import Path
+
+    from tests.conftest import api_args, fake_token
+    from tests.pki import Pki
+    from tests.servers import GithubWorld, github_handler
+
+    assert isinstance(pki, Pki) and isinstance(tmp_path, Path)
+    token = fake_token()
+    monkeypatch.setenv("CONNECTOR_GITHUB_TOKEN", token)
+    world = GithubWorld(prefix="", enterprise=False)
+    world.accounts[token] = Account("dt-bot", "repo, admin:org_hook",
+                                    {"acme": ("admin", "active")})
+    world.hooks[ORG_HOOKS] = [hook(11, host="api.github.com", prefix="")]
+    world.deliveries[11] = [delivery(0, "2026-11-30T10:00:00Z", "timed out", 0)]
+    with ExitStack() as stack:
+        args = api_args(stack, pki, tmp_path, "api.github.com", github_handler(world),
+                        "--org", "acme", "--github-webhook-url",
+                        "https://hooks.vendor.example/github")
+        run = run_connector(*args, connector="github")
+        assert run.verdict(PRESENT) == ("passed", None)
+        assert run.verdict(DELIVERIES) == ("failed", "webhook.delivery_timeout")
+        assert "10 s on github.com" in run.checks[DELIVERIES]["message"]
+        # A member: GitHub answers 404, named as the hooks hidden and what it takes.
+        world.accounts[token].memberships["acme"] = ("member", "active")
+        member = run_connector(*args, connector="github")
+        assert member.verdict(PRESENT) == ("failed", "webhook.hooks_hidden")
+        assert "an organization owner" in member.checks[PRESENT]["message"]

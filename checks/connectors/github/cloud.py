@@ -7,6 +7,7 @@ only: GITHUB_TOKEN is set by CI systems to their own short-lived token and is ne
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 from checks.api import (
@@ -25,8 +26,9 @@ from checks.api import (
     reasons,
     scopes,
 )
-from checks.connectors.github import PLATFORM
+from checks.connectors.github import PLATFORM, webhooks
 from checks.connectors.github import api as github
+from checks.connectors.github.options import GITHUB as OPTIONS
 
 TOKEN = "CONNECTOR_GITHUB_TOKEN"
 ACCEPT = (("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"))
@@ -61,9 +63,13 @@ LEAST_PRIVILEGE = Requirement(
 
 
 
+WEBHOOK_FLAG = "--github-webhook-url"
+WEBHOOKS = webhooks.requirements(after=(AUTH_TOKEN,))
+
+
 def declare(profile: Profile) -> tuple[Requirement, ...]:
     return (*NETWORK, CLOUD_ONLY, AUTH_TOKEN, AUTH_SSO, AUTH_EXPIRY, SCOPES_GRANTED,
-            *((LEAST_PRIVILEGE,) if profile.least_privilege else ()))
+            *((LEAST_PRIVILEGE,) if profile.least_privilege else ()), *WEBHOOKS)
 
 
 def api_endpoint(target: Target) -> tuple[str, int, str]:
@@ -82,7 +88,8 @@ def expected(context: RunContext) -> list[tuple[Requirement, str]]:
             (AUTH_TOKEN, "github"), *([(AUTH_SSO, context.org)] if context.org else []),
             (AUTH_EXPIRY, "github"),
             *scopes.expected(SCOPES_GRANTED, context, context.profile.scopes),
-            *([(LEAST_PRIVILEGE, "github")] if context.profile.least_privilege else [])]
+            *([(LEAST_PRIVILEGE, "github")] if context.profile.least_privilege else []),
+            *((WEBHOOKS[0], where) for _, where in webhooks.places(context, WEBHOOK_FLAG))]
 
 
 async def run(context: RunContext, plan: Plan) -> None:
@@ -122,6 +129,8 @@ async def run(context: RunContext, plan: Plan) -> None:
             plan.add(SCOPES_GRANTED, scope, github.scope(user, scope))
         if profile.least_privilege:
             plan.add(LEAST_PRIVILEGE, "github", github.least_privilege(user, required))
+        await webhooks.run(plan, context, api, token, WEBHOOKS, WEBHOOK_FLAG,
+                           _webhook_waits(context, required))
         return
     # A fine-grained token has no scopes: check what it can read in --repo instead.
     instead = (f"its access to {repo} is checked instead" if repo else
@@ -138,6 +147,21 @@ async def run(context: RunContext, plan: Plan) -> None:
         plan.not_applicable(LEAST_PRIVILEGE, "github",
                             "a fine-grained token has no scopes; its repository access is its "
                             "privilege (review it on the token's page)")
+    await webhooks.run(plan, context, api, token, WEBHOOKS, WEBHOOK_FLAG,
+                       _webhook_waits(context, required))
+
+
+def _webhook_waits(context: RunContext, required: Sequence[str]) -> dict[str, list[str]]:
+    """The checks the webhook checks wait for, besides the token: the hook scope (when the
+    profile asks for it) and the organization's SSO authorization."""
+    waits: dict[str, list[str]] = {"organization": [], "repository": []}
+    if "admin:org_hook" in required:
+        waits["organization"].append(SCOPES_GRANTED.at("admin:org_hook"))
+    if "admin:repo_hook" in required:
+        waits["repository"].append(SCOPES_GRANTED.at("admin:repo_hook"))
+    if context.org:
+        waits["organization"].append(AUTH_SSO.at(context.org))
+    return waits
 
 
 async def _nothing() -> None:
@@ -149,6 +173,9 @@ CONNECTOR = Connector(
     declare=declare, secrets=Secrets(token=TOKEN), expected=expected, run=run,
     home=Path(__file__).parent, default_profile="dynatrace-github",
     default_target="https://github.com",
-    explains=(("--org", "the token is authorized for its SAML SSO (auth.sso) and sees it"),
-              ("--repo", "what a fine-grained token can read in it")),
+    explains=(("--org", "the token is authorized for its SAML SSO (auth.sso) and sees it; "
+                        "with a webhook URL, its webhooks"),
+              ("--repo", "what a fine-grained token can read in it; with a webhook URL, its "
+                         "webhooks")),
+    options=OPTIONS, sections=frozenset({"webhook"}),
 )

@@ -424,43 +424,35 @@ async def run(plan: Plan, context: RunContext, api: str, token: Secret | None,
         if exchange.status == 200:
             hooks += [(kind, f"{where}/hooks/{h.get('id')}", h | {"_path": path})
                       for h in vendor_hooks(exchange, vendor)[:SHOWN_HOOKS]]
-    await asyncio.gather(*(_one_hook(plan, context, api, token, checks, kind, where, hook)
-                           for kind, where, hook in hooks))
-
-
-async def _pages(context: RunContext, first: HttpRequest, vendor: str
-                 ) -> list[HttpExchange]:
-    """A listing's pages, following its Link rel=next until the vendor's hook shows, at most
-    --max-pages: the last page read is the one that decides."""
-    pages = [await context.facts.http(first)]
-    while pages[-1].status == 200 and not vendor_hooks(pages[-1], vendor) and \
-            len(pages) < context.max_pages:
-        following = page_links(pages[-1]).get("next")
-        if not following or urlsplit(following).hostname != urlsplit(first.url).hostname:
-            break
-        pages.append(await context.facts.http(replace(first, url=following)))
-    return pages
-
-
-async def _one_hook(plan: Plan, context: RunContext, api: str, token: Secret,
-                    checks: tuple[Requirement, ...], kind: str, where: str,
-                    hook: dict[str, Any]) -> None:
+    # Each hook's log and ping read concurrently; the verdicts added in the hooks' order, so
+    # a replay lists them as the run did.
+    found_hooks = await asyncio.gather(*(_read_hook(context, api, token, kind, where, hook)
+                                         for kind, where, hook in hooks))
     present, config, delivered, pinged = checks
-    owner = where.rsplit("/hooks/", 1)[0]
-    after = [present.at(owner)]
-    plan.expect(config, where, after=after)
-    plan.expect(delivered, where, after=after)
-    plan.add(config, where, configuration(hook, where, context.profile.webhook))
+    for (kind, where, hook), (log, ping_answers) in zip(hooks, found_hooks, strict=True):
+        after = [present.at(where.rsplit("/hooks/", 1)[0])]
+        for requirement in (config, delivered):
+            plan.expect(requirement, where, after=after)
+        plan.add(config, where, configuration(hook, where, context.profile.webhook))
+        if log.status == 404 and kind == "repository":
+            plan.add(delivered, where, last_response(hook, where), log.elapsed_s)
+        else:
+            plan.add(delivered, where, deliveries(log, where), log.elapsed_s)
+        if ping_answers is not None:
+            sent, reads = ping_answers
+            plan.expect(pinged, where, after=after)
+            plan.add(pinged, where, ping(sent, reads, where, answered_at(sent)))
+
+
+async def _read_hook(context: RunContext, api: str, token: Secret, kind: str, where: str,
+                     hook: dict[str, Any]
+                     ) -> tuple[HttpExchange, tuple[HttpExchange, list[HttpExchange]] | None]:
+    """A hook's recent deliveries; with --ping-webhooks, the ping and the reads after it."""
     base = f"{api}/{hook['_path']}/hooks/{hook.get('id')}"
     log = await context.facts.http(HttpRequest(
         "GET", f"{base}/deliveries?per_page={RECENT}", token=token, headers=_ACCEPT))
-    if log.status == 404 and kind == "repository":
-        plan.add(delivered, where, last_response(hook, where), log.elapsed_s)
-    else:
-        plan.add(delivered, where, deliveries(log, where), log.elapsed_s)
     if not context.ping_webhooks:
-        return
-    plan.expect(pinged, where, after=after)
+        return log, None
     sent = await context.facts.http(HttpRequest("POST", f"{base}/pings", token=token,
                                                 headers=_ACCEPT))
     reads: list[HttpExchange] = []
@@ -475,4 +467,18 @@ async def _one_hook(plan: Plan, context: RunContext, api: str, token: Secret,
             reads.append(read)
             if read.status != 200 or ping_delivery(reads, sent_at) is not None:
                 break
-    plan.add(pinged, where, ping(sent, reads, where, sent_at))
+    return log, (sent, reads)
+
+
+async def _pages(context: RunContext, first: HttpRequest, vendor: str
+                 ) -> list[HttpExchange]:
+    """A listing's pages, following its Link rel=next until the vendor's hook shows, at most
+    --max-pages: the last page read is the one that decides."""
+    pages = [await context.facts.http(first)]
+    while pages[-1].status == 200 and not vendor_hooks(pages[-1], vendor) and \
+            len(pages) < context.max_pages:
+        following = page_links(pages[-1]).get("next")
+        if not following or urlsplit(following).hostname != urlsplit(first.url).hostname:
+            break
+        pages.append(await context.facts.http(replace(first, url=following)))
+    return pages
