@@ -281,6 +281,7 @@ def build() -> dict[str, dict[str, Any]]:
                     *blocked("dns", ["tls.handshake[github.example.com:443]",
                                      "tls.public_ca[github.example.com:443]",
                                      "tls.hostname[github.example.com:443]", *API_CHECKS])]),
+        **webhook_scenarios(pki, good),
         "private-dns": scenario(
             "private-dns", "The name resolves to an internal address only; public DNS does "
             "not know it.", pki, good,
@@ -288,6 +289,113 @@ def build() -> dict[str, dict[str, Any]]:
             tcp={"10.20.0.15:443": {"elapsed_s": 0.002}},
             expect=[("dns.public[github.example.com]", "failed", "dns.private_address")]),
     }
+
+
+VENDOR = "https://hooks.vendor.example/github"
+WEBHOOK = {"--ghes-webhook-url": VENDOR}
+HOOKS = f"/api/v3/orgs/{ORG}/hooks?per_page=100"
+DELIVERIES = f"/api/v3/orgs/{ORG}/hooks/11/deliveries?per_page=30"
+
+
+def webhook_http(hooks: list[dict[str, Any]] | None = None,
+                 deliveries: list[dict[str, Any]] | None = None, role: str = "admin",
+                 listing: int = 200) -> list[dict[str, Any]]:
+    """The API of the healthy scenario, and the organization's webhooks: GitHub's REST API
+    ("Organization webhooks", "List deliveries for an organization webhook")."""
+    from tests.servers import delivery, hook
+
+    hooks = hooks if hooks is not None else [hook(10, "https://ci.example.org/hooks/github"),
+                                             hook(11)]
+    answers = api(role=role)
+    if role != "admin":
+        return answers
+    answers.append(exchange("GET", HOOKS, listing, hooks if listing == 200 else {
+        "message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+        X_OAuth_Scopes=SCOPES, X_Accepted_OAuth_Scopes="admin:org_hook"))
+    if listing == 200 and any(h["id"] == 11 for h in hooks):
+        found = deliveries if deliveries is not None else [
+            delivery(n, f"2026-10-31T{20 - n}:00:00Z") for n in range(3)]
+        answers.append(exchange("GET", DELIVERIES, 200, found, X_OAuth_Scopes=SCOPES,
+                                X_Accepted_OAuth_Scopes="admin:org_hook"))
+    return answers
+
+
+def failing(status: str, code: int) -> list[dict[str, Any]]:
+    """Recent deliveries whose newest two failed as given, after a success."""
+    from tests.servers import delivery
+
+    return [delivery(0, "2026-10-31T20:00:00Z", status, code),
+            delivery(1, "2026-10-31T19:00:00Z", status, code),
+            delivery(2, "2026-10-30T19:00:00Z")]
+
+
+def webhook_scenarios(pki: Pki, good: Chain) -> dict[str, dict[str, Any]]:
+    """The vendor's webhook, each verdict of the webhook checks (run with --ghes-webhook-url,
+    recorded with the scenario)."""
+    from tests.servers import hook
+
+    config, deliveries = "webhook.config[acme/hooks/11]", "webhook.deliveries[acme/hooks/11]"
+    profile = (ROOT / "checks/connectors/github/profiles/flow-ghes.toml").read_text().replace(
+        "[webhook]\n", f'[webhook]\nurl = "{VENDOR}"\nevents = ["push", "pull_request", '
+                       f'"issues"]\n')
+
+    def made(name: str, description: str, expect: list[tuple[str, str, str]],
+             **extra: Any) -> dict[str, Any]:
+        return scenario(name, description, pki, good, expect=expect, options=WEBHOOK, **extra)
+
+    delivery_failures = {
+        "webhook-timeouts": ("timed out", 0, "webhook.delivery_timeout",
+                             "Deliveries time out: the appliance's outbound traffic to the "
+                             "vendor is dropped."),
+        "webhook-refused": ("failed to connect to network", 0, "webhook.delivery_refused",
+                            "The vendor's endpoint (or a firewall) refuses the appliance's "
+                            "connections."),
+        "webhook-vendor-5xx": ("Invalid HTTP Response: 503", 503,
+                               "webhook.delivery_vendor_error",
+                               "The vendor's endpoint answers 503."),
+        "webhook-untrusted-certificate": (
+            "Peer certificate cannot be authenticated with given CA certificates", 0,
+            "webhook.delivery_untrusted_certificate",
+            "A TLS-inspecting proxy on the appliance's way out: the appliance does not trust "
+            "the certificate it is shown for the vendor."),
+    }
+    built = {
+        "webhook-healthy": made(
+            "webhook-healthy", "The vendor's webhook is installed, set up to work, and its "
+            "recent deliveries reached the vendor.", [], http=webhook_http()),
+        "webhook-missing": made(
+            "webhook-missing", "The organization has webhooks, none of them the vendor's: no "
+            "repository was imported yet.",
+            [("webhook.present[acme]", "failed", "webhook.missing")],
+            http=webhook_http([hook(10, "https://ci.example.org/hooks/github")])),
+        "webhook-inactive": made(
+            "webhook-inactive", "The vendor's webhook was deactivated.",
+            [(config, "failed", "webhook.inactive")],
+            http=webhook_http([hook(11, active=False)])),
+        "webhook-wrong-events": made(
+            "webhook-wrong-events", "The vendor (by its profile) needs issues events; its "
+            "webhook is not subscribed to them.",
+            [(config, "failed", "webhook.events_missing")], http=webhook_http(),
+            profile={"name": "flow-ghes", "toml": profile.replace(
+                'name = "flow-ghes"', 'name = "flow-ghes-webhook-events"').replace(
+                "# The guide names no webhook URL: the webhook checks run with "
+                "--ghes-webhook-url.\n", "# The vendor's webhook, as this scenario's vendor "
+                "gives it.\n")} | {"name": "flow-ghes-webhook-events"}),
+        "webhook-tls-off": made(
+            "webhook-tls-off", "The vendor's webhook has SSL verification disabled.",
+            [(config, "warning", "webhook.tls_unverified")],
+            http=webhook_http([hook(11, insecure_ssl="1")])),
+        "webhook-not-owner": made(
+            "webhook-not-owner", "The service account is a member: the organization's "
+            "webhooks are not visible to it, and the webhook checks are not run.",
+            [("org.owner[acme]", "warning", "org.not_owner"),
+             ("webhook.present[acme]", "skipped", "prerequisite.failed")],
+            http=webhook_http(role="member")),
+    }
+    for name, (status, code, reason, description) in delivery_failures.items():
+        built[name] = made(name, description, [(deliveries, "failed", reason)],
+                           http=webhook_http(deliveries=failing(status, code)))
+    return built
 
 
 HTTP_ELAPSED_S = 0.045  # each built answer's duration, as a recording holds a real one
