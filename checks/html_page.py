@@ -97,6 +97,26 @@ def chains(records: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str
     return drawn
 
 
+def deliveries(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Each webhook check's recent deliveries (its evidence), oldest first, laid out as a
+    strip of marks: one per delivery, coloured by its outcome."""
+    drawn = []
+    for record in records:
+        found = (record.get("evidence") or {}).get("deliveries")
+        if not isinstance(found, list) or not found:
+            continue
+        rows = [{"at": str(d.get("at", "")), "event": str(d.get("event", "")),
+                 "status": str(d.get("status", "")), "status_code": d.get("status_code"),
+                 "ok": d.get("outcome") == "ok"} for d in reversed(found[:40])
+                if isinstance(d, dict)]
+        step = min(20.0, 600 / max(1, len(rows)))
+        for n, row in enumerate(rows):
+            row["x"] = round(12 + n * step, 1)
+        drawn.append({"id": record["id"], "rows": rows,
+                      "failed": sum(1 for r in rows if not r["ok"])})
+    return drawn
+
+
 WATERFALL_BARS = (4, 620)  # the bars' span; their durations have the column to the right
 WATERFALL_ROW = 30  # each probe: its label on a line of its own, over the whole width, then its bar
 WATERFALL_LABEL = 118  # characters of a label shown (the page's width); the whole in its title
@@ -155,6 +175,7 @@ def render(document: Mapping[str, Any]) -> str:
     return _template().render(doc=document, verdict=words, tone=tone, gate_note=gate_note,
                               groups=groups(records, document.get("layers")),
                               fix_first=fix_first(records), chains=chains(records, now),
+                              deliveries=deliveries(records),
                               waterfall=waterfall(document.get("probes", [])))
 
 

@@ -255,3 +255,26 @@ def test_on_github_com_the_vendors_hook_and_a_members_refusal_are_named(
         member = run_connector(*args, connector="github")
         assert member.verdict(PRESENT) == ("failed", "webhook.hooks_hidden")
         assert "an organization owner" in member.checks[PRESENT]["message"]
+
+
+def test_the_page_shows_the_recent_deliveries_to_a_reader_without_javascript(
+    pytester: pytest.Pytester, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from tools import browser
+
+    assert isinstance(tmp_path, Path)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
+                                "--scenario", "webhook-timeouts")
+    assert result.ret == 1
+    page = pytester.path / "reports" / "ghes.html"
+    net_log = tmp_path / "net.json"
+    text = browser.visible_text(browser.dom(page, net_log))
+    assert "Recent deliveries webhook.deliveries[acme/hooks/11]" in text
+    assert "2 of 3 failed" in text
+    assert "2026-10-31T20:00:00Z push timed out" in text
+    assert "2026-10-30T19:00:00Z push OK (200)" in text
+    assert browser.page_requests(net_log) == []
+    png = browser.screenshot(page, tmp_path / "deliveries.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
