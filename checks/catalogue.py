@@ -104,6 +104,7 @@ class Connector:
     def requirements(self, profile: Profile) -> tuple[Requirement, ...]:
         """Its requirements, each cited with the profile's guide."""
         return tuple(r.cited(r.own if r.own and r.id not in profile.quotes
+                             and not (r.cites and r.cites in profile.quotes)
                              else profile.cite(r.id, r.cites)) for r in self.declare(profile))
 
     def check(self, profile: Profile) -> None:

@@ -52,7 +52,8 @@ TOLD = pytest.StashKey[list[str]]()  # where --record, --metrics and --bundle wr
 FLEET_DOCUMENT = pytest.StashKey[dict[str, Any]]()  # a fleet's JSON, as written
 
 LISTED_LATER = ("connector-checks: per-address (tcp.reachable) and per-installation (app.*) "
-                "checks appear when the run probes; listing probes nothing")
+                "checks appear when the run probes, as do each webhook's (webhook.config, "
+                ".deliveries, .ping); listing probes nothing")
 
 
 def start(config: pytest.Config, settings: Settings, this: ModuleType) -> None:

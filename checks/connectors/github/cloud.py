@@ -28,7 +28,7 @@ from checks.api import (
 )
 from checks.connectors.github import PLATFORM, webhooks
 from checks.connectors.github import api as github
-from checks.connectors.github.options import GITHUB as OPTIONS
+from checks.connectors.github_options import GITHUB as OPTIONS
 
 TOKEN = "CONNECTOR_GITHUB_TOKEN"
 ACCEPT = (("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"))

@@ -26,7 +26,7 @@ from checks.api import (
 from checks.connectors.github import PLATFORM, webhooks
 from checks.connectors.github import api as github
 from checks.connectors.github import reasons as own
-from checks.connectors.github.options import GHES as OPTIONS
+from checks.connectors.github_options import GHES as OPTIONS
 
 SECRETS = Secrets(token="CONNECTOR_GHES_TOKEN",
                   oauth_client_id="CONNECTOR_GHES_OAUTH_CLIENT_ID",

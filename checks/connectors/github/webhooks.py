@@ -47,32 +47,39 @@ PING_READS = 5  # reads of the deliveries after a ping, a second apart
 SHOWN_HOOKS = 20  # hooks named in a message at most
 
 
+# What requires the webhook checks when the vendor's guide says nothing of webhooks (they run
+# when the vendor's webhook URL is given): GitHub's own documentation.
+OWN = "GitHub's documentation \"Troubleshooting webhooks\" (the vendor's webhook URL as given)"
+
+
 def requirements(after: tuple[Requirement, ...]) -> tuple[Requirement, ...]:
-    """The webhook requirements, after the token check ``after`` names (each connector's own)."""
+    """The webhook requirements, after the token check ``after`` names (each connector's own);
+    cited from the profile's [webhook] quote when it has one."""
     present = Requirement(
         "webhook.present", "The vendor's webhook is installed", "webhook",
         "The organization's (or repository's) webhooks include one that delivers to the "
         "vendor's URL.",
         "Let the vendor create its webhook (its guide: once the account is an organization "
         "owner and a repository is imported), or add it as the vendor documents.",
-        after=after, cites="webhook", needs_passed=frozenset({"org.owner"}))
+        after=after, cites="webhook", needs_passed=frozenset({"org.owner"}), own=OWN)
     config = Requirement(
         "webhook.config", "The vendor's webhook is set up to work", "webhook",
         "The hook is active, subscribed to the events the vendor needs, sends the content "
         "type it reads, verifies TLS and signs its deliveries with a secret.",
         "Edit the webhook (Settings > Webhooks) as the message says.", after=(present,),
-        cites="webhook")
+        cites="webhook", own=OWN)
     deliveries = Requirement(
         "webhook.deliveries", "Recent deliveries reach the vendor", "webhook",
         "The hook's recent deliveries, as GitHub recorded them, were answered 2xx by the "
         "vendor.",
         "Fix what the message names on the code host's side (its outbound firewall, its HTTP "
         "proxy, its trust store), then redeliver a failed delivery.", after=(present,),
-        cites="webhook")
+        cites="webhook", own=OWN)
     ping = Requirement(
         "webhook.ping", "A ping reaches the vendor now", "webhook",
         "A ping sent now (--ping-webhooks) is delivered and answered 2xx.",
-        "Fix what the message names, then ping again.", after=(present,), cites="webhook")
+        "Fix what the message names, then ping again.", after=(present,), cites="webhook",
+        own=OWN)
     return present, config, deliveries, ping
 
 
