@@ -278,3 +278,114 @@ def test_the_page_shows_the_recent_deliveries_to_a_reader_without_javascript(
     assert browser.page_requests(net_log) == []
     png = browser.screenshot(page, tmp_path / "deliveries.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- GitLab: project webhooks and their events ------------------------------------------------
+
+def gitlab_run(pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch,
+               run_connector: Runner, world: object, *extra: str) -> object:
+    from contextlib import ExitStack
+    from pathlib import Path
+
+    from tests.conftest import api_args
+    from tests.fake_gitlab import GitlabWorld, gitlab_handler
+    from tests.pki import Pki
+
+    assert isinstance(pki, Pki) and isinstance(tmp_path, Path)
+    assert isinstance(world, GitlabWorld)
+    with ExitStack() as stack:
+        args = api_args(stack, pki, tmp_path, "gitlab.com", gitlab_handler(world),
+                        "--repo", "acme/api", "--gitlab-webhook-url",
+                        "https://hooks.vendor.example/gitlab", *extra)
+        return run_connector(*args, connector="gitlab")
+
+
+GITLAB_HOOK = "webhook.present[acme/api]"
+GITLAB_CONFIG, GITLAB_EVENTS = ("webhook.config[acme/api/hooks/31]",
+                                "webhook.deliveries[acme/api/hooks/31]")
+
+
+def gitlab_world(monkeypatch: pytest.MonkeyPatch, **hook_changes: object) -> object:
+    from tests.conftest import fake_token
+    from tests.fake_gitlab import GitlabToken, GitlabWorld, gitlab_hook, hook_event
+
+    token = fake_token("glpat-")
+    monkeypatch.setenv("CONNECTOR_GITLAB_TOKEN", token)
+    world = GitlabWorld(tokens={token: GitlabToken(["api", "read_repository", "read_user",
+                                                   "write_repository"])})
+    world.hooks["acme/api"] = [gitlab_hook(30, "https://ci.example.org/gitlab"),
+                               gitlab_hook(31, "https://hooks.vendor.example/gitlab/acme",
+                                           **hook_changes)]  # type: ignore[arg-type]
+    world.hook_events[31] = [hook_event(n) for n in range(1, 4)]
+    return world
+
+
+def test_on_gitlab_the_vendors_project_hook_and_its_events_pass(
+    pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
+) -> None:
+    world = gitlab_world(monkeypatch)
+    run = gitlab_run(pki, tmp_path, monkeypatch, run_connector, world)
+    assert run.verdict(GITLAB_HOOK) == ("passed", None)  # type: ignore[attr-defined]
+    assert run.verdict(GITLAB_CONFIG) == ("passed", None)  # type: ignore[attr-defined]
+    assert run.verdict(GITLAB_EVENTS) == ("passed", None)  # type: ignore[attr-defined]
+
+
+GITLAB_CASES = {
+    "disabled after failing": ({"alert_status": "temporarily_disabled"}, None,
+                               (GITLAB_CONFIG, "failed", "webhook.inactive")),
+    "SSL verification off": ({"ssl": False}, None,
+                             (GITLAB_CONFIG, "warning", "webhook.tls_unverified")),
+    "the vendor's 502": ({}, ("502", ""), (GITLAB_EVENTS, "failed",
+                                          "webhook.delivery_vendor_error")),
+    "an untrusted certificate": ({}, ("internal error", "SSL_connect returned=1 errno=0 "
+                                      "state=error: certificate verify failed (unable to get "
+                                      "local issuer certificate)"),
+                                 (GITLAB_EVENTS, "failed",
+                                  "webhook.delivery_untrusted_certificate")),
+    "a timeout": ({}, ("internal error", "Net::ReadTimeout with #<TCPSocket:(closed)>"),
+                  (GITLAB_EVENTS, "failed", "webhook.delivery_timeout")),
+}
+
+
+@pytest.mark.parametrize(("changes", "newest", "expected"), GITLAB_CASES.values(),
+                         ids=GITLAB_CASES.keys())
+def test_on_gitlab_each_problem_is_named(
+    pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch, run_connector: Runner,
+    changes: dict[str, object], newest: tuple[str, str] | None,
+    expected: tuple[str, str, str]
+) -> None:
+    from tests.fake_gitlab import GitlabWorld, hook_event
+
+    world = gitlab_world(monkeypatch, **changes)
+    assert isinstance(world, GitlabWorld)
+    if newest is not None:
+        world.hook_events[31].append(hook_event(4, *newest))
+    run = gitlab_run(pki, tmp_path, monkeypatch, run_connector, world)
+    check, outcome, reason = expected
+    assert run.verdict(check) == (outcome, reason)  # type: ignore[attr-defined]
+
+
+def test_on_gitlab_ping_webhooks_sends_a_test_event_and_reads_its_record(
+    pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
+) -> None:
+    from tests.fake_gitlab import GitlabWorld
+
+    world = gitlab_world(monkeypatch)
+    assert isinstance(world, GitlabWorld)
+    world.test_status = "internal error"
+    run = gitlab_run(pki, tmp_path, monkeypatch, run_connector, world, "--ping-webhooks")
+    assert world.tested == [31]
+    assert run.verdict("webhook.ping[acme/api/hooks/31]") == \
+        ("failed", "webhook.delivery_failed")  # type: ignore[attr-defined]
+
+
+def test_on_gitlab_without_the_maintainer_role_the_hooks_are_named_hidden(
+    pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
+) -> None:
+    from tests.fake_gitlab import GitlabWorld
+
+    world = gitlab_world(monkeypatch)
+    assert isinstance(world, GitlabWorld)
+    world.maintainer = False
+    run = gitlab_run(pki, tmp_path, monkeypatch, run_connector, world)
+    assert run.verdict(GITLAB_HOOK) == ("failed", "webhook.hooks_hidden")  # type: ignore[attr-defined]

@@ -14,12 +14,12 @@ def _webhook_url(text: str) -> str:
     return text
 
 
-def _webhook(connector: str) -> Option:
+def webhook_option(connector: str) -> Option:
     return Option(f"--{connector}-webhook-url",
                   "the vendor's webhook URL (or its start): the webhook checks look for the "
                   "hook that delivers there (default: the profile's)", metavar="URL",
                   parse=_webhook_url)
 
 
-GHES = (_webhook("ghes"),)
-GITHUB = (_webhook("github"),)
+GHES = (webhook_option("ghes"),)
+GITHUB = (webhook_option("github"),)

@@ -39,7 +39,6 @@ from checks.api import (
     reasons,
 )
 from checks.connectors.github import api as github
-from checks.connectors.github import reasons as own
 
 _ACCEPT = (("Accept", "application/vnd.github+json"),)
 RECENT = 30  # deliveries read: GitHub's default page, about a month of a quiet hook
@@ -157,7 +156,7 @@ def presence(exchange: HttpExchange, where: str, vendor: str, kind: str,
     needs = "admin:org_hook and an organization owner" if kind == "organization" else \
         "admin:repo_hook (or repo) and admin rights on the repository"
     if exchange.status in (403, 404):
-        return own.WEBHOOK_HOOKS_HIDDEN(
+        return reasons.WEBHOOK_HOOKS_HIDDEN(
             f"GitHub refuses to list the webhooks of the {kind} {where} ({exchange.status}: "
             f"{github.message_of(exchange) or 'Not Found'}): listing them takes {needs}",
             **evidence)
@@ -175,7 +174,7 @@ def presence(exchange: HttpExchange, where: str, vendor: str, kind: str,
                       f"to {hide_credentials(_hook_url(found[0]))[:200]})", **evidence)
     others = ", ".join(hide_credentials(_hook_url(h))[:120] for h in hooks[:5]) or "none"
     more = page_links(exchange).get("next")
-    return own.WEBHOOK_MISSING(
+    return reasons.WEBHOOK_MISSING(
         f"none of the {len(hooks)}{' first' if more else ''} webhooks of the {kind} {where} "
         f"delivers to the vendor ({hide_credentials(vendor)}); its hooks deliver to: {others}",
         **evidence)
@@ -191,24 +190,24 @@ def configuration(hook: dict[str, Any], where: str, wanted: Webhook | None) -> V
     missing = [e for e in needed if e not in events and "*" not in events]
     problems: list[tuple[Reason, str]] = []
     if hook.get("active") is not True:
-        problems.append((own.WEBHOOK_INACTIVE, f"the vendor's webhook {where} is not active: "
+        problems.append((reasons.WEBHOOK_INACTIVE, f"the vendor's webhook {where} is not active: "
                                                f"GitHub sends it nothing"))
     if missing:
-        problems.append((own.WEBHOOK_EVENTS_MISSING,
+        problems.append((reasons.WEBHOOK_EVENTS_MISSING,
                          f"the vendor's webhook {where} is not subscribed to "
                          f"{', '.join(missing)} (it sends {', '.join(events) or 'no events'})"))
     content = str(config.get("content_type") or "form")
     if wanted is not None and wanted.content_type and content != wanted.content_type:
-        problems.append((own.WEBHOOK_CONTENT_TYPE,
+        problems.append((reasons.WEBHOOK_CONTENT_TYPE,
                          f"the vendor's webhook {where} sends {content} payloads; the vendor "
                          f"reads {wanted.content_type}"))
     if str(config.get("insecure_ssl", "0")) != "0":
-        problems.append((own.WEBHOOK_TLS_UNVERIFIED,
+        problems.append((reasons.WEBHOOK_TLS_UNVERIFIED,
                          f"the vendor's webhook {where} has SSL verification disabled "
                          f"(insecure_ssl {config.get('insecure_ssl')!r}): GitHub delivers to "
                          f"whoever answers for the vendor's host"))
     if not config.get("secret"):
-        problems.append((own.WEBHOOK_NO_SECRET,
+        problems.append((reasons.WEBHOOK_NO_SECRET,
                          f"the vendor's webhook {where} has no secret: the vendor cannot tell "
                          f"its deliveries from forged ones (X-Hub-Signature-256)"))
     evidence: dict[str, Any] = {"hook": shown, "events_needed": needed,
@@ -251,25 +250,25 @@ def _kind(delivery: dict[str, Any]) -> str:
 
 
 _FAILURES: dict[str, tuple[Reason, str]] = {
-    "timeout": (own.WEBHOOK_DELIVERY_TIMEOUT,
+    "timeout": (reasons.WEBHOOK_DELIVERY_TIMEOUT,
                 "GitHub got no answer within its limit (10 s on github.com, 30 s on GHES)"),
-    "unreachable": (own.WEBHOOK_DELIVERY_UNREACHABLE,
+    "unreachable": (reasons.WEBHOOK_DELIVERY_UNREACHABLE,
                     "GitHub could not resolve the vendor's host, or a network restriction "
                     "kept it from connecting (\"failed to connect to host\")"),
-    "refused": (own.WEBHOOK_DELIVERY_REFUSED,
+    "refused": (reasons.WEBHOOK_DELIVERY_REFUSED,
                 "the connection to the vendor was refused (\"failed to connect to network\")"),
-    "certificate": (own.WEBHOOK_DELIVERY_UNTRUSTED,
+    "certificate": (reasons.WEBHOOK_DELIVERY_UNTRUSTED,
                     "the code host does not trust the certificate it was shown for the "
                     "vendor's host (\"Peer certificate cannot be authenticated with given CA "
                     "certificates\")"),
-    "proxy": (own.WEBHOOK_DELIVERY_PROXY, "an HTTP proxy on the way refused the delivery "
+    "proxy": (reasons.WEBHOOK_DELIVERY_PROXY, "an HTTP proxy on the way refused the delivery "
                                           "(407: it wants credentials)"),
-    "vendor_error": (own.WEBHOOK_DELIVERY_VENDOR_ERROR,
+    "vendor_error": (reasons.WEBHOOK_DELIVERY_VENDOR_ERROR,
                      "the vendor's endpoint answered with a server error"),
-    "rejected": (own.WEBHOOK_DELIVERY_REJECTED,
+    "rejected": (reasons.WEBHOOK_DELIVERY_REJECTED,
                  "the vendor's endpoint rejected the delivery (a 4xx: a wrong URL, or a "
                  "secret the vendor does not accept)"),
-    "failed": (own.WEBHOOK_DELIVERY_FAILED, "the delivery failed"),
+    "failed": (reasons.WEBHOOK_DELIVERY_FAILED, "the delivery failed"),
 }
 
 
@@ -298,7 +297,7 @@ def deliveries(exchange: HttpExchange, where: str) -> Verdict:
                    key=lambda d: str(d.get("delivered_at", "")), reverse=True)
     evidence["deliveries"] = _timeline(found)
     if not found:
-        return own.WEBHOOK_NO_DELIVERIES(
+        return reasons.WEBHOOK_NO_DELIVERIES(
             f"GitHub has no recent delivery of the vendor's webhook {where}: nothing shows "
             f"that its deliveries reach the vendor (an event it is subscribed to, or "
             f"--ping-webhooks, makes one)", **evidence)
@@ -322,7 +321,7 @@ def deliveries(exchange: HttpExchange, where: str) -> Verdict:
     if _kind(newest) != "ok":
         return made(f"the newest delivery of the vendor's webhook {where} failed: {said}: "
                     f"{means}; {share}{since}", **evidence)
-    return own.WEBHOOK_DELIVERIES_INTERMITTENT(
+    return reasons.WEBHOOK_DELIVERIES_INTERMITTENT(
         f"{share} for the vendor's webhook {where}; the newest succeeded; the last failure "
         f"({cause.get('delivered_at')}) was {said}: {means}", **evidence)
 
@@ -334,7 +333,7 @@ def last_response(hook: dict[str, Any], where: str) -> Verdict:
     evidence: dict[str, Any] = {"last_response": {"code": code, "status": status, "message":
                                   str(message or "")[:300]}}
     if status == "unused" or code is None:
-        return own.WEBHOOK_NO_DELIVERIES(
+        return reasons.WEBHOOK_NO_DELIVERIES(
             f"the vendor's webhook {where} has not delivered anything yet (last_response "
             f"{status or 'empty'})", **evidence)
     if isinstance(code, int) and 200 <= code < 300:
@@ -373,7 +372,7 @@ def ping(sent: HttpExchange, reads: Sequence[HttpExchange], where: str,
         return github.unexpected(sent, "204 (the ping was sent)")
     delivery = ping_delivery(reads, sent_at)
     if delivery is None:
-        return own.WEBHOOK_PING_UNSEEN(
+        return reasons.WEBHOOK_PING_UNSEEN(
             f"the ping was sent to the vendor's webhook {where}, but its delivery did not show "
             f"in the hook's log within {len(reads)} reads, a second apart", **evidence)
     evidence["delivery"] = _timeline([delivery])[0]

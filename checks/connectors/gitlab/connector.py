@@ -28,8 +28,9 @@ from checks.api import (
     scopes,
     tokens,
 )
-from checks.connectors.gitlab import PLATFORM
+from checks.connectors.gitlab import PLATFORM, webhooks
 from checks.connectors.gitlab import api as gitlab
+from checks.connectors.gitlab_options import OPTIONS
 
 TOKEN = "CONNECTOR_GITLAB_TOKEN"
 
@@ -59,10 +60,14 @@ ENDPOINT = Requirement(
 
 
 
+WEBHOOK_FLAG = "--gitlab-webhook-url"
+WEBHOOKS = webhooks.requirements(after=(AUTH_TOKEN,))
+
+
 def declare(profile: Profile) -> tuple[Requirement, ...]:
     return (*NETWORK, API_REACHABLE, AUTH_TOKEN, SCOPES_GRANTED,
             *((LEAST_PRIVILEGE,) if profile.least_privilege else ()),
-            *((ENDPOINT,) if profile.endpoints else ()))
+            *((ENDPOINT,) if profile.endpoints else ()), *WEBHOOKS)
 
 
 def expected(context: RunContext) -> list[tuple[Requirement, str]]:
@@ -71,7 +76,8 @@ def expected(context: RunContext) -> list[tuple[Requirement, str]]:
             (API_REACHABLE, f"{target.url}/api/v4"), (AUTH_TOKEN, "gitlab"),
             *scopes.expected(SCOPES_GRANTED, context, profile.scopes),
             *([(LEAST_PRIVILEGE, "gitlab")] if profile.least_privilege else []),
-            *endpoints.expected(ENDPOINT, profile.endpoints, context.repo)]
+            *endpoints.expected(ENDPOINT, profile.endpoints, context.repo),
+            *((WEBHOOKS[0], where) for _, where in webhooks.places(context, WEBHOOK_FLAG))]
 
 
 async def run(context: RunContext, plan: Plan) -> None:
@@ -124,13 +130,19 @@ async def run(context: RunContext, plan: Plan) -> None:
         {"repo": quote(context.repo, safe="") if context.repo else None,
          "org": quote(context.org, safe="") if context.org else None},
         {"repo": context.repo or "", "org": context.org or ""}, fetch, gitlab.endpoint)
+    # The webhook checks wait for a scope that reads the API (api or read_api).
+    await webhooks.run(plan, context, api, token, WEBHOOKS, WEBHOOK_FLAG,
+                       [SCOPES_GRANTED.at(s) for s in required if s in ("api", "read_api")])
 
 
 CONNECTOR = Connector(
     name="gitlab", title="GitLab (gitlab.com or self-managed)", platform=PLATFORM,
     declare=declare, secrets=Secrets(token=TOKEN), expected=expected, run=run,
     home=Path(__file__).parent, default_profile="dynatrace-gitlab",
-    default_target="https://gitlab.com", sections=frozenset({"endpoints"}),
-    explains=(("--org", "the group a profile's {org} endpoints read"),
-              ("--repo", "the project a profile's {repo} endpoints read")),
+    default_target="https://gitlab.com", sections=frozenset({"endpoints", "webhook"}),
+    explains=(("--org", "the group a profile's {org} endpoints read; with a webhook URL, its "
+                        "webhooks (GitLab Premium)"),
+              ("--repo", "the project a profile's {repo} endpoints read; with a webhook URL, "
+                         "its webhooks")),
+    options=OPTIONS,
 )
