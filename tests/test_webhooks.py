@@ -5,10 +5,14 @@ run is recorded and replayed to the same verdicts (the run_connector fixture).""
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import Runner, Site
+from tests.conftest import Run, Runner, Site, api_args, fake_token
+from tests.fake_gitlab import GitlabToken, GitlabWorld, gitlab_handler, gitlab_hook, hook_event
+from tests.pki import Pki
 from tests.servers import VENDOR_HOOK_URL, Account, delivery, hook
 
 FLAG = ("--ghes-webhook-url", "https://hooks.vendor.example/github")
@@ -225,7 +229,7 @@ def test_many_hooks_and_a_url_with_credentials_are_bounded_and_redacted(
 # -- github.com: the same checks through the github connector --------------------------------
 
 def test_on_github_com_the_vendors_hook_and_a_members_refusal_are_named(
-    pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
+    pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
 ) -> None:
     from contextlib import ExitStack
     from pathlib import Path
@@ -258,13 +262,10 @@ def test_on_github_com_the_vendors_hook_and_a_members_refusal_are_named(
 
 
 def test_the_page_shows_the_recent_deliveries_to_a_reader_without_javascript(
-    pytester: pytest.Pytester, tmp_path: object
+    pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
-    from pathlib import Path
-
     from tools import browser
 
-    assert isinstance(tmp_path, Path)
     result = pytester.runpytest("-p", "no:cacheprovider", "--connector", "ghes", "--offline",
                                 "--scenario", "webhook-timeouts")
     assert result.ret == 1
@@ -282,17 +283,8 @@ def test_the_page_shows_the_recent_deliveries_to_a_reader_without_javascript(
 
 # -- GitLab: project webhooks and their events ------------------------------------------------
 
-def gitlab_run(pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch,
-               run_connector: Runner, world: object, *extra: str) -> object:
-    from contextlib import ExitStack
-    from pathlib import Path
-
-    from tests.conftest import api_args
-    from tests.fake_gitlab import GitlabWorld, gitlab_handler
-    from tests.pki import Pki
-
-    assert isinstance(pki, Pki) and isinstance(tmp_path, Path)
-    assert isinstance(world, GitlabWorld)
+def gitlab_run(pki: Pki, tmp_path: Path, run_connector: Runner, world: GitlabWorld,
+               *extra: str) -> Run:
     with ExitStack() as stack:
         args = api_args(stack, pki, tmp_path, "gitlab.com", gitlab_handler(world),
                         "--repo", "acme/api", "--gitlab-webhook-url",
@@ -305,10 +297,7 @@ GITLAB_CONFIG, GITLAB_EVENTS = ("webhook.config[acme/api/hooks/31]",
                                 "webhook.deliveries[acme/api/hooks/31]")
 
 
-def gitlab_world(monkeypatch: pytest.MonkeyPatch, **hook_changes: object) -> object:
-    from tests.conftest import fake_token
-    from tests.fake_gitlab import GitlabToken, GitlabWorld, gitlab_hook, hook_event
-
+def gitlab_world(monkeypatch: pytest.MonkeyPatch, **hook_changes: object) -> GitlabWorld:
     token = fake_token("glpat-")
     monkeypatch.setenv("CONNECTOR_GITLAB_TOKEN", token)
     world = GitlabWorld(tokens={token: GitlabToken(["api", "read_repository", "read_user",
@@ -321,13 +310,13 @@ def gitlab_world(monkeypatch: pytest.MonkeyPatch, **hook_changes: object) -> obj
 
 
 def test_on_gitlab_the_vendors_project_hook_and_its_events_pass(
-    pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
+    pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
 ) -> None:
     world = gitlab_world(monkeypatch)
-    run = gitlab_run(pki, tmp_path, monkeypatch, run_connector, world)
-    assert run.verdict(GITLAB_HOOK) == ("passed", None)  # type: ignore[attr-defined]
-    assert run.verdict(GITLAB_CONFIG) == ("passed", None)  # type: ignore[attr-defined]
-    assert run.verdict(GITLAB_EVENTS) == ("passed", None)  # type: ignore[attr-defined]
+    run = gitlab_run(pki, tmp_path, run_connector, world)
+    assert run.verdict(GITLAB_HOOK) == ("passed", None)
+    assert run.verdict(GITLAB_CONFIG) == ("passed", None)
+    assert run.verdict(GITLAB_EVENTS) == ("passed", None)
 
 
 GITLAB_CASES = {
@@ -350,42 +339,33 @@ GITLAB_CASES = {
 @pytest.mark.parametrize(("changes", "newest", "expected"), GITLAB_CASES.values(),
                          ids=GITLAB_CASES.keys())
 def test_on_gitlab_each_problem_is_named(
-    pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch, run_connector: Runner,
+    pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_connector: Runner,
     changes: dict[str, object], newest: tuple[str, str] | None,
     expected: tuple[str, str, str]
 ) -> None:
-    from tests.fake_gitlab import GitlabWorld, hook_event
-
     world = gitlab_world(monkeypatch, **changes)
-    assert isinstance(world, GitlabWorld)
     if newest is not None:
         world.hook_events[31].append(hook_event(4, *newest))
-    run = gitlab_run(pki, tmp_path, monkeypatch, run_connector, world)
+    run = gitlab_run(pki, tmp_path, run_connector, world)
     check, outcome, reason = expected
-    assert run.verdict(check) == (outcome, reason)  # type: ignore[attr-defined]
+    assert run.verdict(check) == (outcome, reason)
 
 
 def test_on_gitlab_ping_webhooks_sends_a_test_event_and_reads_its_record(
-    pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
+    pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
 ) -> None:
-    from tests.fake_gitlab import GitlabWorld
-
     world = gitlab_world(monkeypatch)
-    assert isinstance(world, GitlabWorld)
     world.test_status = "internal error"
-    run = gitlab_run(pki, tmp_path, monkeypatch, run_connector, world, "--ping-webhooks")
+    run = gitlab_run(pki, tmp_path, run_connector, world, "--ping-webhooks")
     assert world.tested == [31]
     assert run.verdict("webhook.ping[acme/api/hooks/31]") == \
-        ("failed", "webhook.delivery_failed")  # type: ignore[attr-defined]
+        ("failed", "webhook.delivery_failed")
 
 
 def test_on_gitlab_without_the_maintainer_role_the_hooks_are_named_hidden(
-    pki: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
+    pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_connector: Runner
 ) -> None:
-    from tests.fake_gitlab import GitlabWorld
-
     world = gitlab_world(monkeypatch)
-    assert isinstance(world, GitlabWorld)
     world.maintainer = False
-    run = gitlab_run(pki, tmp_path, monkeypatch, run_connector, world)
-    assert run.verdict(GITLAB_HOOK) == ("failed", "webhook.hooks_hidden")  # type: ignore[attr-defined]
+    run = gitlab_run(pki, tmp_path, run_connector, world)
+    assert run.verdict(GITLAB_HOOK) == ("failed", "webhook.hooks_hidden")
