@@ -321,107 +321,96 @@ ENDPOINT_FORBIDDEN = reason(
     "Grant the credential access to what the endpoint reads (the scope or permission the "
     "server names, the project or repository); check the path in the profile.")
 
-# -- webhooks: the code host posting to the vendor (GitHub's and GitLab's webhook checks) ----
-_DELIVERY = ("Find it in the hook's recent deliveries (GitHub: Settings > Webhooks > the hook > "
-             "Recent Deliveries; GitLab: Settings > Webhooks > Edit > Recent events), fix the "
-             "cause, then redeliver (resend) a failed delivery from there. ")
+# -- webhooks: the code host posting to the vendor --------------------------------------------
+# Platform-neutral; each connector gives its platform's way to the fix (settings pages,
+# commands) as the verdict's remediation.
+_DELIVERY = ("Open the hook's recent deliveries on the code host, fix the cause, then "
+             "redeliver the failed ones. ")
 
 WEBHOOK_HOOKS_HIDDEN = reason(
-    "webhook.hooks_hidden", F, "GitHub refuses to list the webhooks (403 or 404): the "
-    "token lacks the hook scope, or the account lacks the role that sees them.",
-    "GitHub: give the token admin:org_hook (organization webhooks) or admin:repo_hook "
-    "(repository webhooks), and make the service account an organization owner (repository "
-    "admin). GitLab: the token needs api (or read_api) and the account the Maintainer role.")
+    "webhook.hooks_hidden", F, "The code host refuses to list the webhooks (403 or 404): the "
+    "token lacks the scope, or the account the role, that sees them.",
+    "Give the token the scope that reads webhooks and the account the role that manages "
+    "them (the message names both).")
 WEBHOOK_MISSING = reason(
     "webhook.missing", F, "None of the webhooks delivers to the vendor's URL: the vendor "
     "receives no events from the code host.",
-    "Let the vendor create its webhook: its guide says it does so once the account is an "
-    "organization owner and a repository is imported (import one in the vendor's app, or "
-    "reconnect); or add the webhook with the URL the vendor documents. Check the URL this "
-    "run looked for (--ghes-webhook-url, --github-webhook-url, --gitlab-webhook-url, or the "
-    "profile's).")
+    "Let the vendor create its webhook (its guide says when it does), or add the webhook with "
+    "the URL the vendor documents; check the URL this run looked for (the connector's "
+    "--NAME-webhook-url option, or the profile's [webhook] url).")
 WEBHOOK_INACTIVE = reason(
-    "webhook.inactive", F, "The vendor's webhook exists but is not active (GitHub), or "
-    "is disabled after failing (GitLab): the code host sends it nothing.",
-    "GitHub: tick Active on the webhook (Settings > Webhooks > the hook). GitLab: fix the "
-    "cause of its failures, then re-enable it (Settings > Webhooks > Edit, or a test "
-    "delivery that succeeds). Or let the vendor recreate it.")
+    "webhook.inactive", F, "The vendor's webhook exists but is inactive or disabled: the code "
+    "host sends it nothing.",
+    "Activate the webhook (after fixing what made the code host disable it), or let the "
+    "vendor recreate it.")
 WEBHOOK_EVENTS_MISSING = reason(
-    "webhook.events_missing", F, "The vendor's webhook is not subscribed to events the "
-    "vendor needs.",
-    "Select the missing events (triggers) on the webhook, or let the vendor recreate it.")
+    "webhook.events_missing", F, "The vendor's webhook is not subscribed to events the vendor "
+    "needs.", "Select the missing events on the webhook, or let the vendor recreate it.")
 WEBHOOK_CONTENT_TYPE = reason(
     "webhook.content_type", F, "The vendor's webhook sends another payload format than the "
-    "vendor reads.",
-    "Set the webhook's Content type to the one the message names.")
+    "vendor reads.", "Set the webhook's content type to the one the message names.")
 WEBHOOK_TLS_UNVERIFIED = reason(
     "webhook.tls_unverified", W, "The vendor's webhook has SSL verification disabled: "
     "deliveries go to whoever answers for the vendor's host, certificate unchecked.",
     "Enable SSL verification on the webhook. If deliveries then fail with a certificate "
-    "error, add the CA the code host must trust (GHES: ghe-ssl-ca-certificate-install; "
-    "GitLab: its trusted certificates) rather than disabling verification.")
+    "error, add the CA the code host must trust to its trust store rather than disabling "
+    "verification.")
 WEBHOOK_NO_SECRET = reason(
     "webhook.no_secret", W, "The vendor's webhook has no secret: its deliveries are not "
-    "signed (X-Hub-Signature-256), so the vendor cannot tell them from forged ones.",
+    "signed, so the vendor cannot tell them from forged ones.",
     "Set the secret the vendor gives you on the webhook (or let the vendor recreate it).")
 WEBHOOK_NO_DELIVERIES = reason(
     "webhook.no_deliveries", W, "The code host has no recent delivery of the vendor's "
     "webhook: nothing shows that deliveries reach the vendor.",
     "Trigger an event the hook is subscribed to (or run with --ping-webhooks) and run again.")
 WEBHOOK_DELIVERIES_INTERMITTENT = reason(
-    "webhook.deliveries_intermittent", W, "Some recent deliveries failed, though the "
-    "newest succeeded: events were lost in between.",
+    "webhook.deliveries_intermittent", W, "Some recent deliveries failed, though the newest "
+    "succeeded: events were lost in between.",
     _DELIVERY + "Redeliver the failed ones so the vendor's data has no gap.")
 WEBHOOK_DELIVERY_TIMEOUT = reason(
     "webhook.delivery_timeout", F, "The newest delivery timed out: the code host got no "
-    "answer from the vendor's URL in time (GitHub: 10 s on github.com, 30 s on GHES).",
-    _DELIVERY + "A delivery that never connects times out too: check the code host's outbound "
-    "firewall to the vendor's host on port 443 and, on GHES, its HTTP proxy setting "
-    "(Management Console > Privacy), GitLab's outbound requests settings; if the vendor "
-    "answers slowly, tell the vendor.")
+    "answer from the vendor's URL in time.",
+    _DELIVERY + "A delivery that never connects times out too: check the code host's "
+    "outbound firewall to the vendor's host on port 443 and its outbound proxy setting; if "
+    "the vendor answers slowly, tell the vendor.")
 WEBHOOK_DELIVERY_UNREACHABLE = reason(
-    "webhook.delivery_unreachable", F, "The newest delivery could not connect to the "
-    "vendor's host (\"failed to connect to host\"): its name did not resolve from the code "
-    "host, or a network restriction stopped it.",
-    _DELIVERY + "From the code host, resolve the vendor's host (nslookup) and check its "
-    "outbound firewall rules and, on GHES, its DNS servers and HTTP proxy setting.")
+    "webhook.delivery_unreachable", F, "The newest delivery could not connect to the vendor's "
+    "host: its name did not resolve from the code host, or a network restriction stopped it.",
+    _DELIVERY + "From the code host, resolve the vendor's host and check its outbound "
+    "firewall rules, its DNS servers and its outbound proxy setting.")
 WEBHOOK_DELIVERY_REFUSED = reason(
-    "webhook.delivery_refused", F, "The newest delivery's connection was refused "
-    "(\"failed to connect to network\").",
+    "webhook.delivery_refused", F, "The newest delivery's connection was refused.",
     _DELIVERY + "The vendor's endpoint, or a firewall on the way, refused the code host's "
     "address: ask the vendor which addresses it accepts webhooks from, and check the code "
     "host's egress address.")
 WEBHOOK_DELIVERY_UNTRUSTED = reason(
-    "webhook.delivery_untrusted_certificate", F, "The newest delivery failed on the "
-    "vendor's certificate: the code host does not trust it (\"Peer certificate cannot be "
-    "authenticated with given CA certificates\").",
+    "webhook.delivery_untrusted_certificate", F, "The newest delivery failed on the vendor's "
+    "certificate: the code host does not trust it.",
     _DELIVERY + "A TLS-inspecting proxy on the code host's way out is the usual cause: exempt "
-    "the vendor's host from inspection, or add the proxy's CA to the code host's trust store "
-    "(GHES: ghe-ssl-ca-certificate-install; GitLab: its trusted certificates). This is the "
-    "code host's trust store, not the vendor's: the inbound TLS checks do not cover it.")
+    "the vendor's host from inspection, or add the proxy's CA to the code host's trust store. "
+    "This is the code host's trust store, not the vendor's: the inbound TLS checks do not "
+    "cover it.")
 WEBHOOK_DELIVERY_PROXY = reason(
-    "webhook.delivery_proxy_refused", F, "The newest delivery was refused by an HTTP "
-    "proxy on the code host's way out (407).",
-    _DELIVERY + "Let the code host's outbound proxy pass the vendor's host (GHES: Management "
-    "Console > Privacy > HTTP Proxy Server, and its exclusions; GitLab: its proxy "
-    "environment).")
+    "webhook.delivery_proxy_refused", F, "The newest delivery was refused by an HTTP proxy on "
+    "the code host's way out (407).",
+    _DELIVERY + "Let the code host's outbound proxy pass the vendor's host (or exclude it).")
 WEBHOOK_DELIVERY_VENDOR_ERROR = reason(
     "webhook.delivery_vendor_error", F, "The newest delivery reached the vendor, whose "
     "endpoint answered with a server error (5xx).",
-    _DELIVERY + "The code host's side works: report the failing delivery (its time and GUID) "
+    _DELIVERY + "The code host's side works: report the failing delivery (its time and id) "
     "to the vendor.")
 WEBHOOK_DELIVERY_REJECTED = reason(
-    "webhook.delivery_rejected", F, "The newest delivery reached the vendor, whose "
-    "endpoint rejected it (4xx): a wrong URL, or a secret the vendor does not accept.",
+    "webhook.delivery_rejected", F, "The newest delivery reached the vendor, whose endpoint "
+    "rejected it (4xx): a wrong URL, or a secret the vendor does not accept.",
     _DELIVERY + "Compare the webhook's URL and secret with the vendor's, or let the vendor "
     "recreate the webhook.")
 WEBHOOK_DELIVERY_FAILED = reason(
     "webhook.delivery_failed", F, "The newest delivery failed for a reason the code host "
     "names in the message.", _DELIVERY)
 WEBHOOK_PING_UNSEEN = reason(
-    "webhook.ping_unseen", W, "The ping was sent, but its delivery did not show in the "
-    "hook's log while the run waited.",
-    "Look at the hook's Recent Deliveries in a minute; run again with a longer --run-timeout "
+    "webhook.ping_unseen", W, "The ping was sent, but its delivery did not show in the hook's "
+    "log while the run waited.",
+    "Look at the hook's recent deliveries in a minute; run again with a longer --run-timeout "
     "if deliveries are slow to appear.")
 
 del F, W, S

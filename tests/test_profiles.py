@@ -310,7 +310,8 @@ MISTAKES = {
         "its own"),
     "a section the connector does not read": (
         GOOD + "\n[organization]\nrole = \"owner\"\n",
-        "organization: the gitlab connector does not check organization (it reads endpoints)"),
+        "organization: the gitlab connector does not check organization (it reads endpoints, "
+        "webhook)"),
     "an id taken from a later endpoint": (
         GOOD.replace("path = \"/projects/{repo}\"", "path = \"/projects/{id}\"\nid_from = "
                                                     "\"later\""),

@@ -51,6 +51,45 @@ SHOWN_HOOKS = 20  # hooks named in a message at most
 OWN = "GitHub's documentation \"Troubleshooting webhooks\" (the vendor's webhook URL as given)"
 
 
+# GitHub's way to each fix: appended to the reason's platform-neutral remediation.
+_RECENT = ("The hook's Recent Deliveries: Settings > Webhooks > the hook > Recent Deliveries "
+           "(Redeliver there).")
+FIXES = {
+    "webhook.hooks_hidden": "Give the token admin:org_hook (organization webhooks) or "
+                            "admin:repo_hook (repository webhooks), and make the service "
+                            "account an organization owner (repository admin).",
+    "webhook.missing": "Flow's guide, for one: the webhook is created once the account is an "
+                       "organization owner and a repository is imported. The URL looked for: "
+                       "--ghes-webhook-url or --github-webhook-url, else the profile's.",
+    "webhook.inactive": "Tick Active on the webhook: Settings > Webhooks > the hook.",
+    "webhook.tls_unverified": "On GHES, add a CA with ghe-ssl-ca-certificate-install.",
+    "webhook.no_secret": "GitHub signs deliveries with it (X-Hub-Signature-256).",
+    "webhook.delivery_timeout": "GitHub waits 10 s on github.com, 30 s on GHES. On GHES, the "
+                                "outbound proxy is Management Console > Privacy > HTTP Proxy "
+                                "Server. " + _RECENT,
+    "webhook.delivery_unreachable": "GitHub says \"failed to connect to host\". On GHES, "
+                                    "check its DNS servers and Management Console > Privacy "
+                                    "> HTTP Proxy Server. " + _RECENT,
+    "webhook.delivery_refused": "GitHub says \"failed to connect to network\". " + _RECENT,
+    "webhook.delivery_untrusted_certificate": "GitHub says \"Peer certificate cannot be "
+                                              "authenticated with given CA certificates\". On "
+                                              "GHES, add the CA with "
+                                              "ghe-ssl-ca-certificate-install. " + _RECENT,
+    "webhook.delivery_proxy_refused": "On GHES: Management Console > Privacy > HTTP Proxy "
+                                      "Server, and its exclusions. " + _RECENT,
+    "webhook.delivery_vendor_error": _RECENT,
+    "webhook.delivery_rejected": _RECENT,
+    "webhook.delivery_failed": _RECENT,
+    "webhook.deliveries_intermittent": _RECENT,
+}
+
+
+def _say(reason: Reason, message: str, **evidence: Any) -> Verdict:
+    """A webhook verdict, its fix in GitHub's terms."""
+    extra = FIXES.get(reason.code)
+    return reason(message, f"{reason.remediation} {extra}" if extra else None, **evidence)
+
+
 def requirements(after: tuple[Requirement, ...]) -> tuple[Requirement, ...]:
     """The webhook requirements, after the token check ``after`` names (each connector's own);
     cited from the profile's [webhook] quote when it has one."""
@@ -156,7 +195,7 @@ def presence(exchange: HttpExchange, where: str, vendor: str, kind: str,
     needs = "admin:org_hook and an organization owner" if kind == "organization" else \
         "admin:repo_hook (or repo) and admin rights on the repository"
     if exchange.status in (403, 404):
-        return reasons.WEBHOOK_HOOKS_HIDDEN(
+        return _say(reasons.WEBHOOK_HOOKS_HIDDEN,
             f"GitHub refuses to list the webhooks of the {kind} {where} ({exchange.status}: "
             f"{github.message_of(exchange) or 'Not Found'}): listing them takes {needs}",
             **evidence)
@@ -174,7 +213,7 @@ def presence(exchange: HttpExchange, where: str, vendor: str, kind: str,
                       f"to {hide_credentials(_hook_url(found[0]))[:200]})", **evidence)
     others = ", ".join(hide_credentials(_hook_url(h))[:120] for h in hooks[:5]) or "none"
     more = page_links(exchange).get("next")
-    return reasons.WEBHOOK_MISSING(
+    return _say(reasons.WEBHOOK_MISSING,
         f"none of the {len(hooks)}{' first' if more else ''} webhooks of the {kind} {where} "
         f"delivers to the vendor ({hide_credentials(vendor)}); its hooks deliver to: {others}",
         **evidence)
@@ -220,7 +259,7 @@ def configuration(hook: dict[str, Any], where: str, wanted: Webhook | None) -> V
     problems.sort(key=lambda p: 0 if p[0].outcome is Outcome.FAILED else 1)
     first, said = problems[0]
     more = f" (and {len(problems) - 1} more: see problems)" if len(problems) > 1 else ""
-    return first(said + more, **evidence)
+    return _say(first, said + more, **evidence)
 
 
 # What a failed delivery's status means, in GitHub's words ("Troubleshooting webhooks").
@@ -297,7 +336,7 @@ def deliveries(exchange: HttpExchange, where: str) -> Verdict:
                    key=lambda d: str(d.get("delivered_at", "")), reverse=True)
     evidence["deliveries"] = _timeline(found)
     if not found:
-        return reasons.WEBHOOK_NO_DELIVERIES(
+        return _say(reasons.WEBHOOK_NO_DELIVERIES,
             f"GitHub has no recent delivery of the vendor's webhook {where}: nothing shows "
             f"that its deliveries reach the vendor (an event it is subscribed to, or "
             f"--ping-webhooks, makes one)", **evidence)
@@ -319,9 +358,9 @@ def deliveries(exchange: HttpExchange, where: str) -> Verdict:
     said = (f"{cause.get('status') or 'failed'}"
             + (f" ({cause.get('status_code')})" if cause.get("status_code") else ""))
     if _kind(newest) != "ok":
-        return made(f"the newest delivery of the vendor's webhook {where} failed: {said}: "
+        return _say(made, f"the newest delivery of the vendor's webhook {where} failed: {said}: "
                     f"{means}; {share}{since}", **evidence)
-    return reasons.WEBHOOK_DELIVERIES_INTERMITTENT(
+    return _say(reasons.WEBHOOK_DELIVERIES_INTERMITTENT,
         f"{share} for the vendor's webhook {where}; the newest succeeded; the last failure "
         f"({cause.get('delivered_at')}) was {said}: {means}", **evidence)
 
@@ -333,7 +372,7 @@ def last_response(hook: dict[str, Any], where: str) -> Verdict:
     evidence: dict[str, Any] = {"last_response": {"code": code, "status": status, "message":
                                   str(message or "")[:300]}}
     if status == "unused" or code is None:
-        return reasons.WEBHOOK_NO_DELIVERIES(
+        return _say(reasons.WEBHOOK_NO_DELIVERIES,
             f"the vendor's webhook {where} has not delivered anything yet (last_response "
             f"{status or 'empty'})", **evidence)
     if isinstance(code, int) and 200 <= code < 300:
@@ -341,7 +380,7 @@ def last_response(hook: dict[str, Any], where: str) -> Verdict:
                       **evidence)
     kind = _kind({"status": message or status, "status_code": code})
     made, means = _FAILURES[kind]
-    return made(f"the last delivery of the vendor's webhook {where} failed: "
+    return _say(made, f"the last delivery of the vendor's webhook {where} failed: "
                 f"{message or status} ({code}): {means}", **evidence)
 
 
@@ -372,7 +411,7 @@ def ping(sent: HttpExchange, reads: Sequence[HttpExchange], where: str,
         return github.unexpected(sent, "204 (the ping was sent)")
     delivery = ping_delivery(reads, sent_at)
     if delivery is None:
-        return reasons.WEBHOOK_PING_UNSEEN(
+        return _say(reasons.WEBHOOK_PING_UNSEEN,
             f"the ping was sent to the vendor's webhook {where}, but its delivery did not show "
             f"in the hook's log within {len(reads)} reads, a second apart", **evidence)
     evidence["delivery"] = _timeline([delivery])[0]
@@ -380,7 +419,7 @@ def ping(sent: HttpExchange, reads: Sequence[HttpExchange], where: str,
         return passed(f"the ping sent to the vendor's webhook {where} was delivered and "
                       f"answered {delivery.get('status_code')}", **evidence)
     made, means = _FAILURES[_kind(delivery)]
-    return made(f"the ping sent to the vendor's webhook {where} failed: "
+    return _say(made, f"the ping sent to the vendor's webhook {where} failed: "
                 f"{delivery.get('status')} ({delivery.get('status_code')}): {means}",
                 **evidence)
 

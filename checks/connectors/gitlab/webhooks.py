@@ -41,6 +41,38 @@ TEST_TRIGGER = "push_events"
 OWN = "GitLab's documentation \"Webhooks\" (the vendor's webhook URL as given)"
 
 
+# GitLab's way to each fix: appended to the reason's platform-neutral remediation.
+_RECENT = ("The hook's Recent events: Settings > Webhooks > Edit > Recent events (Resend "
+           "request there).")
+FIXES = {
+    "webhook.hooks_hidden": "On GitLab: a token with api (or read_api) and the Maintainer "
+                            "role; group webhooks need GitLab Premium.",
+    "webhook.missing": "The URL looked for: --gitlab-webhook-url, else the profile's.",
+    "webhook.inactive": "GitLab disables a webhook that keeps failing: fix the cause, then "
+                        "re-enable it (Settings > Webhooks > Edit, or a test that succeeds).",
+    "webhook.tls_unverified": "On GitLab: Enable SSL verification on the webhook; add CAs to "
+                              "GitLab's trusted certificates.",
+    "webhook.delivery_timeout": "On self-managed GitLab, check its outbound requests and proxy "
+                                "settings. " + _RECENT,
+    "webhook.delivery_unreachable": "On self-managed GitLab, check its DNS and outbound "
+                                    "requests settings. " + _RECENT,
+    "webhook.delivery_refused": _RECENT,
+    "webhook.delivery_untrusted_certificate": "On self-managed GitLab, add the CA to its "
+                                              "trusted certificates. " + _RECENT,
+    "webhook.delivery_proxy_refused": _RECENT,
+    "webhook.delivery_vendor_error": _RECENT,
+    "webhook.delivery_rejected": _RECENT,
+    "webhook.delivery_failed": _RECENT,
+    "webhook.deliveries_intermittent": _RECENT,
+}
+
+
+def _say(reason: Reason, message: str, **evidence: Any) -> Verdict:
+    """A webhook verdict, its fix in GitLab's terms."""
+    extra = FIXES.get(reason.code)
+    return reason(message, f"{reason.remediation} {extra}" if extra else None, **evidence)
+
+
 def requirements(after: tuple[Requirement, ...]) -> tuple[Requirement, ...]:
     present = Requirement(
         "webhook.present", "The vendor's webhook is installed", "webhook",
@@ -135,7 +167,7 @@ def presence(pages: Sequence[HttpExchange], where: str, vendor: str, kind: str) 
     evidence = gitlab.summary(exchange)
     if exchange.status in (403, 404):
         premium = " (group webhooks need GitLab Premium)" if kind == "group" else ""
-        return reasons.WEBHOOK_HOOKS_HIDDEN(
+        return _say(reasons.WEBHOOK_HOOKS_HIDDEN,
             f"GitLab refuses to list the webhooks of the {kind} {where} ({exchange.status}: "
             f"{gitlab.message_of(exchange) or 'Not Found'}): listing them takes the "
             f"Maintainer role{premium}", **evidence)
@@ -151,7 +183,7 @@ def presence(pages: Sequence[HttpExchange], where: str, vendor: str, kind: str) 
                       f"{', '.join(str(h.get('id')) for h in found)}, delivering to "
                       f"{shown_url(str(found[0].get('url')))[:200]})", **evidence)
     others = ", ".join(shown_url(str(h.get("url") or ""))[:120] for h in hooks[:5]) or "none"
-    return reasons.WEBHOOK_MISSING(
+    return _say(reasons.WEBHOOK_MISSING,
         f"none of the {len(hooks)} webhooks of the {kind} {where} delivers to the vendor "
         f"({shown_url(vendor)}); its hooks deliver to: {others}", **evidence)
 
@@ -185,7 +217,7 @@ def configuration(hook: dict[str, Any], where: str, needed: Sequence[str]) -> Ve
     problems.sort(key=lambda p: 0 if p[0].outcome is Outcome.FAILED else 1)
     first, said = problems[0]
     more = f" (and {len(problems) - 1} more: see problems)" if len(problems) > 1 else ""
-    return first(said + more, **evidence)
+    return _say(first, said + more, **evidence)
 
 
 def _kind(event: dict[str, Any]) -> str:
@@ -264,7 +296,7 @@ def deliveries(exchange: HttpExchange, where: str) -> Verdict:
     found = _newest_first(exchange)
     evidence["deliveries"] = _timeline(found)
     if not found:
-        return reasons.WEBHOOK_NO_DELIVERIES(
+        return _say(reasons.WEBHOOK_NO_DELIVERIES,
             f"GitLab recorded no event of the vendor's webhook {where} in the past 7 days "
             f"(a push, or --ping-webhooks, makes one)", **evidence)
     kinds = [_kind(e) for e in found]
@@ -280,9 +312,9 @@ def deliveries(exchange: HttpExchange, where: str) -> Verdict:
     detail = str(cause.get("response_body") or "")[:200]
     said += f" ({detail})" if detail and not said.isdigit() else ""
     if kinds[0] != "ok":
-        return made(f"the newest event of the vendor's webhook {where} failed: {said}: "
+        return _say(made, f"the newest event of the vendor's webhook {where} failed: {said}: "
                     f"{means}; {share}", **evidence)
-    return reasons.WEBHOOK_DELIVERIES_INTERMITTENT(
+    return _say(reasons.WEBHOOK_DELIVERIES_INTERMITTENT,
         f"{share} for the vendor's webhook {where}; the newest succeeded; the last failure "
         f"was {said}: {means}", **evidence)
 
@@ -298,7 +330,7 @@ def ping(sent: HttpExchange, before: Sequence[HttpExchange], reads: Sequence[Htt
         return gitlab.unexpected(sent, "201 (the test event was sent)")
     event = tested(before, reads)
     if event is None:
-        return reasons.WEBHOOK_PING_UNSEEN(
+        return _say(reasons.WEBHOOK_PING_UNSEEN,
             f"the test event was sent to the vendor's webhook {where}, but its record did not "
             f"show within {len(reads)} reads, a second apart", **evidence)
     evidence["delivery"] = _timeline([event])[0]
@@ -306,7 +338,7 @@ def ping(sent: HttpExchange, before: Sequence[HttpExchange], reads: Sequence[Htt
         return passed(f"the test event sent to the vendor's webhook {where} was answered "
                       f"{event.get('response_status')}", **evidence)
     made, means = _FAILURES[_kind(event)]
-    return made(f"the test event sent to the vendor's webhook {where} failed: "
+    return _say(made, f"the test event sent to the vendor's webhook {where} failed: "
                 f"{event.get('response_status')}: {means}", **evidence)
 
 
