@@ -293,7 +293,17 @@ def test_a_live_fleet_shares_what_is_the_same_records_and_replays_to_the_same_ve
     assert {n: r["verdict"]["verdict"] for n, r in found.items()} == {
         "acme": "ready", "acme-again": "ready", "no-token": "not_ready"}
     assert found["no-token"]["first_failure"]["reason"] == "auth.missing"
-    assert result.ret == 1
+    assert "comes from environment variable UNSET_TOKEN" in \
+        found["no-token"]["first_failure"]["message"]
+    assert result.ret == summary["verdict"]["exit_code"] == 1
+    suites = ET.parse(pytester.path / "reports" / "fleet.junit.xml").getroot()
+    failing = {s.get("name"): int(s.get("failures", "0")) for s in suites.findall("testsuite")}
+    assert failing == {"connector-checks acme (ghes)": 0, "connector-checks acme-again (ghes)": 0,
+                       "connector-checks no-token (ghes)": 1}
+    ready = {s.labels["target"]: s.value for f in text_string_to_metric_families(
+        (pytester.path / "fleet.prom").read_text()) for s in f.samples
+        if s.name == "connector_checks_ready"}
+    assert ready == {"acme": 1, "acme-again": 1, "no-token": 0}
     # Two targets with the same facts: each request was sent once, and both reports have it.
     assert site.world.requests.count("/user") == 1
     for name in ("acme", "acme-again"):
