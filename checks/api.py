@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from checks import reasons
 from checks.catalogue import Connector, Platform, Secrets
-from checks.connectors import endpoints, scopes
+from checks.connectors import endpoints, scopes, webhooks
 from checks.connectors.network import AFTER_TLS, NETWORK, expected_network, network_checks
 from checks.evaluate import network, tls, tokens
 from checks.evaluate import proxy as proxied
@@ -70,5 +70,5 @@ __all__ = [
     "expected_network", "hide_credentials", "host_port", "is_ip", "json_message",
     "load_private_key", "network", "network_checks", "ok", "page_links", "passed",
     "passed_or_warned", "proxied", "read_profile", "reason", "reasons", "reasons_of",
-    "register_token_shapes", "scopes", "server_time", "tls", "tokens",
+    "register_token_shapes", "scopes", "server_time", "tls", "tokens", "webhooks",
 ]

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from checks.api import (
     HttpExchange,
@@ -38,6 +36,7 @@ from checks.api import (
     passed,
     reasons,
 )
+from checks.api import webhooks as shared
 from checks.connectors.github import api as github
 
 _ACCEPT = (("Accept", "application/vnd.github+json"),)
@@ -121,42 +120,8 @@ def requirements(after: tuple[Requirement, ...]) -> tuple[Requirement, ...]:
     return present, config, deliveries, ping
 
 
-def vendor_url(context: RunContext, flag: str) -> str:
-    """The vendor's webhook URL (or its start): the option, else the profile's, else ''."""
-    given = context.option(flag)
-    if given:
-        return str(given)
-    hook = context.profile.webhook
-    return hook.url if hook is not None else ""
-
-
-def _matches(url: str, vendor: str) -> bool:
-    """Whether a hook's URL is the vendor's: it starts with the vendor's URL (scheme and host
-    in any case)."""
-    def normal(text: str) -> str:
-        parts = urlsplit(text.strip())
-        return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}" \
-               f"{':' + str(parts.port) if parts.port else ''}{parts.path}"
-
-    try:
-        return normal(url).startswith(normal(vendor).rstrip("/")) and bool(vendor)
-    except ValueError:
-        return False
-
-
 def _table(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def hide_credentials(url: str) -> str:
-    """A hook's URL as reports show it: a user name, password or query (where a token may
-    ride) hidden."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "****@" + netloc.rpartition("@")[2]
-    query = "?****" if parts.query else ""
-    return f"{parts.scheme}://{netloc}{parts.path}{query}" if parts.scheme else url[:40]
 
 
 def _hook_url(hook: dict[str, Any]) -> str:
@@ -164,20 +129,15 @@ def _hook_url(hook: dict[str, Any]) -> str:
     return str(config.get("url") or "")
 
 
-def listed(exchange: HttpExchange) -> list[dict[str, Any]]:
-    data = exchange.json()
-    return [h for h in data if isinstance(h, dict)] if isinstance(data, list) else []
-
-
 def vendor_hooks(exchange: HttpExchange, vendor: str) -> list[dict[str, Any]]:
     """The hooks of a listing that deliver to the vendor."""
-    return [h for h in listed(exchange) if _matches(_hook_url(h), vendor)]
+    return [h for h in shared.listed(exchange) if shared.matches(_hook_url(h), vendor)]
 
 
 def _shown(hook: dict[str, Any]) -> dict[str, Any]:
     """A hook as the evidence shows it: its URL without credentials, never its secret."""
     config = _table(hook.get("config"))
-    return {"id": hook.get("id"), "url": hide_credentials(_hook_url(hook))[:300],
+    return {"id": hook.get("id"), "url": shared.shown_url(_hook_url(hook))[:300],
             "active": hook.get("active"), "events": list(hook.get("events") or [])[:50],
             "content_type": config.get("content_type"),
             "insecure_ssl": config.get("insecure_ssl"),
@@ -202,20 +162,20 @@ def presence(exchange: HttpExchange, where: str, vendor: str, kind: str,
     data = exchange.json()
     if exchange.status != 200 or not isinstance(data, list):
         return github.unexpected(exchange, "a list of webhooks")
-    hooks = [h for page in (*earlier, exchange) for h in listed(page)]
-    found = [h for h in hooks if _matches(_hook_url(h), vendor)]
-    evidence["vendor_url"] = hide_credentials(vendor)
+    hooks = [h for page in (*earlier, exchange) for h in shared.listed(page)]
+    found = [h for h in hooks if shared.matches(_hook_url(h), vendor)]
+    evidence["vendor_url"] = shared.shown_url(vendor)
     evidence["hooks"] = [_shown(h) for h in hooks[:SHOWN_HOOKS]]
     if found:
         ids = ", ".join(str(h.get("id")) for h in found)
         noun = "hooks" if len(found) > 1 else "hook"
         return passed(f"the {kind} {where} has the vendor's webhook ({noun} {ids}, delivering "
-                      f"to {hide_credentials(_hook_url(found[0]))[:200]})", **evidence)
-    others = ", ".join(hide_credentials(_hook_url(h))[:120] for h in hooks[:5]) or "none"
+                      f"to {shared.shown_url(_hook_url(found[0]))[:200]})", **evidence)
+    others = ", ".join(shared.shown_url(_hook_url(h))[:120] for h in hooks[:5]) or "none"
     more = page_links(exchange).get("next")
     return _say(reasons.WEBHOOK_MISSING,
         f"none of the {len(hooks)}{' first' if more else ''} webhooks of the {kind} {where} "
-        f"delivers to the vendor ({hide_credentials(vendor)}); its hooks deliver to: {others}",
+        f"delivers to the vendor ({shared.shown_url(vendor)}); its hooks deliver to: {others}",
         **evidence)
 
 
@@ -434,7 +394,7 @@ def _comparable(text: Any) -> str:
 def places(context: RunContext, flag: str) -> list[tuple[str, str]]:
     """Where the webhook checks look: the organization (--org) and the repository (--repo),
     when the vendor's webhook URL is known (the option, or the profile's)."""
-    if not vendor_url(context, flag):
+    if not shared.vendor_url(context, flag):
         return []
     return [*([("organization", context.org)] if context.org else []),
             *([("repository", context.repo)] if context.repo else [])]
@@ -447,7 +407,7 @@ async def run(plan: Plan, context: RunContext, api: str, token: Secret | None,
     particular checks (a hook scope's, the organization role's) they wait for besides the
     token."""
     present = checks[0]
-    vendor = vendor_url(context, flag)
+    vendor = shared.vendor_url(context, flag)
     looked = places(context, flag)
     if not looked or token is None:
         return
@@ -459,7 +419,7 @@ async def run(plan: Plan, context: RunContext, api: str, token: Secret | None,
             path = f"orgs/{where}" if kind == "organization" else f"repos/{where}"
             answers[(kind, where, path)] = HttpRequest(
                 "GET", f"{api}/{path}/hooks?per_page=100", token=token, headers=_ACCEPT)
-    found = await asyncio.gather(*(_pages(context, request, vendor)
+    found = await asyncio.gather(*(shared.pages(context, request, lambda e: bool(vendor_hooks(e, vendor)))
                                    for request in answers.values()))
     hooks: list[tuple[str, str, dict[str, Any]]] = []
     for (kind, where, path), pages in zip(answers, found, strict=True):
@@ -513,17 +473,3 @@ async def _read_hook(context: RunContext, api: str, token: Secret, kind: str, wh
             if read.status != 200 or ping_delivery(reads, sent_at) is not None:
                 break
     return log, (sent, reads)
-
-
-async def _pages(context: RunContext, first: HttpRequest, vendor: str
-                 ) -> list[HttpExchange]:
-    """A listing's pages, following its Link rel=next until the vendor's hook shows, at most
-    --max-pages: the last page read is the one that decides."""
-    pages = [await context.facts.http(first)]
-    while pages[-1].status == 200 and not vendor_hooks(pages[-1], vendor) and \
-            len(pages) < context.max_pages:
-        following = page_links(pages[-1]).get("next")
-        if not following or urlsplit(following).hostname != urlsplit(first.url).hostname:
-            break
-        pages.append(await context.facts.http(replace(first, url=following)))
-    return pages

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from checks.api import (
     HttpExchange,
@@ -28,10 +27,10 @@ from checks.api import (
     RunContext,
     Secret,
     Verdict,
-    page_links,
     passed,
     reasons,
 )
+from checks.api import webhooks as shared
 from checks.connectors.gitlab import api as gitlab
 
 RECENT = 20  # events read: GitLab's default page
@@ -98,51 +97,15 @@ def requirements(after: tuple[Requirement, ...]) -> tuple[Requirement, ...]:
     return present, config, deliveries, ping
 
 
-def vendor_url(context: RunContext, flag: str) -> str:
-    given = context.option(flag)
-    if given:
-        return str(given)
-    hook = context.profile.webhook
-    return hook.url if hook is not None else ""
-
-
 def places(context: RunContext, flag: str) -> list[tuple[str, str]]:
-    if not vendor_url(context, flag):
+    if not shared.vendor_url(context, flag):
         return []
     return [*([("group", context.org)] if context.org else []),
             *([("project", context.repo)] if context.repo else [])]
 
 
-def shown_url(url: str) -> str:
-    """A hook's URL as reports show it: user, password and query (a token may ride there)
-    hidden. GitLab masks URL variables itself ({masked})."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "****@" + netloc.rpartition("@")[2]
-    return f"{parts.scheme}://{netloc}{parts.path}{'?****' if parts.query else ''}" \
-        if parts.scheme else url[:40]
-
-
-def _matches(url: str, vendor: str) -> bool:
-    def normal(text: str) -> str:
-        parts = urlsplit(text.strip())
-        return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}" \
-               f"{':' + str(parts.port) if parts.port else ''}{parts.path}"
-
-    try:
-        return bool(vendor) and normal(url).startswith(normal(vendor).rstrip("/"))
-    except ValueError:
-        return False
-
-
-def listed(exchange: HttpExchange) -> list[dict[str, Any]]:
-    data = exchange.json()
-    return [h for h in data if isinstance(h, dict)] if isinstance(data, list) else []
-
-
 def vendor_hooks(exchange: HttpExchange, vendor: str) -> list[dict[str, Any]]:
-    return [h for h in listed(exchange) if _matches(str(h.get("url") or ""), vendor)]
+    return [h for h in shared.listed(exchange) if shared.matches(str(h.get("url") or ""), vendor)]
 
 
 def _events_of(hook: dict[str, Any]) -> list[str]:
@@ -150,7 +113,7 @@ def _events_of(hook: dict[str, Any]) -> list[str]:
 
 
 def _shown(hook: dict[str, Any]) -> dict[str, Any]:
-    return {"id": hook.get("id"), "url": shown_url(str(hook.get("url") or ""))[:300],
+    return {"id": hook.get("id"), "url": shared.shown_url(str(hook.get("url") or ""))[:300],
             "alert_status": hook.get("alert_status"),
             "disabled_until": hook.get("disabled_until"), "events": _events_of(hook)[:30],
             "enable_ssl_verification": hook.get("enable_ssl_verification"),
@@ -173,19 +136,19 @@ def presence(pages: Sequence[HttpExchange], where: str, vendor: str, kind: str) 
             f"Maintainer role{premium}", **evidence)
     if exchange.status != 200 or not isinstance(exchange.json(), list):
         return gitlab.unexpected(exchange, "a list of webhooks")
-    hooks = [h for page in pages for h in listed(page)]
-    found = [h for h in hooks if _matches(str(h.get("url") or ""), vendor)]
-    evidence["vendor_url"] = shown_url(vendor)
+    hooks = [h for page in pages for h in shared.listed(page)]
+    found = [h for h in hooks if shared.matches(str(h.get("url") or ""), vendor)]
+    evidence["vendor_url"] = shared.shown_url(vendor)
     evidence["hooks"] = [_shown(h) for h in hooks[:SHOWN_HOOKS]]
     if found:
         noun = "hooks" if len(found) > 1 else "hook"
         return passed(f"the {kind} {where} has the vendor's webhook ({noun} "
                       f"{', '.join(str(h.get('id')) for h in found)}, delivering to "
-                      f"{shown_url(str(found[0].get('url')))[:200]})", **evidence)
-    others = ", ".join(shown_url(str(h.get("url") or ""))[:120] for h in hooks[:5]) or "none"
+                      f"{shared.shown_url(str(found[0].get('url')))[:200]})", **evidence)
+    others = ", ".join(shared.shown_url(str(h.get("url") or ""))[:120] for h in hooks[:5]) or "none"
     return _say(reasons.WEBHOOK_MISSING,
         f"none of the {len(hooks)} webhooks of the {kind} {where} delivers to the vendor "
-        f"({shown_url(vendor)}); its hooks deliver to: {others}", **evidence)
+        f"({shared.shown_url(vendor)}); its hooks deliver to: {others}", **evidence)
 
 
 def configuration(hook: dict[str, Any], where: str, needed: Sequence[str]) -> Verdict:
@@ -357,7 +320,7 @@ def tested(before: Sequence[HttpExchange], reads: Sequence[HttpExchange]
 async def run(plan: Plan, context: RunContext, api: str, token: Secret | None,
               checks: tuple[Requirement, ...], flag: str, waits: Sequence[str]) -> None:
     present, config, delivered, pinged = checks
-    vendor = vendor_url(context, flag)
+    vendor = shared.vendor_url(context, flag)
     looked = places(context, flag)
     if not looked or token is None:
         return
@@ -369,7 +332,8 @@ async def run(plan: Plan, context: RunContext, api: str, token: Secret | None,
             base = f"{api}/{'groups' if kind == 'group' else 'projects'}/{quote(where, safe='')}"
             requests[(kind, where, base)] = HttpRequest(
                 "GET", f"{base}/hooks?per_page=100", token=token, scheme="Bearer")
-    found = await asyncio.gather(*(_pages(context, r, vendor) for r in requests.values()))
+    found = await asyncio.gather(*(shared.pages(context, r, lambda e: bool(vendor_hooks(e, vendor)))
+                                   for r in requests.values()))
     hooks: list[tuple[str, str, str, dict[str, Any]]] = []
     for (kind, where, base), pages in zip(requests, found, strict=True):
         plan.add(present, where, presence(pages, where, vendor, kind),
@@ -412,14 +376,3 @@ async def _read_hook(context: RunContext, token: Secret, base: str
             if answer.status != 200 or tested([log], reads) is not None:
                 break
     return log, (sent, reads)
-
-
-async def _pages(context: RunContext, first: HttpRequest, vendor: str) -> list[HttpExchange]:
-    pages = [await context.facts.http(first)]
-    while pages[-1].status == 200 and not vendor_hooks(pages[-1], vendor) and \
-            len(pages) < context.max_pages:
-        following = page_links(pages[-1]).get("next")
-        if not following or urlsplit(following).hostname != urlsplit(first.url).hostname:
-            break
-        pages.append(await context.facts.http(replace(first, url=following)))
-    return pages
