@@ -330,7 +330,9 @@ def _settings(config: pytest.Config) -> Settings | None:
                                       *(p.connector for p in profiles)]))
     fleet = _fleet(values)
     if fleet is not None:
-        connectors = tuple(dict.fromkeys(t.connector or "" for t in fleet.targets))
+        # The connectors the file names (a target given by a profile alone names its own when
+        # its job is planned).
+        connectors = tuple(dict.fromkeys(t.connector for t in fleet.targets if t.connector))
     elif values["connector_shard"] is not None or values["connector_fleet_concurrency"]:
         raise pytest.UsageError(f"--{'shard' if values['connector_shard'] else 'fleet-concurrency'}"
                                 f" is for a fleet: add --fleet PATH")
