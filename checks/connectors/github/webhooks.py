@@ -155,7 +155,8 @@ def presence(exchange: HttpExchange, where: str, vendor: str, kind: str,
     needs = "admin:org_hook and an organization owner" if kind == "organization" else \
         "admin:repo_hook (or repo) and admin rights on the repository"
     if exchange.status in (403, 404):
-        return _say(reasons.WEBHOOK_HOOKS_HIDDEN,
+        return _say(
+            reasons.WEBHOOK_HOOKS_HIDDEN,
             f"GitHub refuses to list the webhooks of the {kind} {where} ({exchange.status}: "
             f"{github.message_of(exchange) or 'Not Found'}): listing them takes {needs}",
             **evidence)
@@ -173,7 +174,8 @@ def presence(exchange: HttpExchange, where: str, vendor: str, kind: str,
                       f"to {shared.shown_url(_hook_url(found[0]))[:200]})", **evidence)
     others = ", ".join(shared.shown_url(_hook_url(h))[:120] for h in hooks[:5]) or "none"
     more = page_links(exchange).get("next")
-    return _say(reasons.WEBHOOK_MISSING,
+    return _say(
+        reasons.WEBHOOK_MISSING,
         f"none of the {len(hooks)}{' first' if more else ''} webhooks of the {kind} {where} "
         f"delivers to the vendor ({shared.shown_url(vendor)}); its hooks deliver to: {others}",
         **evidence)
@@ -296,7 +298,8 @@ def deliveries(exchange: HttpExchange, where: str) -> Verdict:
                    key=lambda d: str(d.get("delivered_at", "")), reverse=True)
     evidence["deliveries"] = _timeline(found)
     if not found:
-        return _say(reasons.WEBHOOK_NO_DELIVERIES,
+        return _say(
+            reasons.WEBHOOK_NO_DELIVERIES,
             f"GitHub has no recent delivery of the vendor's webhook {where}: nothing shows "
             f"that its deliveries reach the vendor (an event it is subscribed to, or "
             f"--ping-webhooks, makes one)", **evidence)
@@ -320,7 +323,8 @@ def deliveries(exchange: HttpExchange, where: str) -> Verdict:
     if _kind(newest) != "ok":
         return _say(made, f"the newest delivery of the vendor's webhook {where} failed: {said}: "
                     f"{means}; {share}{since}", **evidence)
-    return _say(reasons.WEBHOOK_DELIVERIES_INTERMITTENT,
+    return _say(
+        reasons.WEBHOOK_DELIVERIES_INTERMITTENT,
         f"{share} for the vendor's webhook {where}; the newest succeeded; the last failure "
         f"({cause.get('delivered_at')}) was {said}: {means}", **evidence)
 
@@ -332,7 +336,8 @@ def last_response(hook: dict[str, Any], where: str) -> Verdict:
     evidence: dict[str, Any] = {"last_response": {"code": code, "status": status, "message":
                                   str(message or "")[:300]}}
     if status == "unused" or code is None:
-        return _say(reasons.WEBHOOK_NO_DELIVERIES,
+        return _say(
+            reasons.WEBHOOK_NO_DELIVERIES,
             f"the vendor's webhook {where} has not delivered anything yet (last_response "
             f"{status or 'empty'})", **evidence)
     if isinstance(code, int) and 200 <= code < 300:
@@ -371,7 +376,8 @@ def ping(sent: HttpExchange, reads: Sequence[HttpExchange], where: str,
         return github.unexpected(sent, "204 (the ping was sent)")
     delivery = ping_delivery(reads, sent_at)
     if delivery is None:
-        return _say(reasons.WEBHOOK_PING_UNSEEN,
+        return _say(
+            reasons.WEBHOOK_PING_UNSEEN,
             f"the ping was sent to the vendor's webhook {where}, but its delivery did not show "
             f"in the hook's log within {len(reads)} reads, a second apart", **evidence)
     evidence["delivery"] = _timeline([delivery])[0]
@@ -419,7 +425,10 @@ async def run(plan: Plan, context: RunContext, api: str, token: Secret | None,
             path = f"orgs/{where}" if kind == "organization" else f"repos/{where}"
             answers[(kind, where, path)] = HttpRequest(
                 "GET", f"{api}/{path}/hooks?per_page=100", token=token, headers=_ACCEPT)
-    found = await asyncio.gather(*(shared.pages(context, request, lambda e: bool(vendor_hooks(e, vendor)))
+    def holds_vendors(page: HttpExchange) -> bool:
+        return bool(vendor_hooks(page, vendor))
+
+    found = await asyncio.gather(*(shared.pages(context, request, holds_vendors)
                                    for request in answers.values()))
     hooks: list[tuple[str, str, dict[str, Any]]] = []
     for (kind, where, path), pages in zip(answers, found, strict=True):

@@ -130,7 +130,8 @@ def presence(pages: Sequence[HttpExchange], where: str, vendor: str, kind: str) 
     evidence = gitlab.summary(exchange)
     if exchange.status in (403, 404):
         premium = " (group webhooks need GitLab Premium)" if kind == "group" else ""
-        return _say(reasons.WEBHOOK_HOOKS_HIDDEN,
+        return _say(
+            reasons.WEBHOOK_HOOKS_HIDDEN,
             f"GitLab refuses to list the webhooks of the {kind} {where} ({exchange.status}: "
             f"{gitlab.message_of(exchange) or 'Not Found'}): listing them takes the "
             f"Maintainer role{premium}", **evidence)
@@ -146,7 +147,8 @@ def presence(pages: Sequence[HttpExchange], where: str, vendor: str, kind: str) 
                       f"{', '.join(str(h.get('id')) for h in found)}, delivering to "
                       f"{shared.shown_url(str(found[0].get('url')))[:200]})", **evidence)
     others = ", ".join(shared.shown_url(str(h.get("url") or ""))[:120] for h in hooks[:5]) or "none"
-    return _say(reasons.WEBHOOK_MISSING,
+    return _say(
+        reasons.WEBHOOK_MISSING,
         f"none of the {len(hooks)} webhooks of the {kind} {where} delivers to the vendor "
         f"({shared.shown_url(vendor)}); its hooks deliver to: {others}", **evidence)
 
@@ -259,7 +261,8 @@ def deliveries(exchange: HttpExchange, where: str) -> Verdict:
     found = _newest_first(exchange)
     evidence["deliveries"] = _timeline(found)
     if not found:
-        return _say(reasons.WEBHOOK_NO_DELIVERIES,
+        return _say(
+            reasons.WEBHOOK_NO_DELIVERIES,
             f"GitLab recorded no event of the vendor's webhook {where} in the past 7 days "
             f"(a push, or --ping-webhooks, makes one)", **evidence)
     kinds = [_kind(e) for e in found]
@@ -277,7 +280,8 @@ def deliveries(exchange: HttpExchange, where: str) -> Verdict:
     if kinds[0] != "ok":
         return _say(made, f"the newest event of the vendor's webhook {where} failed: {said}: "
                     f"{means}; {share}", **evidence)
-    return _say(reasons.WEBHOOK_DELIVERIES_INTERMITTENT,
+    return _say(
+        reasons.WEBHOOK_DELIVERIES_INTERMITTENT,
         f"{share} for the vendor's webhook {where}; the newest succeeded; the last failure "
         f"was {said}: {means}", **evidence)
 
@@ -293,7 +297,8 @@ def ping(sent: HttpExchange, before: Sequence[HttpExchange], reads: Sequence[Htt
         return gitlab.unexpected(sent, "201 (the test event was sent)")
     event = tested(before, reads)
     if event is None:
-        return _say(reasons.WEBHOOK_PING_UNSEEN,
+        return _say(
+            reasons.WEBHOOK_PING_UNSEEN,
             f"the test event was sent to the vendor's webhook {where}, but its record did not "
             f"show within {len(reads)} reads, a second apart", **evidence)
     evidence["delivery"] = _timeline([event])[0]
@@ -332,7 +337,10 @@ async def run(plan: Plan, context: RunContext, api: str, token: Secret | None,
             base = f"{api}/{'groups' if kind == 'group' else 'projects'}/{quote(where, safe='')}"
             requests[(kind, where, base)] = HttpRequest(
                 "GET", f"{base}/hooks?per_page=100", token=token, scheme="Bearer")
-    found = await asyncio.gather(*(shared.pages(context, r, lambda e: bool(vendor_hooks(e, vendor)))
+    def holds_vendors(page: HttpExchange) -> bool:
+        return bool(vendor_hooks(page, vendor))
+
+    found = await asyncio.gather(*(shared.pages(context, r, holds_vendors)
                                    for r in requests.values()))
     hooks: list[tuple[str, str, str, dict[str, Any]]] = []
     for (kind, where, base), pages in zip(requests, found, strict=True):
