@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import HOST, Site
+from tests.conftest import HOST, Site, fake_token
 from tools import browser
 
 BASE = ("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning")
@@ -133,6 +133,7 @@ def test_k_m_and_lf_select_a_targets_checks(pytester: pytest.Pytester) -> None:
         "deselected"]}
 
 
+INLINE_TOKEN = fake_token()  # made at test time: no file holds anything shaped like a token
 FLEET_ERRORS = {
     "duplicate names": ('[[targets]]\nname = "a"\nconnector = "ghes"\n\n[[targets]]\n'
                         'name = "a"\nconnector = "gitlab"\n',
@@ -144,7 +145,7 @@ FLEET_ERRORS = {
                                 "fleet.toml:5: target a: the value of CONNECTOR_GHES_TOKEN is "
                                 "in the file (not shown)"),
     "a token anywhere": ('[[targets]]\nname = "a"\nconnector = "ghes"\n'
-                         'org = "ghp_0123456789abcdef0123456789abcdef0123"\n',
+                         f'org = "{INLINE_TOKEN}"\n',
                          "fleet.toml:4: a value has the shape of a credential (not shown)"),
     "not TOML": ('[[targets]\nname = "a"\n', "fleet.toml:1: not TOML"),
     "an unknown key": ('[[targets]]\nname = "a"\nconnector = "ghes"\norgg = "acme"\n',
@@ -175,7 +176,7 @@ def test_a_bad_fleet_file_is_one_line_naming_the_file_and_line(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [line for line in result.errlines + result.outlines if line.startswith("ERROR")]
     assert len(errors) == 1 and says in errors[0], errors
-    assert "ghp_0123456789abcdef" not in "\n".join(result.outlines + result.errlines)
+    assert INLINE_TOKEN not in "\n".join(result.outlines + result.errlines)
     assert "hunter2" not in "\n".join(result.outlines + result.errlines)
     assert not (pytester.path / "reports").exists()  # nothing probed, nothing written
 

@@ -5,14 +5,17 @@ connectors as ``checks.api.webhooks``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from checks.model.endpoints import HttpRequest
 from checks.model.observations import HttpExchange
+from checks.model.verdict import Outcome, Verdict, passed
 from checks.probes.http import page_links
+from checks.reasons import Reason
 from checks.run import RunContext
 
 
@@ -67,3 +70,40 @@ async def pages(context: RunContext, first: HttpRequest,
             break
         read.append(await context.facts.http(replace(first, url=following)))
     return read
+
+
+POLLS = 5  # reads after a ping, a second apart
+
+
+def say(fixes: Mapping[str, str], reason: Reason, message: str, **evidence: Any) -> Verdict:
+    """A webhook verdict, the platform's way to the fix (``fixes``, by reason code) after the
+    reason's platform-neutral remediation."""
+    extra = fixes.get(reason.code)
+    return reason(message, f"{reason.remediation} {extra}" if extra else None, **evidence)
+
+
+def worst(problems: Sequence[tuple[Reason, str]], fixes: Mapping[str, str], fine: str,
+          **evidence: Any) -> Verdict:
+    """A hook's settings judged: ``fine`` when nothing is wrong, else its worst problem (a
+    failure before a warning, in the order found), every problem in the evidence."""
+    evidence["problems"] = [f"{r.code}: {said}" for r, said in problems]
+    if not problems:
+        return passed(fine, **evidence)
+    first, said = sorted(problems, key=lambda p: 0 if p[0].outcome is Outcome.FAILED else 1)[0]
+    more = f" (and {len(problems) - 1} more: see problems)" if len(problems) > 1 else ""
+    return say(fixes, first, said + more, **evidence)
+
+
+async def poll(context: RunContext, read: Callable[[int], HttpRequest],
+               seen: Callable[[list[HttpExchange]], bool]) -> list[HttpExchange]:
+    """The reads after a ping, a second apart (at once in a replay), until ``seen`` finds its
+    delivery or a read fails. Each read is its own request (``read(n)`` makes the n-th), so a
+    recording holds every one of them."""
+    reads: list[HttpExchange] = []
+    for n in range(POLLS):
+        if not context.facts.replay:
+            await asyncio.sleep(1.0)
+        reads.append(await context.facts.http(read(n)))
+        if reads[-1].status != 200 or seen(reads):
+            break
+    return reads

@@ -23,7 +23,6 @@ from typing import Any
 from checks.api import (
     HttpExchange,
     HttpRequest,
-    Outcome,
     Plan,
     Reason,
     Requirement,
@@ -41,7 +40,6 @@ from checks.connectors.github import api as github
 
 _ACCEPT = (("Accept", "application/vnd.github+json"),)
 RECENT = 30  # deliveries read: GitHub's default page, about a month of a quiet hook
-PING_READS = 5  # reads of the deliveries after a ping, a second apart
 SHOWN_HOOKS = 20  # hooks named in a message at most
 
 
@@ -85,8 +83,7 @@ FIXES = {
 
 def _say(reason: Reason, message: str, **evidence: Any) -> Verdict:
     """A webhook verdict, its fix in GitHub's terms."""
-    extra = FIXES.get(reason.code)
-    return reason(message, f"{reason.remediation} {extra}" if extra else None, **evidence)
+    return shared.say(FIXES, reason, message, **evidence)
 
 
 def requirements(after: tuple[Requirement, ...]) -> tuple[Requirement, ...]:
@@ -211,17 +208,9 @@ def configuration(hook: dict[str, Any], where: str, wanted: Webhook | None) -> V
         problems.append((reasons.WEBHOOK_NO_SECRET,
                          f"the vendor's webhook {where} has no secret: the vendor cannot tell "
                          f"its deliveries from forged ones (X-Hub-Signature-256)"))
-    evidence: dict[str, Any] = {"hook": shown, "events_needed": needed,
-                "problems": [f"{r.code}: {said}" for r, said in problems]}
-    if not problems:
-        return passed(f"the vendor's webhook {where} is active, sends "
-                      f"{', '.join(events) or 'its events'} as {content}, verifies TLS and "
-                      f"signs with a secret", **evidence)
-    # The worst first: a failure before a warning, in the order found.
-    problems.sort(key=lambda p: 0 if p[0].outcome is Outcome.FAILED else 1)
-    first, said = problems[0]
-    more = f" (and {len(problems) - 1} more: see problems)" if len(problems) > 1 else ""
-    return _say(first, said + more, **evidence)
+    return shared.worst(problems, FIXES, f"the vendor's webhook {where} is active, sends "
+                        f"{', '.join(events) or 'its events'} as {content}, verifies TLS and "
+                        f"signs with a secret", hook=shown, events_needed=needed)
 
 
 # What a failed delivery's status means, in GitHub's words ("Troubleshooting webhooks").
@@ -469,16 +458,12 @@ async def _read_hook(context: RunContext, api: str, token: Secret, kind: str, wh
         return log, None
     sent = await context.facts.http(HttpRequest("POST", f"{base}/pings", token=token,
                                                 headers=_ACCEPT))
-    reads: list[HttpExchange] = []
     sent_at = answered_at(sent)
-    if sent.status == 204:
-        for n in range(PING_READS):
-            if not context.facts.replay:
-                await asyncio.sleep(1.0)
-            # A distinct page size for each read: each is its own request, as recorded.
-            read = await context.facts.http(HttpRequest(
-                "GET", f"{base}/deliveries?per_page={10 + n}", token=token, headers=_ACCEPT))
-            reads.append(read)
-            if read.status != 200 or ping_delivery(reads, sent_at) is not None:
-                break
+
+    def read(n: int) -> HttpRequest:  # a distinct page size for each read
+        return HttpRequest("GET", f"{base}/deliveries?per_page={10 + n}", token=token,
+                           headers=_ACCEPT)
+
+    reads = await shared.poll(context, read, lambda found: ping_delivery(
+        found, sent_at) is not None) if sent.status == 204 else []
     return log, (sent, reads)

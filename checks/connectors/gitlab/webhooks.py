@@ -20,7 +20,6 @@ from urllib.parse import quote
 from checks.api import (
     HttpExchange,
     HttpRequest,
-    Outcome,
     Plan,
     Reason,
     Requirement,
@@ -34,7 +33,6 @@ from checks.api import webhooks as shared
 from checks.connectors.gitlab import api as gitlab
 
 RECENT = 20  # events read: GitLab's default page
-PING_READS = 5
 SHOWN_HOOKS = 20
 TEST_TRIGGER = "push_events"
 OWN = "GitLab's documentation \"Webhooks\" (the vendor's webhook URL as given)"
@@ -68,8 +66,7 @@ FIXES = {
 
 def _say(reason: Reason, message: str, **evidence: Any) -> Verdict:
     """A webhook verdict, its fix in GitLab's terms."""
-    extra = FIXES.get(reason.code)
-    return reason(message, f"{reason.remediation} {extra}" if extra else None, **evidence)
+    return shared.say(FIXES, reason, message, **evidence)
 
 
 def requirements(after: tuple[Requirement, ...]) -> tuple[Requirement, ...]:
@@ -173,16 +170,10 @@ def configuration(hook: dict[str, Any], where: str, needed: Sequence[str]) -> Ve
         problems.append((reasons.WEBHOOK_TLS_UNVERIFIED,
                          f"the vendor's webhook {where} has SSL verification disabled: GitLab "
                          f"delivers to whoever answers for the vendor's host"))
-    evidence: dict[str, Any] = {"hook": _shown(hook), "events_needed": wanted,
-                                "problems": [f"{r.code}: {said}" for r, said in problems]}
-    if not problems:
-        return passed(f"the vendor's webhook {where} is enabled, triggers on "
-                      f"{', '.join(have) or 'its events'} and verifies TLS (GitLab does not "
-                      f"show whether it has a secret token)", **evidence)
-    problems.sort(key=lambda p: 0 if p[0].outcome is Outcome.FAILED else 1)
-    first, said = problems[0]
-    more = f" (and {len(problems) - 1} more: see problems)" if len(problems) > 1 else ""
-    return _say(first, said + more, **evidence)
+    return shared.worst(problems, FIXES, f"the vendor's webhook {where} is enabled, triggers "
+                        f"on {', '.join(have) or 'its events'} and verifies TLS (GitLab does "
+                        f"not show whether it has a secret token)", hook=_shown(hook),
+                        events_needed=wanted)
 
 
 def _kind(event: dict[str, Any]) -> str:
@@ -371,16 +362,11 @@ async def _read_hook(context: RunContext, token: Secret, base: str
         return log, None
     sent = await context.facts.http(HttpRequest(
         "POST", f"{base}/test/{TEST_TRIGGER}", token=token, scheme="Bearer"))
-    reads: list[HttpExchange] = []
-    if sent.status in (200, 201):
-        for n in range(PING_READS):
-            if not context.facts.replay:
-                await asyncio.sleep(1.0)
-            # A distinct page size for each read: each is its own request, as recorded.
-            answer = await context.facts.http(HttpRequest(
-                "GET", f"{base}/events?per_page={RECENT + 1 + n}", token=token,
-                scheme="Bearer"))
-            reads.append(answer)
-            if answer.status != 200 or tested([log], reads) is not None:
-                break
+
+    def read(n: int) -> HttpRequest:  # a distinct page size for each read
+        return HttpRequest("GET", f"{base}/events?per_page={RECENT + 1 + n}", token=token,
+                           scheme="Bearer")
+
+    reads = await shared.poll(context, read, lambda found: tested([log], found) is not None) \
+        if sent.status in (200, 201) else []
     return log, (sent, reads)
